@@ -1,0 +1,31 @@
+// Package app is drover's HTTP handler chain and its demo API.
+//
+// # Where it runs
+//
+// The chain runs inside every worker process, as the handler of the worker's
+// http.Server on the listeners it inherited from the supervisor, and inside
+// the single process of `drover dev`. It never runs in the supervisor.
+//
+// # Lifecycle
+//
+// [Chain] is called once when the worker (or dev server) starts and the
+// handler it returns lives as long as the http.Server that serves it. The
+// handler is safe for concurrent use, keeps no state between requests and
+// starts no goroutines: everything a request needs is allocated for that
+// request and dropped when it ends. Draining is the http.Server's business
+// (Server.Shutdown); the chain only reports it on /healthz when
+// [Config.Healthy] says so.
+//
+// # Signals
+//
+// None. The supervisor and the worker own signal handling; nothing here calls
+// signal.Notify, os.Exit or touches process state.
+//
+// # The chain
+//
+// [Chain] wraps the user's handler with, outermost first: panic recovery,
+// request ID, client IP (trusted proxies), access log, request limits and
+// /healthz. Handlers read what the chain learnt with [RequestID], [ClientIP]
+// and [Scheme], and answer errors in Django REST Framework's shape with
+// [Error]. [Routes] is the demo API, built on [Router].
+package app

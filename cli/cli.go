@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/spf13/pflag"
+	"go.uber.org/zap"
+
+	"github.com/drover/drover/app"
+	"github.com/drover/drover/internal/config"
+	"github.com/drover/drover/internal/exitcode"
+	"github.com/drover/drover/internal/proto"
+)
+
+// Program is a server program built on drover: its name and the
+// application it serves.
+type Program struct {
+	// Name is the program's name in usage and error lines; "" means "drover".
+	Name string
+	// Handler builds the application, once in each worker process and once
+	// in dev mode. An error makes the worker exit with exitcode.WorkerBoot.
+	// nil serves drover's own API (app.Routes).
+	Handler func(log *zap.Logger) (http.Handler, error)
+}
+
+func (p Program) name() string {
+	if p.Name == "" {
+		return "drover"
+	}
+	return p.Name
+}
+
+func (p Program) handler(log *zap.Logger) (http.Handler, error) {
+	if p.Handler == nil {
+		return app.Routes(), nil
+	}
+	return p.Handler(log)
+}
+
+// Main runs p with the process's arguments and returns its exit status;
+// a failure is printed as one line on stderr. A program's main is:
+//
+//	func main() { os.Exit(cli.Main(cli.Program{Handler: myHandler})) }
+func Main(p Program) int {
+	err := Run(context.Background(), p, os.Args[1:], os.Stdout)
+	if err == nil {
+		return exitcode.OK
+	}
+	fmt.Fprintf(os.Stderr, "%s: %v\n", p.name(), err)
+	var ee *exitcode.Error
+	if errors.As(err, &ee) {
+		return ee.Code
+	}
+	return exitcode.Runtime
+}
+
+// Run picks the process's role and runs it: a worker when the supervisor
+// started this process (proto.EnvRole), else the command in args: serve
+// (the default), dev, check or help. Usage and printed configuration go to
+// stdout.
+func Run(ctx context.Context, p Program, args []string, stdout io.Writer) error {
+	if os.Getenv(proto.EnvRole) == proto.RoleWorker {
+		return runWorker(ctx, p)
+	}
+	cmd, rest := "serve", args
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, rest = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return runServe(ctx, p, rest, stdout)
+	case "dev":
+		return runDev(ctx, p, rest, stdout)
+	case "check":
+		return runCheck(rest, stdout)
+	case "help":
+		usage(stdout, p, nil)
+		return nil
+	}
+	return exitcode.Wrap(exitcode.Usage, fmt.Errorf("unknown command %q (commands: serve, dev, check, help)", cmd))
+}
+
+// resolve reads the configuration for a command; shown reports that help
+// was printed instead.
+func resolve(p Program, args []string, defaults *config.Config, extra func(*pflag.FlagSet), stdout io.Writer) (cfg config.Config, shown bool, err error) {
+	cfg, err = config.Resolve(config.Source{Args: args, Defaults: defaults, Extra: extra})
+	if errors.Is(err, config.ErrHelp) {
+		usage(stdout, p, extra)
+		return cfg, true, nil
+	}
+	if err != nil {
+		return cfg, false, exitcode.Wrap(exitcode.Config, err)
+	}
+	return cfg, false, nil
+}
+
+func usage(w io.Writer, p Program, extra func(*pflag.FlagSet)) {
+	fmt.Fprintf(w, `Usage: %[1]s [serve|dev|check] [flags]
+
+  serve   run the pre-fork server: a supervisor and --workers worker processes (default)
+  dev     run the development server: one process, one request at a time
+  check   validate the configuration and print it
+
+Every flag can also be set as DROVER_<NAME> (DROVER_WORKERS=4) or in the
+--config file (workers = 4). Flags win over the environment, which wins over
+the file.
+
+Flags:
+`, p.name())
+	config.Usage(w, extra)
+}
+
+func runCheck(args []string, stdout io.Writer) error {
+	cfg, shown, err := resolve(Program{}, args, nil, nil, stdout)
+	if err != nil || shown {
+		return err
+	}
+	fmt.Fprint(stdout, cfg.TOML())
+	return nil
+}

@@ -1,0 +1,44 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/spf13/pflag"
+
+	"github.com/drover/drover/internal/config"
+	"github.com/drover/drover/internal/exitcode"
+	"github.com/drover/drover/internal/logging"
+	"github.com/drover/drover/server"
+)
+
+// runServe runs the supervisor.
+func runServe(ctx context.Context, p Program, args []string, stdout io.Writer) error {
+	var printConfig bool
+	extra := func(fs *pflag.FlagSet) {
+		fs.BoolVar(&printConfig, "print-config", false, "print the effective configuration and exit")
+	}
+	cfg, shown, err := resolve(p, args, nil, extra, stdout)
+	if err != nil || shown {
+		return err
+	}
+	if printConfig {
+		fmt.Fprint(stdout, cfg.TOML())
+		return nil
+	}
+	logs, err := logging.Open(cfg.Log, false)
+	if err != nil {
+		return exitcode.Wrap(exitcode.Config, err)
+	}
+	defer logs.Close()
+
+	reload := func() (config.Config, error) {
+		return config.Resolve(config.Source{Args: args, Extra: extra})
+	}
+	sup, err := server.New(server.Config{Settings: cfg, Reload: reload, Reopen: logs.Reopen}, logs.Error.Named("supervisor"))
+	if err != nil {
+		return exitcode.Wrap(exitcode.Config, err)
+	}
+	return sup.Run(ctx)
+}

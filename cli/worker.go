@@ -1,0 +1,55 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/drover/drover/internal/exitcode"
+	"github.com/drover/drover/internal/logging"
+	"github.com/drover/drover/worker"
+)
+
+// configTimeout bounds the wait for the supervisor's Config message.
+const configTimeout = 10 * time.Second
+
+// runWorker runs this process as a worker of the supervisor that started
+// it. Any failure before serving exits with exitcode.WorkerBoot.
+func runWorker(ctx context.Context, p Program) error {
+	ch, listeners, err := worker.Inherited(os.Getenv)
+	if err != nil {
+		return exitcode.Wrap(exitcode.WorkerBoot, fmt.Errorf("worker boot: %w", err))
+	}
+	msg, err := worker.ReadConfig(ch, configTimeout)
+	if err != nil {
+		return exitcode.Wrap(exitcode.WorkerBoot, fmt.Errorf("worker boot: %w", err))
+	}
+	logs, err := logging.Open(msg.Config.Log, false)
+	if err != nil {
+		return exitcode.Wrap(exitcode.WorkerBoot, fmt.Errorf("worker boot: %w", err))
+	}
+	defer logs.Close()
+	log := logs.Error.Named("worker").With(zap.Int("pid", os.Getpid()), zap.Int("slot", msg.Slot), zap.Int("generation", msg.Generation))
+
+	handler, err := p.handler(log)
+	if err != nil {
+		return exitcode.Wrap(exitcode.WorkerBoot, fmt.Errorf("worker boot: application: %w", err))
+	}
+	w, err := worker.New(worker.Config{
+		Settings:   msg.Config,
+		Slot:       msg.Slot,
+		Generation: msg.Generation,
+		Channel:    ch,
+		Listeners:  listeners,
+		Handler:    handler,
+		Access:     logs.Access,
+		Reopen:     logs.Reopen,
+	}, log)
+	if err != nil {
+		return exitcode.Wrap(exitcode.WorkerBoot, fmt.Errorf("worker boot: %w", err))
+	}
+	return exitcode.Wrap(exitcode.Runtime, w.Run(ctx))
+}

@@ -1,0 +1,159 @@
+package dev
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/drover/drover/app"
+	"github.com/drover/drover/internal/config"
+)
+
+// stopTimeout bounds how long Ctrl-C waits for the request in progress.
+const stopTimeout = 3 * time.Second
+
+// Config is what the development server needs.
+type Config struct {
+	// Settings is the resolved configuration; Bind, limits and logs apply,
+	// workers and process settings do not.
+	Settings config.Config
+	// Handler is the application.
+	Handler http.Handler
+	// Access is the access logger, nil for none.
+	Access *zap.Logger
+	// Banner receives the development-only banner; nil for none.
+	Banner io.Writer
+}
+
+// Server is the development server: one process, one request at a time.
+type Server struct {
+	cfg Config
+	log *zap.Logger
+	srv *http.Server
+}
+
+// New builds the development server.
+func New(cfg Config, log *zap.Logger) (*Server, error) {
+	if cfg.Handler == nil {
+		return nil, errors.New("dev: no handler")
+	}
+	s := cfg.Settings
+	chainCfg := app.Config{
+		LimitRequestLine:      s.Limits.RequestLine,
+		LimitRequestFields:    s.Limits.RequestFields,
+		LimitRequestFieldSize: s.Limits.RequestFieldSize,
+		LimitRequestBody:      s.Limits.RequestBody,
+		ForwardedAllowIPs:     s.Proxy.ForwardedAllowIPs,
+		TrustAllProxies:       s.Proxy.TrustAll,
+		AccessLogFormat:       s.Log.AccessLogFormat,
+		DevErrors:             true,
+		WorkerPID:             os.Getpid(),
+	}
+	srv := &http.Server{
+		Handler:           serial(app.Chain(chainCfg, log, cfg.Access, cfg.Handler)),
+		ReadHeaderTimeout: s.Worker.ReadHeaderTimeout,
+		IdleTimeout:       s.Worker.KeepAlive,
+		MaxHeaderBytes:    app.MaxHeaderBytes(chainCfg),
+		ErrorLog:          zap.NewStdLog(log.Named("http")),
+	}
+	return &Server{cfg: cfg, log: log, srv: srv}, nil
+}
+
+// serial makes the server handle strictly one request at a time, as a
+// single-threaded development server does: the contrast with serve.
+func serial(next http.Handler) http.Handler {
+	var mu sync.Mutex
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Run binds, prints the banner and serves until INT or TERM (or ctx ends).
+func (s *Server) Run(ctx context.Context) error {
+	listeners, err := listen(s.cfg.Settings.Server.Bind)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	s.banner(listeners)
+
+	g, gctx := errgroup.WithContext(ctx)
+	for _, l := range listeners {
+		g.Go(func() error {
+			if err := s.srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("serve %s: %w", l.Addr(), err)
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		<-gctx.Done()
+		s.log.Info("stopping")
+		sctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+		defer cancel()
+		if err := s.srv.Shutdown(sctx); err != nil {
+			return s.srv.Close()
+		}
+		return nil
+	})
+	return g.Wait()
+}
+
+func listen(binds []string) ([]net.Listener, error) {
+	var out []net.Listener
+	for _, addr := range binds {
+		b, err := config.ParseBind(addr)
+		if err == nil && b.Network == "fd" {
+			err = fmt.Errorf("%s: fd:// is for drover serve", addr)
+		}
+		var l net.Listener
+		if err == nil {
+			l, err = net.Listen(b.Network, b.Address)
+		}
+		if err != nil {
+			for _, l := range out {
+				l.Close()
+			}
+			return nil, fmt.Errorf("bind %s: %w", addr, err)
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+func (s *Server) banner(listeners []net.Listener) {
+	if s.cfg.Banner == nil {
+		return
+	}
+	urls := make([]string, len(listeners))
+	for i, l := range listeners {
+		if l.Addr().Network() == "unix" {
+			urls[i] = "unix:" + l.Addr().String()
+		} else {
+			urls[i] = "http://" + l.Addr().String() + "/"
+		}
+	}
+	fmt.Fprintf(s.cfg.Banner, `
+  drover dev: DEVELOPMENT SERVER. One process, one request at a time,
+  stack traces shown to clients. Do not use it in production: run
+  "drover serve" behind nginx instead.
+
+  Serving on %s (Ctrl-C to quit)
+
+`, strings.Join(urls, ", "))
+}

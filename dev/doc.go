@@ -1,0 +1,10 @@
+// Package dev is drover's development server (drover dev): one process,
+// no workers, requests handled strictly one at a time, zap's colored
+// console logs, every request logged, and panics shown to the client as a
+// plain-text stack trace. It is Django's runserver, and everything drover
+// serve is not.
+//
+// Lifecycle: Run binds the --bind addresses itself, prints a banner saying
+// it is for development only, and serves. INT (Ctrl-C) and TERM stop it,
+// letting the request in progress finish for a few seconds.
+package dev

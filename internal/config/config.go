@@ -1,0 +1,211 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"runtime"
+	"time"
+)
+
+// Config is drover's resolved configuration: defaults, then the config
+// file, then DROVER_* environment variables, then flags. The supervisor
+// resolves it and sends it to every worker; workers never parse flags.
+type Config struct {
+	// File is the configuration file it was read from, if any.
+	File string
+	// Server holds the supervisor's settings.
+	Server Server
+	// Worker holds the settings of each worker process.
+	Worker Worker
+	// Limits holds the request limits against slow or hostile clients.
+	Limits Limits
+	// Log holds the error and access log settings.
+	Log Log
+	// Proxy holds the trusted-proxy settings.
+	Proxy Proxy
+}
+
+// Server is the supervisor's part of the configuration.
+type Server struct {
+	// Bind lists the addresses to listen on (see ParseBind).
+	Bind []string
+	// Workers is the number of worker processes to keep running.
+	Workers int
+	// Backlog is the listen(2) backlog of TCP and unix sockets.
+	Backlog int
+	// PIDFile, when set, receives the supervisor's PID.
+	PIDFile string
+	// GracefulTimeout bounds how long workers may drain on TERM.
+	GracefulTimeout time.Duration
+	// BootTimeout bounds how long a new worker may take to report ready.
+	BootTimeout time.Duration
+	// Timeout is the liveness clock: a worker silent for longer is killed.
+	Timeout time.Duration
+}
+
+// Worker is the configuration of each worker process.
+type Worker struct {
+	// Class is "go" (a goroutine per connection, bounded by
+	// MaxConcurrency) or "sync" (one request at a time, no keep-alive:
+	// Gunicorn's sync worker).
+	Class string
+	// MaxConcurrency bounds the requests one worker handles at once; 0
+	// means unbounded.
+	MaxConcurrency int
+	// MaxRequests retires a worker after this many requests; 0 disables.
+	MaxRequests int
+	// MaxRequestsJitter adds up to this many requests to MaxRequests, per
+	// worker, so workers do not all retire at once.
+	MaxRequestsJitter int
+	// KeepAlive is how long an idle keep-alive connection is kept open.
+	KeepAlive time.Duration
+	// ReadHeaderTimeout bounds reading a request's headers.
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds reading a whole request, body included.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds writing a response; 0 disables.
+	WriteTimeout time.Duration
+}
+
+// Limits are the request limits; see app.Config for their exact meaning.
+type Limits struct {
+	// RequestLine is the maximum length of the request line in bytes.
+	RequestLine int
+	// RequestFields is the maximum number of header fields.
+	RequestFields int
+	// RequestFieldSize is the maximum size of one header field in bytes.
+	RequestFieldSize int
+	// RequestBody is the maximum size of a request body in bytes.
+	RequestBody int64
+}
+
+// Log configures logging.
+type Log struct {
+	// ErrorLogfile is where the error log goes: "-" for stderr, or a path.
+	ErrorLogfile string
+	// Level is the minimum level of the error log.
+	Level string
+	// Format is "json" or "console" for the error log.
+	Format string
+	// AccessLogfile is where the access log goes: "" for off, "-" for
+	// stdout, or a path.
+	AccessLogfile string
+	// AccessLogFormat is "json" or "combined".
+	AccessLogFormat string
+}
+
+// Proxy configures which peers are believed about the client's address.
+type Proxy struct {
+	// ForwardedAllowIPs lists the peers whose X-Forwarded-* headers are
+	// believed. Unix-socket peers are always believed.
+	ForwardedAllowIPs []netip.Prefix
+	// TrustAll is set by "*": every peer is believed.
+	TrustAll bool
+}
+
+// Default returns the configuration with every default filled in.
+func Default() Config {
+	return Config{
+		Server: Server{
+			Bind:            []string{"127.0.0.1:8000"},
+			Workers:         runtime.NumCPU(),
+			Backlog:         2048,
+			GracefulTimeout: 30 * time.Second,
+			BootTimeout:     30 * time.Second,
+			Timeout:         30 * time.Second,
+		},
+		Worker: Worker{
+			Class:             "go",
+			KeepAlive:         5 * time.Second,
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       60 * time.Second,
+		},
+		Limits: Limits{
+			RequestLine:      4094,
+			RequestFields:    100,
+			RequestFieldSize: 8190,
+			RequestBody:      1 << 20,
+		},
+		Log: Log{
+			ErrorLogfile:    "-",
+			Level:           "info",
+			Format:          "json",
+			AccessLogFormat: "json",
+		},
+		Proxy: Proxy{
+			ForwardedAllowIPs: []netip.Prefix{
+				netip.MustParsePrefix("127.0.0.1/32"),
+				netip.MustParsePrefix("::1/128"),
+			},
+		},
+	}
+}
+
+// Error is a rejected setting: which one, and why.
+type Error struct {
+	// Setting names the setting as the user gave it: "--workers",
+	// "DROVER_WORKERS", "drover.toml: workers" or just "workers".
+	Setting string
+	// Err is the reason.
+	Err error
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("invalid %s: %v", e.Setting, e.Err) }
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Validate checks settings that depend on each other or that a parser
+// alone cannot judge. Its error names the setting.
+func (c *Config) Validate() error {
+	bad := func(setting, format string, args ...any) error {
+		return &Error{Setting: setting, Err: fmt.Errorf(format, args...)}
+	}
+	switch {
+	case len(c.Server.Bind) == 0:
+		return bad("bind", "at least one address is needed")
+	case c.Server.Workers < 1:
+		return bad("workers", "must be at least 1, got %d", c.Server.Workers)
+	case c.Server.Workers > 1024:
+		return bad("workers", "at most 1024, got %d", c.Server.Workers)
+	case c.Server.Backlog < 1:
+		return bad("backlog", "must be at least 1, got %d", c.Server.Backlog)
+	case c.Server.Timeout < 100*time.Millisecond:
+		return bad("timeout", "must be at least 100ms, got %s", c.Server.Timeout)
+	case c.Server.BootTimeout < 100*time.Millisecond:
+		return bad("boot-timeout", "must be at least 100ms, got %s", c.Server.BootTimeout)
+	case c.Worker.MaxConcurrency < 0:
+		return bad("max-concurrency", "must not be negative, got %d", c.Worker.MaxConcurrency)
+	case c.Worker.MaxRequests < 0:
+		return bad("max-requests", "must not be negative, got %d", c.Worker.MaxRequests)
+	case c.Worker.MaxRequestsJitter < 0:
+		return bad("max-requests-jitter", "must not be negative, got %d", c.Worker.MaxRequestsJitter)
+	case c.Limits.RequestLine < 64:
+		return bad("limit-request-line", "must be at least 64 bytes, got %d", c.Limits.RequestLine)
+	case c.Limits.RequestFields < 1:
+		return bad("limit-request-fields", "must be at least 1, got %d", c.Limits.RequestFields)
+	case c.Limits.RequestFieldSize < 64:
+		return bad("limit-request-field-size", "must be at least 64 bytes, got %d", c.Limits.RequestFieldSize)
+	case c.Limits.RequestBody < 0:
+		return bad("limit-request-body", "must not be negative, got %d", c.Limits.RequestBody)
+	}
+	for _, b := range c.Server.Bind {
+		if _, err := ParseBind(b); err != nil {
+			return &Error{Setting: "bind", Err: err}
+		}
+	}
+	return nil
+}
+
+// Concurrency is the number of requests one worker may handle at once,
+// after the worker class is applied; 0 means unbounded.
+func (w Worker) Concurrency() int {
+	if w.Class == "sync" {
+		return 1
+	}
+	return w.MaxConcurrency
+}
+
+// ErrHelp is returned by Resolve when -h or --help was given; the usage
+// text is in the accompanying HelpError.
+var ErrHelp = errors.New("help requested")

@@ -1,0 +1,287 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/pelletier/go-toml/v2"
+	"github.com/spf13/pflag"
+)
+
+// EnvPrefix starts the name of every environment variable drover reads.
+const EnvPrefix = "DROVER_"
+
+// maxFileSize bounds a configuration file; anything larger is a mistake.
+const maxFileSize = 1 << 20
+
+// Source is what Resolve reads: the command's flags, the environment and
+// the defaults to start from.
+type Source struct {
+	// Args are the flags after the command name.
+	Args []string
+	// LookupEnv reads the environment; nil means os.LookupEnv.
+	LookupEnv func(string) (string, bool)
+	// Defaults is the base layer; nil means Default().
+	Defaults *Config
+	// Extra registers command-specific flags (such as --print-config)
+	// that are not settings.
+	Extra func(fs *pflag.FlagSet)
+}
+
+// assignment is one setting given a value by one layer.
+type assignment struct {
+	s      *setting
+	value  string
+	origin string
+}
+
+// Resolve builds the effective configuration: defaults < config file
+// (--config or DROVER_CONFIG) < DROVER_* environment < flags, then
+// Validate. Every error names the setting and where it came from.
+func Resolve(src Source) (Config, error) {
+	lookup := src.LookupEnv
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	cfg := Default()
+	if src.Defaults != nil {
+		cfg = *src.Defaults
+	}
+	table := settings()
+
+	var flagLayer []assignment
+	var file string
+	fs := newFlagSet(table, &flagLayer, &file)
+	if src.Extra != nil {
+		src.Extra(fs)
+	}
+	if err := fs.Parse(src.Args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return cfg, ErrHelp
+		}
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q (settings are flags, like --workers 4)", fs.Arg(0))
+	}
+	if file == "" {
+		file, _ = lookup(EnvPrefix + "CONFIG")
+	}
+
+	layers := [][]assignment{nil, envLayer(table, lookup), flagLayer}
+	if file != "" {
+		fileLayer, err := readFile(table, file)
+		if err != nil {
+			return cfg, err
+		}
+		layers[0] = fileLayer
+		cfg.File = file
+	}
+	for _, layer := range layers {
+		if err := apply(&cfg, layer); err != nil {
+			return cfg, err
+		}
+	}
+	return cfg, cfg.Validate()
+}
+
+func apply(c *Config, layer []assignment) error {
+	reset := make(map[string]bool)
+	for _, a := range layer {
+		if a.s.list && !reset[a.s.name] {
+			a.s.reset(c)
+			reset[a.s.name] = true
+		}
+		if err := a.s.set(c, a.value); err != nil {
+			return &Error{Setting: a.origin, Err: err}
+		}
+	}
+	return nil
+}
+
+// EnvName is the environment variable that sets the named setting.
+func EnvName(setting string) string {
+	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(setting, "-", "_"))
+}
+
+func envLayer(table []setting, lookup func(string) (string, bool)) []assignment {
+	var layer []assignment
+	for i := range table {
+		s := &table[i]
+		name := EnvName(s.name)
+		v, ok := lookup(name)
+		if !ok {
+			continue
+		}
+		if !s.list {
+			layer = append(layer, assignment{s: s, value: v, origin: name})
+			continue
+		}
+		for _, item := range strings.Split(v, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				layer = append(layer, assignment{s: s, value: item, origin: name})
+			}
+		}
+	}
+	return layer
+}
+
+// readFile reads a TOML file of top-level keys named like the flags
+// (workers = 4, graceful_timeout = "30s", bind = ["unix:/run/x.sock"]).
+// Unknown keys are rejected.
+func readFile(table []setting, path string) ([]assignment, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &Error{Setting: "config", Err: err}
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, &Error{Setting: "config", Err: fmt.Errorf("read %s: %w", path, err)}
+	}
+	if len(data) > maxFileSize {
+		return nil, &Error{Setting: "config", Err: fmt.Errorf("%s is larger than %d bytes", path, maxFileSize)}
+	}
+	return parseFile(table, path, data)
+}
+
+func parseFile(table []setting, path string, data []byte) ([]assignment, error) {
+	var doc map[string]any
+	if err := toml.Unmarshal(data, &doc); err != nil {
+		return nil, &Error{Setting: "config", Err: fmt.Errorf("%s: %w", path, err)}
+	}
+	keys := make([]string, 0, len(doc))
+	for k := range doc {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var layer []assignment
+	for _, key := range keys {
+		origin := path + ": " + key
+		s := lookupSetting(table, strings.ReplaceAll(key, "_", "-"))
+		if s == nil {
+			return nil, &Error{Setting: origin, Err: errors.New("unknown setting")}
+		}
+		values, err := fileValues(doc[key], s.list)
+		if err != nil {
+			return nil, &Error{Setting: origin, Err: err}
+		}
+		for _, v := range values {
+			layer = append(layer, assignment{s: s, value: v, origin: origin})
+		}
+	}
+	return layer, nil
+}
+
+func lookupSetting(table []setting, name string) *setting {
+	for i := range table {
+		if table[i].name == name {
+			return &table[i]
+		}
+	}
+	return nil
+}
+
+// fileValues turns a TOML value into the text a flag would carry.
+func fileValues(v any, list bool) ([]string, error) {
+	switch v := v.(type) {
+	case string:
+		return []string{v}, nil
+	case int64:
+		return []string{strconv.FormatInt(v, 10)}, nil
+	case float64:
+		return []string{strconv.FormatFloat(v, 'f', -1, 64)}, nil
+	case bool:
+		return []string{strconv.FormatBool(v)}, nil
+	case []any:
+		var out []string
+		for _, item := range v {
+			s, err := fileValues(item, false)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, s...)
+		}
+		if !list {
+			return []string{strings.Join(out, ",")}, nil
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("unsupported value %v (%T)", v, v)
+}
+
+// flagValue records each use of a flag as an assignment for the flag
+// layer, applied after the file and environment layers.
+type flagValue struct {
+	s     *setting
+	layer *[]assignment
+	last  string
+}
+
+func (f *flagValue) String() string { return f.last }
+func (f *flagValue) Type() string {
+	if f.s.isBool {
+		return "bool"
+	}
+	return "value"
+}
+func (f *flagValue) Set(v string) error {
+	// Check the value now so pflag reports the flag by name.
+	var scratch Config
+	if err := f.s.set(&scratch, v); err != nil {
+		return err
+	}
+	f.last = v
+	*f.layer = append(*f.layer, assignment{s: f.s, value: v, origin: "--" + f.s.name})
+	return nil
+}
+
+func newFlagSet(table []setting, layer *[]assignment, file *string) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("drover", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.SortFlags = false
+	fs.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+		return pflag.NormalizedName(strings.ReplaceAll(name, "_", "-"))
+	})
+	fs.StringVarP(file, "config", "c", "", "TOML configuration file (keys named like the flags)")
+	for i := range table {
+		s := &table[i]
+		f := fs.VarPF(&flagValue{s: s, layer: layer}, s.name, s.short, s.usage)
+		if s.isBool {
+			f.NoOptDefVal = "true"
+		}
+	}
+	return fs
+}
+
+// Usage writes the flags every command takes, with their meaning, plus the
+// ones extra registers.
+func Usage(w io.Writer, extra func(fs *pflag.FlagSet)) {
+	var layer []assignment
+	var file string
+	fs := newFlagSet(settings(), &layer, &file)
+	if extra != nil {
+		extra(fs)
+	}
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+}
+
+// TOML prints the configuration as a config file drover reads back, one
+// key per setting, in the order of --help.
+func (c *Config) TOML() string {
+	var b strings.Builder
+	b.WriteString("# drover effective configuration\n")
+	if c.File != "" {
+		fmt.Fprintf(&b, "# read from %s\n", c.File)
+	}
+	for _, s := range settings() {
+		fmt.Fprintf(&b, "%s = %s\n", strings.ReplaceAll(s.name, "-", "_"), s.get(c))
+	}
+	return b.String()
+}

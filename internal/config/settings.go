@@ -1,0 +1,253 @@
+package config
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// setting is one configurable value: its flag name (also its environment
+// name DROVER_<NAME> and its config-file key), how to set it from text and
+// how to print it.
+type setting struct {
+	name  string
+	short string
+	usage string
+	// list settings accumulate: a repeated flag appends; each layer that
+	// names the setting replaces what earlier layers set.
+	list  bool
+	isBool bool
+	set   func(c *Config, v string) error
+	reset func(c *Config)
+	get   func(c *Config) string
+}
+
+// settings is every setting, in the order --help and print-config show them.
+func settings() []setting {
+	return []setting{
+		{
+			name: "bind", short: "b", list: true,
+			usage: "address to listen on, repeatable: HOST:PORT, [::1]:PORT, unix:PATH, fd://N (default 127.0.0.1:8000)",
+			set: func(c *Config, v string) error {
+				if _, err := ParseBind(v); err != nil {
+					return err
+				}
+				c.Server.Bind = append(c.Server.Bind, v)
+				return nil
+			},
+			reset: func(c *Config) { c.Server.Bind = nil },
+			get:   func(c *Config) string { return quoteList(c.Server.Bind) },
+		},
+		intSetting("workers", "w", "number of worker processes (default: number of CPUs)",
+			func(c *Config) *int { return &c.Server.Workers }),
+		enumSetting("worker-class", "k", "go: a goroutine per connection; sync: one request at a time, no keep-alive (Gunicorn's sync)",
+			func(c *Config) *string { return &c.Worker.Class }, "go", "sync"),
+		intSetting("max-concurrency", "", "requests one worker handles at once, 0 for unbounded (sync class: 1)",
+			func(c *Config) *int { return &c.Worker.MaxConcurrency }),
+		intSetting("backlog", "", "listen backlog of each socket",
+			func(c *Config) *int { return &c.Server.Backlog }),
+		durationSetting("timeout", "t", "a worker silent (no heartbeat) for longer is killed and replaced",
+			func(c *Config) *time.Duration { return &c.Server.Timeout }),
+		durationSetting("graceful-timeout", "", "how long workers may finish in-flight requests on TERM before they are killed",
+			func(c *Config) *time.Duration { return &c.Server.GracefulTimeout }),
+		durationSetting("boot-timeout", "", "how long a new worker may take to report ready",
+			func(c *Config) *time.Duration { return &c.Server.BootTimeout }),
+		durationSetting("keep-alive", "", "how long an idle keep-alive connection is kept open",
+			func(c *Config) *time.Duration { return &c.Worker.KeepAlive }),
+		durationSetting("read-header-timeout", "", "time allowed to read a request's headers",
+			func(c *Config) *time.Duration { return &c.Worker.ReadHeaderTimeout }),
+		durationSetting("read-timeout", "", "time allowed to read a whole request, body included",
+			func(c *Config) *time.Duration { return &c.Worker.ReadTimeout }),
+		durationSetting("write-timeout", "", "time allowed to write a response, 0 for none",
+			func(c *Config) *time.Duration { return &c.Worker.WriteTimeout }),
+		intSetting("max-requests", "", "retire a worker after this many requests, 0 for never",
+			func(c *Config) *int { return &c.Worker.MaxRequests }),
+		intSetting("max-requests-jitter", "", "add up to this many requests to max-requests, per worker",
+			func(c *Config) *int { return &c.Worker.MaxRequestsJitter }),
+		intSetting("limit-request-line", "", "maximum request line in bytes (longer: 414)",
+			func(c *Config) *int { return &c.Limits.RequestLine }),
+		intSetting("limit-request-fields", "", "maximum number of header fields (more: 431)",
+			func(c *Config) *int { return &c.Limits.RequestFields }),
+		intSetting("limit-request-field-size", "", "maximum size of one header field in bytes (larger: 431)",
+			func(c *Config) *int { return &c.Limits.RequestFieldSize }),
+		{
+			name:  "limit-request-body",
+			usage: "maximum request body, bytes or with a unit: 512K, 10M (larger: 413)",
+			set: func(c *Config, v string) error {
+				n, err := ParseByteSize(v)
+				c.Limits.RequestBody = n
+				return err
+			},
+			get: func(c *Config) string { return strconv.FormatInt(c.Limits.RequestBody, 10) },
+		},
+		stringSetting("pid", "p", "write the supervisor's PID to this file",
+			func(c *Config) *string { return &c.Server.PIDFile }),
+		stringSetting("error-logfile", "", `error log: "-" for stderr, or a file (reopened on USR1)`,
+			func(c *Config) *string { return &c.Log.ErrorLogfile }),
+		enumSetting("log-level", "", "debug, info, warning, error or critical",
+			func(c *Config) *string { return &c.Log.Level }, "debug", "info", "warning", "error", "critical"),
+		enumSetting("log-format", "", "error log format: json or console",
+			func(c *Config) *string { return &c.Log.Format }, "json", "console"),
+		stringSetting("access-logfile", "", `access log: off when empty, "-" for stdout, or a file (reopened on USR1)`,
+			func(c *Config) *string { return &c.Log.AccessLogfile }),
+		enumSetting("access-log-format", "", "json, or combined (Apache)",
+			func(c *Config) *string { return &c.Log.AccessLogFormat }, "json", "combined"),
+		{
+			name:  "forwarded-allow-ips",
+			usage: `peers believed about X-Forwarded-For/-Proto: comma-separated IPs or CIDRs, or "*"; unix sockets always`,
+			set: func(c *Config, v string) error {
+				prefixes, all, err := ParseAllowIPs(v)
+				c.Proxy.ForwardedAllowIPs, c.Proxy.TrustAll = prefixes, all
+				return err
+			},
+			get: func(c *Config) string {
+				if c.Proxy.TrustAll {
+					return `"*"`
+				}
+				parts := make([]string, len(c.Proxy.ForwardedAllowIPs))
+				for i, p := range c.Proxy.ForwardedAllowIPs {
+					parts[i] = p.String()
+				}
+				return strconv.Quote(strings.Join(parts, ","))
+			},
+		},
+	}
+}
+
+func intSetting(name, short, usage string, field func(*Config) *int) setting {
+	return setting{
+		name: name, short: short, usage: usage,
+		set: func(c *Config, v string) error {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil {
+				return fmt.Errorf("%q is not a whole number", v)
+			}
+			*field(c) = n
+			return nil
+		},
+		get: func(c *Config) string { return strconv.Itoa(*field(c)) },
+	}
+}
+
+func stringSetting(name, short, usage string, field func(*Config) *string) setting {
+	return setting{
+		name: name, short: short, usage: usage,
+		set: func(c *Config, v string) error {
+			*field(c) = v
+			return nil
+		},
+		get: func(c *Config) string { return strconv.Quote(*field(c)) },
+	}
+}
+
+func enumSetting(name, short, usage string, field func(*Config) *string, allowed ...string) setting {
+	return setting{
+		name: name, short: short, usage: usage,
+		set: func(c *Config, v string) error {
+			for _, a := range allowed {
+				if v == a {
+					*field(c) = v
+					return nil
+				}
+			}
+			return fmt.Errorf("%q is not one of %s", v, strings.Join(allowed, ", "))
+		},
+		get: func(c *Config) string { return strconv.Quote(*field(c)) },
+	}
+}
+
+func durationSetting(name, short, usage string, field func(*Config) *time.Duration) setting {
+	return setting{
+		name: name, short: short, usage: usage + ` (seconds, or a duration such as "500ms")`,
+		set: func(c *Config, v string) error {
+			d, err := ParseDuration(v)
+			*field(c) = d
+			return err
+		},
+		get: func(c *Config) string { return strconv.Quote(field(c).String()) },
+	}
+}
+
+func quoteList(items []string) string {
+	quoted := make([]string, len(items))
+	for i, s := range items {
+		quoted[i] = strconv.Quote(s)
+	}
+	return "[" + strings.Join(quoted, ", ") + "]"
+}
+
+// ParseDuration reads a duration as Gunicorn users write it (whole or
+// fractional seconds: "30", "0.5") or as Go writes it ("500ms", "1m30s").
+// Negative durations are refused.
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	var d time.Duration
+	if secs, err := strconv.ParseFloat(s, 64); err == nil {
+		if secs > float64(1<<62)/float64(time.Second) {
+			return 0, fmt.Errorf("%q is too long", s)
+		}
+		d = time.Duration(secs * float64(time.Second))
+	} else if d, err = time.ParseDuration(s); err != nil {
+		return 0, fmt.Errorf("%q is not a duration (seconds, or like 500ms, 2m)", s)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("%q is negative", s)
+	}
+	return d, nil
+}
+
+// ParseByteSize reads a size in bytes, with an optional binary unit:
+// "1048576", "512K", "10M", "1GiB".
+func ParseByteSize(s string) (int64, error) {
+	t := strings.ToUpper(strings.TrimSpace(s))
+	t = strings.TrimSuffix(strings.TrimSuffix(t, "IB"), "B")
+	mult := int64(1)
+	if n := len(t); n > 0 {
+		switch t[n-1] {
+		case 'K':
+			mult, t = 1<<10, t[:n-1]
+		case 'M':
+			mult, t = 1<<20, t[:n-1]
+		case 'G':
+			mult, t = 1<<30, t[:n-1]
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(t), 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%q is not a size in bytes (like 1048576, 512K, 10M)", s)
+	}
+	if n > (1<<62)/mult {
+		return 0, fmt.Errorf("%q is too large", s)
+	}
+	return n * mult, nil
+}
+
+// ParseAllowIPs reads a forwarded-allow-ips value: comma-separated IP
+// addresses or CIDR prefixes, or "*" for every peer.
+func ParseAllowIPs(s string) (prefixes []netip.Prefix, all bool, err error) {
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		switch {
+		case part == "":
+			continue
+		case part == "*":
+			all = true
+		case strings.Contains(part, "/"):
+			p, err := netip.ParsePrefix(part)
+			if err != nil {
+				return nil, false, fmt.Errorf("%q is not an IP address or CIDR prefix", part)
+			}
+			prefixes = append(prefixes, p.Masked())
+		default:
+			a, err := netip.ParseAddr(part)
+			if err != nil {
+				return nil, false, fmt.Errorf("%q is not an IP address or CIDR prefix", part)
+			}
+			a = a.Unmap()
+			prefixes = append(prefixes, netip.PrefixFrom(a, a.BitLen()))
+		}
+	}
+	return prefixes, all, nil
+}

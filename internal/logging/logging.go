@@ -1,0 +1,200 @@
+package logging
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/drover/drover/internal/config"
+)
+
+// Logs are one process's loggers and the files behind them.
+type Logs struct {
+	// Error is the error log: lifecycle events, failures, panics.
+	Error *zap.Logger
+	// Access is the access log, or nil when it is off.
+	Access *zap.Logger
+	files  []*File
+}
+
+// Open builds the loggers cfg describes. dev selects zap's colored
+// development console output for the error log.
+func Open(cfg config.Log, dev bool) (*Logs, error) {
+	level, err := ParseLevel(cfg.Level)
+	if err != nil {
+		return nil, err
+	}
+	l := &Logs{}
+	errOut, err := l.output(cfg.ErrorLogfile, os.Stderr)
+	if err != nil {
+		return nil, fmt.Errorf("error log: %w", err)
+	}
+	l.Error = zap.New(zapcore.NewCore(errorEncoder(cfg.Format, dev), errOut, level))
+
+	if cfg.AccessLogfile != "" {
+		out, err := l.output(cfg.AccessLogfile, os.Stdout)
+		if err != nil {
+			l.Close()
+			return nil, fmt.Errorf("access log: %w", err)
+		}
+		l.Access = zap.New(zapcore.NewCore(accessEncoder(cfg.AccessLogFormat, dev), out, zapcore.InfoLevel))
+	}
+	return l, nil
+}
+
+func (l *Logs) output(path string, std *os.File) (zapcore.WriteSyncer, error) {
+	if path == "-" {
+		return zapcore.Lock(std), nil
+	}
+	f, err := OpenFile(path)
+	if err != nil {
+		return nil, err
+	}
+	l.files = append(l.files, f)
+	return f, nil
+}
+
+// Reopen reopens every log file, for log rotation (USR1).
+func (l *Logs) Reopen() error {
+	var errs []error
+	for _, f := range l.files {
+		errs = append(errs, f.Reopen())
+	}
+	return errors.Join(errs...)
+}
+
+// Close flushes the loggers and closes the files.
+func (l *Logs) Close() error {
+	if l.Error != nil {
+		_ = l.Error.Sync() // stderr may not support fsync
+	}
+	if l.Access != nil {
+		_ = l.Access.Sync()
+	}
+	var errs []error
+	for _, f := range l.files {
+		errs = append(errs, f.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// ParseLevel reads Gunicorn's level names: debug, info, warning, error,
+// critical.
+func ParseLevel(s string) (zapcore.Level, error) {
+	switch s {
+	case "debug":
+		return zapcore.DebugLevel, nil
+	case "info", "":
+		return zapcore.InfoLevel, nil
+	case "warning", "warn":
+		return zapcore.WarnLevel, nil
+	case "error":
+		return zapcore.ErrorLevel, nil
+	case "critical":
+		return zapcore.DPanicLevel, nil
+	}
+	return 0, fmt.Errorf("unknown log level %q", s)
+}
+
+func errorEncoder(format string, dev bool) zapcore.Encoder {
+	if dev {
+		ec := zap.NewDevelopmentEncoderConfig()
+		ec.EncodeLevel = zapcore.CapitalColorLevelEncoder
+		ec.EncodeTime = zapcore.TimeEncoderOfLayout("15:04:05.000")
+		return zapcore.NewConsoleEncoder(ec)
+	}
+	ec := zap.NewProductionEncoderConfig()
+	ec.TimeKey = "time"
+	ec.EncodeTime = zapcore.ISO8601TimeEncoder
+	if format == "console" {
+		return zapcore.NewConsoleEncoder(ec)
+	}
+	return zapcore.NewJSONEncoder(ec)
+}
+
+func accessEncoder(format string, dev bool) zapcore.Encoder {
+	if format == "combined" {
+		// The message is the whole Apache combined line.
+		return zapcore.NewConsoleEncoder(zapcore.EncoderConfig{MessageKey: "msg", LineEnding: zapcore.DefaultLineEnding})
+	}
+	if dev {
+		ec := zap.NewDevelopmentEncoderConfig()
+		ec.EncodeTime = zapcore.TimeEncoderOfLayout("15:04:05.000")
+		ec.LevelKey, ec.CallerKey = "", ""
+		return zapcore.NewConsoleEncoder(ec)
+	}
+	ec := zapcore.EncoderConfig{
+		TimeKey:        "time",
+		MessageKey:     "msg",
+		LineEnding:     zapcore.DefaultLineEnding,
+		EncodeTime:     zapcore.ISO8601TimeEncoder,
+		EncodeDuration: zapcore.SecondsDurationEncoder,
+	}
+	return zapcore.NewJSONEncoder(ec)
+}
+
+// File is a log file that can be reopened after rotation. It is safe for
+// concurrent use.
+type File struct {
+	mu   sync.Mutex
+	path string
+	f    *os.File
+}
+
+var _ zapcore.WriteSyncer = (*File)(nil)
+
+// OpenFile opens path for appending, creating it with mode 0640.
+func OpenFile(path string) (*File, error) {
+	f, err := openAppend(path)
+	if err != nil {
+		return nil, err
+	}
+	return &File{path: path, f: f}, nil
+}
+
+func openAppend(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// Write appends p to the file.
+func (f *File) Write(p []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.f.Write(p)
+}
+
+// Sync flushes the file to disk.
+func (f *File) Sync() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.f.Sync()
+}
+
+// Reopen opens the path again and swaps the new file in; on failure the
+// old file stays in use.
+func (f *File) Reopen() error {
+	nf, err := openAppend(f.path)
+	if err != nil {
+		return err
+	}
+	f.mu.Lock()
+	old := f.f
+	f.f = nf
+	f.mu.Unlock()
+	return old.Close()
+}
+
+// Close closes the file.
+func (f *File) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.f.Close()
+}

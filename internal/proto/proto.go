@@ -1,0 +1,181 @@
+package proto
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/drover/drover/internal/config"
+)
+
+// Version is the protocol version written in every frame. A peer reading
+// another version refuses the frame: supervisor and worker are always the
+// same binary except across an upgrade, which re-executes the supervisor.
+const Version = 1
+
+// MaxSize bounds one frame (version, kind and payload), so a broken or
+// hostile peer cannot make the reader allocate without limit.
+const MaxSize = 1 << 20
+
+// Kind identifies a message type on the wire.
+type Kind uint8
+
+// Message kinds.
+const (
+	KindConfig    Kind = 1
+	KindReady     Kind = 2
+	KindHeartbeat Kind = 3
+	KindRetiring  Kind = 4
+)
+
+// Message is one protocol message.
+type Message interface {
+	// Kind is the message's wire type.
+	Kind() Kind
+}
+
+// Config is the supervisor's first message to a new worker: the resolved
+// configuration and who the worker is.
+type Config struct {
+	Config     config.Config `json:"config"`
+	Slot       int           `json:"slot"`
+	Generation int           `json:"generation"`
+}
+
+// Ready tells the supervisor the worker is serving on every listener.
+type Ready struct {
+	PID int `json:"pid"`
+}
+
+// Heartbeat is the worker's periodic liveness report with its stats.
+type Heartbeat struct {
+	// Requests is the number of requests served since the worker started.
+	Requests uint64 `json:"requests"`
+	// InFlight is the number of requests being handled now.
+	InFlight int `json:"in_flight"`
+	// RSS is the worker's resident set size in bytes.
+	RSS uint64 `json:"rss"`
+	// Oldest lists the longest-running requests in flight, oldest first.
+	Oldest []Request `json:"oldest,omitempty"`
+}
+
+// Request describes one request in flight.
+type Request struct {
+	Method    string        `json:"method"`
+	Path      string        `json:"path"`
+	RequestID string        `json:"request_id"`
+	Age       time.Duration `json:"age"`
+}
+
+// Retiring tells the supervisor the worker wants to be replaced (it reached
+// max-requests); it keeps serving until the supervisor sends TERM.
+type Retiring struct {
+	Reason   string `json:"reason"`
+	Requests uint64 `json:"requests"`
+}
+
+// Kind implements Message.
+func (Config) Kind() Kind { return KindConfig }
+
+// Kind implements Message.
+func (Ready) Kind() Kind { return KindReady }
+
+// Kind implements Message.
+func (Heartbeat) Kind() Kind { return KindHeartbeat }
+
+// Kind implements Message.
+func (Retiring) Kind() Kind { return KindRetiring }
+
+// Errors Decode returns for frames it refuses.
+var (
+	ErrTooLarge = errors.New("proto: frame too large")
+	ErrVersion  = errors.New("proto: unsupported version")
+	ErrKind     = errors.New("proto: unknown message kind")
+	ErrShort    = errors.New("proto: frame too short")
+)
+
+const headerSize = 4
+
+// Encode writes m as one frame: a 4-byte big-endian length, then the
+// version byte, the kind byte and the JSON payload. The frame goes out in
+// a single Write, so several goroutines may Encode to one net.Conn.
+func Encode(w io.Writer, m Message) error {
+	payload, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("proto: encode %T: %w", m, err)
+	}
+	size := 2 + len(payload)
+	if size > MaxSize {
+		return ErrTooLarge
+	}
+	frame := make([]byte, headerSize+size)
+	binary.BigEndian.PutUint32(frame, uint32(size))
+	frame[headerSize] = Version
+	frame[headerSize+1] = byte(m.Kind())
+	copy(frame[headerSize+2:], payload)
+	if _, err := w.Write(frame); err != nil {
+		return fmt.Errorf("proto: write %T: %w", m, err)
+	}
+	return nil
+}
+
+// Decode reads one frame. It returns io.EOF, unwrapped, when the peer
+// closed the channel cleanly between frames: the peer is gone.
+func Decode(r io.Reader) (Message, error) {
+	var header [headerSize]byte
+	if _, err := io.ReadFull(r, header[:]); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("proto: truncated header: %w", err)
+		}
+		return nil, err
+	}
+	size := binary.BigEndian.Uint32(header[:])
+	if size > MaxSize {
+		return nil, ErrTooLarge
+	}
+	if size < 2 {
+		return nil, ErrShort
+	}
+	body := make([]byte, size)
+	if _, err := io.ReadFull(r, body); err != nil {
+		return nil, fmt.Errorf("proto: truncated frame: %w", err)
+	}
+	if body[0] != Version {
+		return nil, fmt.Errorf("%w %d", ErrVersion, body[0])
+	}
+	var m Message
+	switch Kind(body[1]) {
+	case KindConfig:
+		m = &Config{}
+	case KindReady:
+		m = &Ready{}
+	case KindHeartbeat:
+		m = &Heartbeat{}
+	case KindRetiring:
+		m = &Retiring{}
+	default:
+		return nil, fmt.Errorf("%w %d", ErrKind, body[1])
+	}
+	if err := json.Unmarshal(body[2:], m); err != nil {
+		return nil, fmt.Errorf("proto: decode kind %d: %w", body[1], err)
+	}
+	return deref(m), nil
+}
+
+// deref returns the message by value, as callers switch on value types.
+func deref(m Message) Message {
+	switch m := m.(type) {
+	case *Config:
+		return *m
+	case *Ready:
+		return *m
+	case *Heartbeat:
+		return *m
+	case *Retiring:
+		return *m
+	}
+	return m
+}

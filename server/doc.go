@@ -1,0 +1,24 @@
+// Package server is the supervisor: the one process that owns the
+// listening sockets and keeps --workers worker processes serving them.
+//
+// Lifecycle: Run binds every --bind address (or takes systemd's sockets),
+// writes the PID file, and starts each worker by re-executing its own
+// binary with the sockets and a report channel as inherited descriptors
+// (see package proto). A single goroutine owns the worker table and
+// selects over signals, worker events (messages and exits) and a clock
+// tick. Workers that die are replaced with per-slot exponential backoff;
+// workers that keep failing before they are ready halt the supervisor
+// with exit status 3; a worker whose heartbeat stops for --timeout has its
+// stacks dumped (SIGABRT) and is killed; a worker that reports Retiring
+// (max-requests) is replaced before it is told to drain.
+//
+// Signals (Gunicorn's): TERM drains workers for up to --graceful-timeout,
+// then kills; INT and QUIT stop at once; HUP re-reads the configuration and
+// starts a new generation, draining the old one only once every new worker
+// is ready (a new worker that fails abandons the reload and the old
+// generation keeps serving); TTIN and TTOU add or remove a worker; USR1
+// reopens log files here and in every worker.
+//
+// server never imports worker: they meet only through package proto and
+// the process boundary.
+package server

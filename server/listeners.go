@@ -1,0 +1,180 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"syscall"
+
+	"github.com/coreos/go-systemd/v22/activation"
+	"go.uber.org/zap"
+	"golang.org/x/sys/unix"
+
+	"github.com/drover/drover/internal/config"
+)
+
+// unixSocketMode is the mode of unix sockets drover creates: the owner and
+// its group (nginx's, typically) may connect, nobody else.
+const unixSocketMode fs.FileMode = 0o660
+
+// listener is one bound socket the supervisor holds for the workers.
+type listener struct {
+	name string
+	ln   net.Listener
+	// file is a duplicate descriptor passed to every worker.
+	file *os.File
+}
+
+// bindAll opens every socket: systemd's when it passed any (socket
+// activation), else each --bind address.
+func bindAll(cfg config.Server, log *zap.Logger) ([]*listener, error) {
+	activated, err := activation.Listeners()
+	if err != nil {
+		return nil, fmt.Errorf("systemd socket activation: %w", err)
+	}
+	var out []*listener
+	if len(activated) > 0 {
+		for i, ln := range activated {
+			if ln == nil {
+				closeAll(out)
+				return nil, fmt.Errorf("systemd socket activation: descriptor %d is not a stream socket", 3+i)
+			}
+			l, err := hold("systemd:"+ln.Addr().String(), ln)
+			if err != nil {
+				closeAll(out)
+				return nil, err
+			}
+			out = append(out, l)
+		}
+		log.Info("using sockets from systemd", zap.Int("count", len(out)), zap.Strings("ignored_bind", cfg.Bind))
+		return out, nil
+	}
+	for _, addr := range cfg.Bind {
+		b, err := config.ParseBind(addr)
+		if err != nil {
+			closeAll(out)
+			return nil, fmt.Errorf("bind: %w", err)
+		}
+		ln, err := bind(b, cfg.Backlog)
+		if err != nil {
+			closeAll(out)
+			return nil, err
+		}
+		l, err := hold(b.String(), ln)
+		if err != nil {
+			ln.Close()
+			closeAll(out)
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+func hold(name string, ln net.Listener) (*listener, error) {
+	fl, ok := ln.(interface{ File() (*os.File, error) })
+	if !ok {
+		return nil, fmt.Errorf("bind %s: %T cannot be passed to workers", name, ln)
+	}
+	f, err := fl.File()
+	if err != nil {
+		return nil, fmt.Errorf("bind %s: duplicate descriptor: %w", name, err)
+	}
+	return &listener{name: name, ln: ln, file: f}, nil
+}
+
+func bind(b config.Bind, backlog int) (net.Listener, error) {
+	var ln net.Listener
+	var err error
+	switch b.Network {
+	case "tcp":
+		ln, err = net.Listen("tcp", b.Address)
+	case "unix":
+		ln, err = bindUnix(b.Address)
+	case "fd":
+		f := os.NewFile(uintptr(b.FD), b.String())
+		ln, err = net.FileListener(f)
+		f.Close()
+	default:
+		err = fmt.Errorf("unknown network %q", b.Network)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bind %s: %w", b, err)
+	}
+	if b.Network != "fd" {
+		if err := setBacklog(ln, backlog); err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("bind %s: %w", b, err)
+		}
+	}
+	return ln, nil
+}
+
+// setBacklog calls listen(2) again with the configured backlog; Linux
+// applies the new length to a listening socket (Go always uses somaxconn).
+func setBacklog(ln net.Listener, backlog int) error {
+	sc, ok := ln.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var lerr error
+	if err := raw.Control(func(fd uintptr) { lerr = unix.Listen(int(fd), backlog) }); err != nil {
+		return err
+	}
+	if lerr != nil {
+		return fmt.Errorf("listen backlog %d: %w", backlog, lerr)
+	}
+	return nil
+}
+
+// bindUnix creates a unix socket with mode 0660, replacing a stale socket
+// file nobody listens on but refusing to touch any other file.
+func bindUnix(path string) (net.Listener, error) {
+	if err := removeStale(path); err != nil {
+		return nil, err
+	}
+	// The socket is created with the process umask; tighten it for the
+	// moment of bind so the file never exists with a looser mode.
+	old := unix.Umask(0o177)
+	ln, err := net.Listen("unix", path)
+	unix.Umask(old)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(path, unixSocketMode); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return ln, nil
+}
+
+func removeStale(path string) error {
+	info, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if info.Mode().Type() != fs.ModeSocket {
+		return fmt.Errorf("%s exists and is not a socket", path)
+	}
+	if c, err := net.Dial("unix", path); err == nil {
+		c.Close()
+		return fmt.Errorf("%s: another process is listening on it", path)
+	}
+	return os.Remove(path)
+}
+
+func closeAll(ls []*listener) {
+	for _, l := range ls {
+		l.file.Close()
+		l.ln.Close()
+	}
+}

@@ -1,0 +1,94 @@
+package server
+
+import (
+	"slices"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/drover/drover/internal/config"
+)
+
+// reload is a rolling replacement in progress: generation gen, started
+// with cfg, is booting beside the serving one.
+type reload struct {
+	gen     int
+	cfg     config.Config
+	desired int
+	started time.Time
+}
+
+// startReload re-reads the configuration and boots a whole new generation
+// beside the serving one (HUP). The old generation is told to drain only
+// once every new worker is ready, so capacity never dips below N; if a new
+// worker fails, the reload is abandoned and the old generation keeps
+// serving.
+func (s *Supervisor) startReload() {
+	if s.stopping {
+		return
+	}
+	if s.reload != nil {
+		s.log.Warn("reload already in progress; HUP ignored", zap.Int("generation", s.reload.gen))
+		return
+	}
+	next := s.settings
+	if s.cfg.Reload != nil {
+		c, err := s.cfg.Reload()
+		if err != nil {
+			s.log.Error("reload refused: the configuration is invalid; the running workers keep serving", zap.Error(err))
+			return
+		}
+		next = c
+	}
+	if !slices.Equal(next.Server.Bind, s.settings.Server.Bind) {
+		s.log.Warn("bind changed; listeners are kept until a restart",
+			zap.Strings("running", s.settings.Server.Bind), zap.Strings("configured", next.Server.Bind))
+		next.Server.Bind = s.settings.Server.Bind
+	}
+	r := &reload{gen: s.gen + 1, cfg: next, desired: next.Server.Workers, started: s.now()}
+	s.reload = r
+	s.log.Info("reloading: starting a new generation", zap.Int("generation", r.gen), zap.Int("workers", r.desired))
+	for n := 1; n <= r.desired; n++ {
+		if _, err := s.spawn(n, r.gen, r.cfg); err != nil {
+			s.abandonReload(err.Error())
+			return
+		}
+	}
+}
+
+// reloadProgress completes the reload once the whole new generation is
+// ready: it becomes the current one and every older worker drains.
+func (s *Supervisor) reloadProgress() {
+	r := s.reload
+	if s.liveWorkers(r.gen, stateReady) < r.desired {
+		return
+	}
+	s.gen, s.settings, s.desired = r.gen, r.cfg, r.desired
+	s.reload = nil
+	drain := s.settings.Server.GracefulTimeout + drainGrace
+	for _, w := range s.workers {
+		if w.generation < s.gen && w.state != stateDraining && w.state != stateKilled {
+			s.stopWorker(w, syscall.SIGTERM, drain)
+		}
+	}
+	s.log.Info("reload complete", zap.Int("generation", s.gen), zap.Int("workers", s.desired),
+		zap.Duration("took", s.now().Sub(r.started)))
+}
+
+// abandonReload kills the new generation and keeps the old one serving.
+func (s *Supervisor) abandonReload(reason string) {
+	r := s.reload
+	if r == nil {
+		return
+	}
+	s.reload = nil
+	for _, w := range s.workers {
+		if w.generation == r.gen {
+			w.state = stateKilled
+			w.signal(syscall.SIGKILL)
+		}
+	}
+	s.log.Error("reload abandoned; the running workers keep serving",
+		zap.String("reason", reason), zap.Int("abandoned_generation", r.gen), zap.Int("serving_generation", s.gen))
+}

@@ -1,0 +1,450 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/drover/drover/internal/config"
+	"github.com/drover/drover/internal/exitcode"
+	"github.com/drover/drover/internal/proto"
+)
+
+// Tuning of the supervisor's clocks.
+const (
+	// tick is how often the loop checks its clocks (liveness, boot,
+	// kill deadlines, respawn backoff).
+	tick = 100 * time.Millisecond
+	// maxBootFailures is how many times in a row a slot's worker may fail
+	// before it reports ready before the supervisor halts.
+	maxBootFailures = 3
+	// fastStopGrace is how long workers get to exit after INT/QUIT.
+	fastStopGrace = 2 * time.Second
+	// drainGrace is added to --graceful-timeout before the supervisor
+	// kills a draining worker that has not exited on its own.
+	drainGrace = time.Second
+	// dumpGrace is how long a hung worker has to dump its stacks (SIGABRT)
+	// before SIGKILL.
+	dumpGrace = time.Second
+	// stableAfter is how long a worker must have run for its crash not to
+	// count towards its slot's backoff.
+	stableAfter = 10 * time.Second
+	// maxBackoff caps the respawn delay of a crash-looping slot.
+	maxBackoff = 10 * time.Second
+)
+
+// Config is what the supervisor needs besides its logger.
+type Config struct {
+	// Settings is the resolved configuration.
+	Settings config.Config
+	// Reload re-resolves the configuration on HUP; nil keeps Settings.
+	Reload func() (config.Config, error)
+	// Reopen reopens the supervisor's log files on USR1; nil for none.
+	Reopen func() error
+	// Executable is the worker binary; empty means this one.
+	Executable string
+	// Args are the workers' argv after argv[0]; nil means ["worker"].
+	Args []string
+}
+
+// Supervisor owns the listening sockets and keeps the desired number of
+// worker processes serving them. Its state is owned by the goroutine that
+// calls Run.
+type Supervisor struct {
+	cfg      Config
+	settings config.Config
+	log      *zap.Logger
+	exe      string
+	args     []string
+	env      []string
+	now      func() time.Time
+
+	listeners []*listener
+	workers   map[int]*worker // by pid
+	slots     map[int]*slot
+	desired   int
+	gen       int
+	reload    *reload
+
+	stopping  bool
+	stopUntil time.Time
+	haltErr   error
+
+	events chan event
+	done   chan struct{}
+}
+
+// slot is the restart record of one worker position.
+type slot struct {
+	failures  int // boot failures in a row
+	crashes   int // exits after ready, for backoff
+	nextSpawn time.Time
+}
+
+// New checks cfg and prepares a supervisor; Run binds and starts it.
+func New(cfg Config, log *zap.Logger) (*Supervisor, error) {
+	if err := cfg.Settings.Validate(); err != nil {
+		return nil, err
+	}
+	exe := cfg.Executable
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return nil, fmt.Errorf("find own executable: %w", err)
+		}
+	}
+	args := cfg.Args
+	if args == nil {
+		args = []string{"worker"}
+	}
+	return &Supervisor{
+		cfg:      cfg,
+		settings: cfg.Settings,
+		log:      log,
+		exe:      exe,
+		args:     args,
+		now:      time.Now,
+		workers:  make(map[int]*worker),
+		slots:    make(map[int]*slot),
+		desired:  cfg.Settings.Server.Workers,
+		gen:      1,
+		events:   make(chan event, 64),
+		done:     make(chan struct{}),
+	}, nil
+}
+
+// Run binds the sockets, starts the workers and supervises them until a
+// stop signal or ctx ends it (ctx ending is a graceful stop). It returns
+// nil after a clean stop, and an *exitcode.Error with exitcode.WorkerBoot
+// when workers keep failing to boot.
+func (s *Supervisor) Run(ctx context.Context) error {
+	defer close(s.done)
+	listeners, err := bindAll(s.settings.Server, s.log)
+	if err != nil {
+		return exitcode.Wrap(exitcode.Config, err)
+	}
+	s.listeners = listeners
+	defer closeAll(s.listeners)
+	// After socket activation consumed LISTEN_*, so workers do not see it.
+	s.env = os.Environ()
+	for _, l := range s.listeners {
+		s.log.Info("listening", zap.String("bind", l.name), zap.String("address", l.ln.Addr().String()))
+	}
+
+	if pid := s.settings.Server.PIDFile; pid != "" {
+		if err := writePIDFile(pid, os.Getpid()); err != nil {
+			return exitcode.Wrap(exitcode.Config, err)
+		}
+		defer func() {
+			if err := removePIDFile(pid, os.Getpid()); err != nil {
+				s.log.Warn("remove pid file", zap.Error(err))
+			}
+		}()
+	}
+
+	cmds, stopSignals := notifySignals()
+	defer stopSignals()
+
+	s.log.Info("supervisor started", zap.Int("pid", os.Getpid()), zap.Int("workers", s.desired),
+		zap.String("worker_class", s.settings.Worker.Class))
+	s.reconcile()
+	ticker := time.NewTicker(tick)
+	defer ticker.Stop()
+	ctxDone := ctx.Done()
+	for !s.stopping || len(s.workers) > 0 {
+		select {
+		case c := <-cmds:
+			s.command(c)
+		case ev := <-s.events:
+			s.handle(ev)
+		case <-ticker.C:
+			s.checkClocks()
+		case <-ctxDone:
+			ctxDone = nil
+			s.command(cmdStopGraceful)
+		}
+		if !s.stopping {
+			s.reconcile()
+		}
+	}
+	if s.haltErr != nil {
+		return s.haltErr
+	}
+	s.log.Info("supervisor stopped")
+	return nil
+}
+
+// command carries out what a signal asked for.
+func (s *Supervisor) command(c command) {
+	s.log.Info("signal received", zap.Stringer("command", c))
+	switch c {
+	case cmdStopGraceful:
+		s.stop(false)
+	case cmdStopFast:
+		s.stop(true)
+	case cmdReload:
+		s.startReload()
+	case cmdIncrease:
+		s.scale(+1)
+	case cmdDecrease:
+		s.scale(-1)
+	case cmdReopenLogs:
+		s.reopenLogs()
+	case cmdUpgrade:
+		s.log.Warn("binary upgrade (USR2) is not supported yet; use HUP to roll workers onto a new binary")
+	}
+}
+
+// stop begins a graceful (TERM) or fast (INT) stop of every worker. A fast
+// stop may cut short a graceful one; the reverse is ignored.
+func (s *Supervisor) stop(fast bool) {
+	if s.stopping && !fast {
+		return
+	}
+	s.stopping = true
+	s.abandonReload("the supervisor is stopping")
+	sig, wait := syscall.SIGTERM, s.settings.Server.GracefulTimeout+drainGrace
+	if fast {
+		sig, wait = syscall.SIGINT, fastStopGrace
+	}
+	s.stopUntil = s.now().Add(wait)
+	for _, w := range s.workers {
+		s.stopWorker(w, sig, wait)
+	}
+}
+
+// stopWorker signals w to stop and schedules its SIGKILL after wait.
+func (s *Supervisor) stopWorker(w *worker, sig syscall.Signal, wait time.Duration) {
+	if w.state == stateKilled {
+		return
+	}
+	w.state = stateDraining
+	w.killAt = s.now().Add(wait)
+	w.signal(sig)
+}
+
+// halt stops everything fast and makes Run return err.
+func (s *Supervisor) halt(err error) {
+	s.log.Error("halting", zap.Error(err))
+	s.haltErr = err
+	s.stop(true)
+}
+
+// scale changes the desired worker count by delta (TTIN/TTOU).
+func (s *Supervisor) scale(delta int) {
+	if s.stopping {
+		return
+	}
+	if s.reload != nil {
+		s.log.Warn("worker count unchanged: a reload is in progress; send the signal again after it")
+		return
+	}
+	n := s.desired + delta
+	if n < 1 {
+		s.log.Warn("worker count unchanged: at least one worker is needed")
+		return
+	}
+	s.desired = n
+	s.log.Info("worker count changed", zap.Int("workers", n))
+	// Retire the workers above the new count, newest slot first.
+	for _, w := range s.workers {
+		if w.slot > n && w.state != stateDraining && w.state != stateKilled {
+			s.stopWorker(w, syscall.SIGTERM, s.settings.Server.GracefulTimeout+drainGrace)
+		}
+	}
+}
+
+func (s *Supervisor) reopenLogs() {
+	if s.cfg.Reopen != nil {
+		if err := s.cfg.Reopen(); err != nil {
+			s.log.Error("reopen log files", zap.Error(err))
+		}
+	}
+	for _, w := range s.workers {
+		w.signal(syscall.SIGUSR1)
+	}
+}
+
+// handle applies one worker event to the table.
+func (s *Supervisor) handle(ev event) {
+	w, ok := s.workers[ev.pid]
+	if !ok {
+		return
+	}
+	if ev.msg == nil {
+		s.exited(w, ev)
+		return
+	}
+	switch m := ev.msg.(type) {
+	case proto.Ready:
+		s.ready(w)
+	case proto.Heartbeat:
+		w.lastBeat = s.now()
+		w.stats = m
+	case proto.Retiring:
+		if w.state == stateReady {
+			w.state = stateRetiring
+			w.log.Info("worker retiring; starting its replacement", zap.String("reason", m.Reason), zap.Uint64("requests", m.Requests))
+		}
+	default:
+		w.log.Warn("unexpected message from worker", zap.Uint8("kind", uint8(m.Kind())))
+	}
+}
+
+// ready marks w ready and retires what it replaces: in a reload, the old
+// generation once the whole new one is ready; otherwise a retiring worker
+// of the same slot.
+func (s *Supervisor) ready(w *worker) {
+	if w.state != stateBooting {
+		return
+	}
+	now := s.now()
+	w.state, w.readyAt, w.lastBeat = stateReady, now, now
+	w.log.Info("worker ready", zap.Duration("boot", now.Sub(w.started)))
+	s.slotFor(w.slot).failures = 0
+	if s.reload != nil && w.generation == s.reload.gen {
+		s.reloadProgress()
+		return
+	}
+	for _, old := range s.workers {
+		if old.slot == w.slot && old.state == stateRetiring {
+			s.stopWorker(old, syscall.SIGTERM, s.settings.Server.GracefulTimeout+drainGrace)
+		}
+	}
+}
+
+// exited removes w from the table, decides what its exit means, and
+// schedules its replacement through reconcile.
+func (s *Supervisor) exited(w *worker, ev event) {
+	delete(s.workers, w.pid)
+	w.conn.Close()
+	status := describeExit(ev.exit)
+	if ev.err != nil {
+		status = ev.err.Error()
+	}
+	log := w.log.With(zap.String("status", status), zap.Duration("uptime", s.now().Sub(w.started)))
+	switch {
+	case s.stopping || w.state == stateDraining:
+		log.Info("worker exited")
+	case s.reload != nil && w.generation == s.reload.gen:
+		s.abandonReload(fmt.Sprintf("a new worker (slot %d) ended with %s", w.slot, status))
+	case w.generation != s.gen:
+		log.Info("worker of another generation exited")
+	case w.state == stateBooting:
+		sl := s.slotFor(w.slot)
+		sl.failures++
+		log.Error("worker failed to boot", zap.Int("failures_in_a_row", sl.failures))
+		if sl.failures >= maxBootFailures {
+			s.halt(exitcode.Wrap(exitcode.WorkerBoot,
+				fmt.Errorf("workers failed to boot %d times in a row (last: %s); see the worker's error above", sl.failures, status)))
+			return
+		}
+		sl.nextSpawn = s.now().Add(backoff(sl.failures))
+	default:
+		sl := s.slotFor(w.slot)
+		if !w.readyAt.IsZero() && s.now().Sub(w.readyAt) > stableAfter {
+			sl.crashes = 0
+		}
+		sl.crashes++
+		sl.nextSpawn = s.now().Add(backoff(sl.crashes))
+		log.Warn("worker died; replacing it", zap.String("state", w.state.String()), zap.Int("restarts", sl.crashes),
+			zap.Duration("backoff", backoff(sl.crashes)))
+	}
+}
+
+// backoff is the respawn delay after n failures in a row: none for the
+// first, then 100ms doubling to maxBackoff.
+func backoff(n int) time.Duration {
+	if n <= 1 {
+		return 0
+	}
+	d := 100 * time.Millisecond << min(n-2, 16)
+	return min(d, maxBackoff)
+}
+
+func (s *Supervisor) slotFor(n int) *slot {
+	sl, ok := s.slots[n]
+	if !ok {
+		sl = &slot{}
+		s.slots[n] = sl
+	}
+	return sl
+}
+
+// reconcile starts a worker for every slot of the current generation that
+// has none serving, once its backoff has passed.
+func (s *Supervisor) reconcile() {
+	covered := make(map[int]bool, len(s.workers))
+	for _, w := range s.workers {
+		if w.generation == s.gen && w.serving() {
+			covered[w.slot] = true
+		}
+	}
+	now := s.now()
+	for n := 1; n <= s.desired; n++ {
+		if covered[n] || now.Before(s.slotFor(n).nextSpawn) {
+			continue
+		}
+		if _, err := s.spawn(n, s.gen, s.settings); err != nil {
+			s.halt(exitcode.Wrap(exitcode.Runtime, err))
+			return
+		}
+	}
+}
+
+// checkClocks enforces the time limits: boot, liveness (heartbeat) and the
+// kill deadlines of draining or hung workers.
+func (s *Supervisor) checkClocks() {
+	now := s.now()
+	for _, w := range s.workers {
+		switch {
+		case !w.killAt.IsZero() && now.After(w.killAt):
+			w.log.Warn("worker did not exit in time; killing it", zap.String("state", w.state.String()))
+			w.killAt = time.Time{}
+			w.state = stateKilled
+			w.signal(syscall.SIGKILL)
+		case w.state == stateBooting && now.Sub(w.started) > s.settings.Server.BootTimeout:
+			w.log.Error("worker did not report ready within the boot timeout; killing it",
+				zap.Duration("boot_timeout", s.settings.Server.BootTimeout))
+			w.signal(syscall.SIGKILL)
+		case (w.state == stateReady || w.state == stateRetiring) && now.Sub(w.lastBeat) > s.settings.Server.Timeout:
+			s.hung(w, now)
+		}
+	}
+	if s.reload != nil {
+		s.reloadProgress()
+	}
+}
+
+// hung handles a worker whose heartbeat stopped: it names the requests it
+// was last seen handling, asks for a stack dump (SIGABRT) and schedules
+// SIGKILL. Its replacement starts at once.
+func (s *Supervisor) hung(w *worker, now time.Time) {
+	fields := []zap.Field{
+		zap.Duration("silent_for", now.Sub(w.lastBeat)),
+		zap.Int("in_flight", w.stats.InFlight),
+	}
+	for i, r := range w.stats.Oldest {
+		fields = append(fields, zap.String(fmt.Sprintf("request_%d", i+1),
+			fmt.Sprintf("%s %s request_id=%s age=%s", r.Method, r.Path, r.RequestID, (r.Age+now.Sub(w.lastBeat)).Round(time.Millisecond))))
+	}
+	w.log.Error("worker timed out (no heartbeat); dumping its stacks and killing it", fields...)
+	w.state = stateKilled
+	w.killAt = now.Add(dumpGrace)
+	w.signal(syscall.SIGABRT)
+}
+
+// liveWorkers counts the workers of generation gen in state st.
+func (s *Supervisor) liveWorkers(gen int, st state) int {
+	n := 0
+	for _, w := range s.workers {
+		if w.generation == gen && w.state == st {
+			n++
+		}
+	}
+	return n
+}

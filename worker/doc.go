@@ -1,0 +1,18 @@
+// Package worker is one worker process: it serves the listeners it
+// inherited from the supervisor with an http.Server running the handler
+// chain, and reports to the supervisor over the inherited channel.
+//
+// Lifecycle: the supervisor re-executes its binary with DROVER_ROLE=worker,
+// the channel at fd 3 and the listeners from fd 4 (see package proto). The
+// worker reads its Config, builds the application, starts serving, reports
+// Ready, then a Heartbeat every interval (requests served, in flight, RSS,
+// the oldest requests in flight). After its share of --max-requests it
+// reports Retiring and keeps serving until the supervisor, once a
+// replacement is ready, sends TERM.
+//
+// Signals: TERM drains (stop accepting, finish in-flight requests up to
+// --graceful-timeout, then close); INT and QUIT stop at once; USR1 reopens
+// log files; HUP is ignored (it is the supervisor's). EOF on the channel
+// means the supervisor died: the worker drains and exits, so no orphan keeps
+// serving stale code.
+package worker

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package worker
+
+// rss is unknown off Linux.
+func rss() uint64 { return 0 }

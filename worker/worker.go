@@ -1,0 +1,208 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/drover/drover/app"
+	"github.com/drover/drover/internal/config"
+	"github.com/drover/drover/internal/proto"
+)
+
+// Config is what a worker needs to run: the settings the supervisor sent,
+// its identity, the inherited channel and listeners, and the application.
+type Config struct {
+	// Settings is the resolved configuration from the supervisor.
+	Settings config.Config
+	// Slot and Generation identify the worker in the supervisor's table.
+	Slot, Generation int
+	// Channel is the report channel to the supervisor.
+	Channel net.Conn
+	// Listeners are the inherited sockets to serve.
+	Listeners []net.Listener
+	// Handler is the application; the worker wraps it in app.Chain.
+	Handler http.Handler
+	// Access is the access logger, nil for none.
+	Access *zap.Logger
+	// Reopen reopens the log files (USR1); nil for none.
+	Reopen func() error
+}
+
+// Worker is one worker process's server.
+type Worker struct {
+	cfg     Config
+	log     *zap.Logger
+	srv     *http.Server
+	track   *tracker
+	limiter *limiter
+	// now is the clock; a test seam.
+	now func() time.Time
+}
+
+// New builds a worker; Run starts it.
+func New(cfg Config, log *zap.Logger) (*Worker, error) {
+	if cfg.Channel == nil {
+		return nil, errors.New("worker: no channel to the supervisor")
+	}
+	if len(cfg.Listeners) == 0 {
+		return nil, errors.New("worker: no listeners")
+	}
+	if cfg.Handler == nil {
+		return nil, errors.New("worker: no handler")
+	}
+	w := &Worker{cfg: cfg, log: log, now: time.Now}
+	s := cfg.Settings
+	w.track = newTracker(retireAfter(s.Worker), w.now)
+	w.limiter = newLimiter(s.Worker.Concurrency())
+
+	chainCfg := app.Config{
+		LimitRequestLine:      s.Limits.RequestLine,
+		LimitRequestFields:    s.Limits.RequestFields,
+		LimitRequestFieldSize: s.Limits.RequestFieldSize,
+		LimitRequestBody:      s.Limits.RequestBody,
+		ForwardedAllowIPs:     s.Proxy.ForwardedAllowIPs,
+		TrustAllProxies:       s.Proxy.TrustAll,
+		AccessLogFormat:       s.Log.AccessLogFormat,
+		WorkerPID:             os.Getpid(),
+		Generation:            cfg.Generation,
+	}
+	handler := app.Chain(chainCfg, log, cfg.Access, w.track.wrap(w.limiter.wrap(cfg.Handler)))
+	w.srv = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: s.Worker.ReadHeaderTimeout,
+		ReadTimeout:       s.Worker.ReadTimeout,
+		WriteTimeout:      s.Worker.WriteTimeout,
+		IdleTimeout:       s.Worker.KeepAlive,
+		MaxHeaderBytes:    app.MaxHeaderBytes(chainCfg),
+		ErrorLog:          zap.NewStdLog(log.Named("http")),
+	}
+	if s.Worker.Class == "sync" {
+		// Gunicorn's sync worker closes the connection after each response.
+		w.srv.SetKeepAlivesEnabled(false)
+	}
+	return w, nil
+}
+
+// retireAfter is this worker's share of max-requests, jitter included;
+// 0 means never.
+func retireAfter(w config.Worker) uint64 {
+	if w.MaxRequests <= 0 {
+		return 0
+	}
+	return uint64(w.MaxRequests + rand.IntN(w.MaxRequestsJitter+1))
+}
+
+// Run serves until a signal, the supervisor's death or ctx ends it. It
+// reports Ready once every listener is being served, then heartbeats.
+// TERM and a lost supervisor drain gracefully; INT and QUIT stop at once.
+func (w *Worker) Run(ctx context.Context) error {
+	stop := make(chan stopKind, 4)
+	g, gctx := errgroup.WithContext(ctx)
+
+	for _, l := range w.cfg.Listeners {
+		l := w.limiter.gate(l)
+		g.Go(func() error {
+			if err := w.srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("serve %s: %w", l.Addr(), err)
+			}
+			return nil
+		})
+	}
+	if err := proto.Encode(w.cfg.Channel, proto.Ready{PID: os.Getpid()}); err != nil {
+		return fmt.Errorf("report ready: %w", err)
+	}
+	w.log.Info("worker ready", zap.Int("listeners", len(w.cfg.Listeners)),
+		zap.Int("max_concurrency", w.cfg.Settings.Worker.Concurrency()),
+		zap.Uint64("retire_after", w.track.retireAt))
+
+	done := make(chan struct{})
+	g.Go(func() error { return w.heartbeat(done, stop) })
+	g.Go(func() error { w.watchSupervisor(stop); return nil })
+	g.Go(func() error { w.handleSignals(done, stop); return nil })
+	g.Go(func() error {
+		defer close(done)
+		err := w.shutdown(gctx, stop)
+		// Unblocks watchSupervisor; the supervisor sees our exit instead.
+		w.cfg.Channel.Close()
+		return err
+	})
+	return g.Wait()
+}
+
+// stopKind says how the worker was told to stop.
+type stopKind int
+
+const (
+	stopGraceful stopKind = iota
+	stopFast
+)
+
+// requestStop asks for a stop without blocking; repeated requests beyond
+// the buffer are dropped (a stop is already under way).
+func requestStop(stop chan<- stopKind, kind stopKind) {
+	select {
+	case stop <- kind:
+	default:
+	}
+}
+
+// shutdown waits for the first stop request and stops the server. A
+// graceful stop drains in-flight requests up to the graceful timeout; a
+// fast stop during the drain closes what is left at once.
+func (w *Worker) shutdown(ctx context.Context, stop <-chan stopKind) error {
+	var kind stopKind
+	select {
+	case kind = <-stop:
+	case <-ctx.Done():
+		kind = stopFast
+	}
+	if kind == stopFast {
+		w.log.Info("worker stopping now", zap.Int("in_flight", w.track.inFlight()))
+		return w.srv.Close()
+	}
+	timeout := w.cfg.Settings.Server.GracefulTimeout
+	w.log.Info("worker draining", zap.Int("in_flight", w.track.inFlight()), zap.Duration("graceful_timeout", timeout))
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	drained := make(chan error, 1)
+	go func() { drained <- w.srv.Shutdown(sctx) }()
+	for {
+		select {
+		case err := <-drained:
+			if err != nil {
+				w.log.Warn("drain cut short; closing connections", zap.Int("in_flight", w.track.inFlight()), zap.Error(err))
+				return w.srv.Close()
+			}
+			return nil
+		case kind := <-stop:
+			if kind == stopFast {
+				cancel()
+			}
+		}
+	}
+}
+
+// watchSupervisor reads the channel until it fails: EOF means the
+// supervisor is gone, so drain and exit rather than serve orphaned.
+func (w *Worker) watchSupervisor(stop chan<- stopKind) {
+	for {
+		m, err := proto.Decode(w.cfg.Channel)
+		if err != nil {
+			if !errors.Is(err, net.ErrClosed) {
+				w.log.Warn("supervisor channel closed; draining", zap.Error(err))
+				requestStop(stop, stopGraceful)
+			}
+			return
+		}
+		w.log.Debug("ignoring message from supervisor", zap.Uint8("kind", uint8(m.Kind())))
+	}
+}
