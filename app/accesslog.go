@@ -102,7 +102,7 @@ func (a *accessLog) write(ex *exchange, r *http.Request) {
 		zap.String("query", r.URL.RawQuery),
 		zap.String("proto", r.Proto),
 		zap.Int("status", ex.status()),
-		zap.Int64("bytes", ex.rw.bytes),
+		zap.Int64("bytes", ex.bodyBytes(r)),
 		zap.Duration("duration", a.now().Sub(ex.start)),
 		zap.String("user_agent", r.UserAgent()),
 		zap.String("referer", r.Referer()),
@@ -129,10 +129,10 @@ func appendCombined(b []byte, ex *exchange, r *http.Request) []byte {
 	b = append(b, `" `...)
 	b = strconv.AppendInt(b, int64(ex.status()), 10)
 	b = append(b, ' ')
-	if ex.rw.bytes == 0 {
+	if n := ex.bodyBytes(r); n == 0 {
 		b = append(b, '-')
 	} else {
-		b = strconv.AppendInt(b, ex.rw.bytes, 10)
+		b = strconv.AppendInt(b, n, 10)
 	}
 	b = append(b, ` "`...)
 	b = appendOrDash(b, r.Referer())

@@ -63,7 +63,8 @@ type Config struct {
 	Generation int
 	// Healthy reports whether /healthz should answer 200; when it returns
 	// false /healthz answers 503 so a load balancer stops sending (drain with
-	// --shutdown-delay). Nil means always healthy.
+	// --shutdown-delay). Nil means always healthy. It is called on every
+	// health check, concurrently: it must be cheap and safe for concurrent use.
 	Healthy func() bool
 }
 

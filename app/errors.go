@@ -23,7 +23,7 @@ func Error(w http.ResponseWriter, status int, detail string) {
 // writeJSON writes body, which must be JSON, with the given status. Every
 // JSON response of the package goes through here.
 func writeJSON(w http.ResponseWriter, status int, body string) {
-	w.Header().Set("Content-Type", "application/json")
+	w.Header()["Content-Type"] = []string{"application/json"} // canonical key: no Set needed
 	w.WriteHeader(status)
 	// A failed write means the client is gone: nothing is left to do.
 	_, _ = io.WriteString(w, body)

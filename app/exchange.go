@@ -71,6 +71,15 @@ func (ex *exchange) status() int {
 	}
 }
 
+// bodyBytes is the number of body bytes sent. net/http discards the body
+// of a response to HEAD, so none are.
+func (ex *exchange) bodyBytes(r *http.Request) int64 {
+	if r.Method == http.MethodHead {
+		return 0
+	}
+	return ex.rw.bytes
+}
+
 // responseWriter records the status and the body bytes written through it.
 // Unwrap lets http.ResponseController reach the writer underneath.
 type responseWriter struct {

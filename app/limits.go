@@ -55,12 +55,15 @@ func (l *limits) check(r *http.Request) (int, string) {
 		return http.StatusRequestURITooLong,
 			"Request line is longer than " + strconv.Itoa(l.line) + " bytes."
 	}
-	if l.fields >= 0 && fieldCount(r) > l.fields {
-		return http.StatusRequestHeaderFieldsTooLarge,
-			"Too many header fields (limit " + strconv.Itoa(l.fields) + ")."
-	}
-	if l.fieldSize >= 0 {
-		if name, ok := oversizeField(r, l.fieldSize); ok {
+	if l.fields >= 0 || l.fieldSize >= 0 {
+		// One pass over the header map serves both limits; a request over
+		// both is answered about the count.
+		count, name, oversize := scanFields(r, l.fieldSize)
+		if l.fields >= 0 && count > l.fields {
+			return http.StatusRequestHeaderFieldsTooLarge,
+				"Too many header fields (limit " + strconv.Itoa(l.fields) + ")."
+		}
+		if oversize {
 			return http.StatusRequestHeaderFieldsTooLarge, fieldTooLarge(name, l.fieldSize)
 		}
 	}
@@ -76,40 +79,37 @@ func requestLineLen(r *http.Request) int {
 	return len(r.Method) + 1 + len(requestURI(r)) + 1 + len(r.Proto)
 }
 
-// fieldCount counts header fields as the client sent them. net/http moves
-// Host to r.Host and Transfer-Encoding to r.TransferEncoding, and removes
-// Trailer: they count too.
-func fieldCount(r *http.Request) int {
-	n := 0
-	for _, vv := range r.Header {
-		n += len(vv)
-	}
+// scanFields counts the header fields as the client sent them and finds one
+// longer than sizeLimit (len(name)+2+len(value), i.e. "Name: value"; a
+// negative limit finds none). net/http moves Host to r.Host and
+// Transfer-Encoding to r.TransferEncoding, and removes Trailer: they count
+// too.
+func scanFields(r *http.Request, sizeLimit int) (count int, name string, oversize bool) {
 	if r.Host != "" {
-		n++
+		count++
+		if sizeLimit >= 0 && len("Host")+2+len(r.Host) > sizeLimit {
+			name, oversize = "Host", true
+		}
 	}
 	if len(r.TransferEncoding) > 0 {
-		n++
+		count++
 	}
 	if len(r.Trailer) > 0 {
-		n++
+		count++
 	}
-	return n
-}
-
-// oversizeField returns the name of a header field longer than limit
-// (len(name)+2+len(value), i.e. "Name: value"), if there is one.
-func oversizeField(r *http.Request, limit int) (string, bool) {
-	if len("Host")+2+len(r.Host) > limit {
-		return "Host", true
-	}
-	for name, vv := range r.Header {
+	for k, vv := range r.Header {
+		count += len(vv)
+		if oversize || sizeLimit < 0 {
+			continue
+		}
 		for _, v := range vv {
-			if len(name)+2+len(v) > limit {
-				return name, true
+			if len(k)+2+len(v) > sizeLimit {
+				name, oversize = k, true
+				break
 			}
 		}
 	}
-	return "", false
+	return count, name, oversize
 }
 
 // maxNamedField is the longest field name quoted back in a 431 detail.

@@ -51,8 +51,3 @@ func golden(t *testing.T, name string, got []byte) {
 		t.Errorf("%s differs from the golden file (go test -update rewrites it):\ngot:\n%s\nwant:\n%s", name, got, want)
 	}
 }
-
-// fieldMap returns the context fields of a logged entry as a map.
-func fieldMap(e observer.LoggedEntry) map[string]any {
-	return e.ContextMap()
-}

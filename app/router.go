@@ -93,7 +93,7 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.notFound(w, r)
 		return
 	}
-	w.Header().Set("Allow", rte.allow)
+	w.Header()["Allow"] = []string{rte.allow} // canonical key: no Set needed
 	if h := rte.handler(r.Method); h != nil {
 		h.ServeHTTP(w, r)
 		return

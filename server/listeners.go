@@ -73,16 +73,29 @@ func bindAll(cfg config.Server, log *zap.Logger) ([]*listener, error) {
 	return out, nil
 }
 
+// hold keeps ln and a duplicate of its descriptor to pass to workers.
+//
+// The duplicate is made with fcntl and wrapped by os.NewFile rather than
+// taken from ln.File: a net listener's File puts the shared open file
+// description into blocking mode when os/exec reads its Fd, which would
+// leave every worker's accept(2) blocking in the kernel, deaf to Close.
 func hold(name string, ln net.Listener) (*listener, error) {
-	fl, ok := ln.(interface{ File() (*os.File, error) })
+	sc, ok := ln.(syscall.Conn)
 	if !ok {
 		return nil, fmt.Errorf("bind %s: %T cannot be passed to workers", name, ln)
 	}
-	f, err := fl.File()
+	raw, err := sc.SyscallConn()
 	if err != nil {
-		return nil, fmt.Errorf("bind %s: duplicate descriptor: %w", name, err)
+		return nil, fmt.Errorf("bind %s: %w", name, err)
 	}
-	return &listener{name: name, ln: ln, file: f}, nil
+	dup, dupErr := -1, error(nil)
+	if err := raw.Control(func(fd uintptr) { dup, dupErr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0) }); err != nil {
+		return nil, fmt.Errorf("bind %s: %w", name, err)
+	}
+	if dupErr != nil {
+		return nil, fmt.Errorf("bind %s: duplicate descriptor: %w", name, dupErr)
+	}
+	return &listener{name: name, ln: ln, file: os.NewFile(uintptr(dup), name)}, nil
 }
 
 func bind(b config.Bind, backlog int) (net.Listener, error) {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -44,6 +45,11 @@ type Worker struct {
 	srv     *http.Server
 	track   *tracker
 	limiter *limiter
+	conns   *conns
+	// serving are the listeners being served; closing is set once the
+	// worker closes them itself to drain.
+	serving []net.Listener
+	closing atomic.Bool
 	// now is the clock; a test seam.
 	now func() time.Time
 }
@@ -63,6 +69,7 @@ func New(cfg Config, log *zap.Logger) (*Worker, error) {
 	s := cfg.Settings
 	w.track = newTracker(retireAfter(s.Worker), w.now)
 	w.limiter = newLimiter(s.Worker.Concurrency())
+	w.conns = newConns()
 
 	chainCfg := app.Config{
 		LimitRequestLine:      s.Limits.RequestLine,
@@ -84,6 +91,7 @@ func New(cfg Config, log *zap.Logger) (*Worker, error) {
 		IdleTimeout:       s.Worker.KeepAlive,
 		MaxHeaderBytes:    app.MaxHeaderBytes(chainCfg),
 		ErrorLog:          zap.NewStdLog(log.Named("http")),
+		ConnState:         w.conns.track,
 	}
 	if s.Worker.Class == "sync" {
 		// Gunicorn's sync worker closes the connection after each response.
@@ -109,12 +117,15 @@ func (w *Worker) Run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 
 	for _, l := range w.cfg.Listeners {
-		l := w.limiter.gate(l)
+		w.serving = append(w.serving, w.limiter.gate(l))
+	}
+	for _, l := range w.serving {
 		g.Go(func() error {
-			if err := w.srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
-				return fmt.Errorf("serve %s: %w", l.Addr(), err)
+			err := w.srv.Serve(l)
+			if errors.Is(err, http.ErrServerClosed) || (w.closing.Load() && errors.Is(err, net.ErrClosed)) {
+				return nil
 			}
-			return nil
+			return fmt.Errorf("serve %s: %w", l.Addr(), err)
 		})
 	}
 	if err := proto.Encode(w.cfg.Channel, proto.Ready{PID: os.Getpid()}); err != nil {
@@ -174,7 +185,7 @@ func (w *Worker) shutdown(ctx context.Context, stop <-chan stopKind) error {
 	sctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	drained := make(chan error, 1)
-	go func() { drained <- w.srv.Shutdown(sctx) }()
+	go func() { drained <- w.drain(sctx) }()
 	for {
 		select {
 		case err := <-drained:
@@ -189,6 +200,26 @@ func (w *Worker) shutdown(ctx context.Context, stop <-chan stopKind) error {
 			}
 		}
 	}
+}
+
+// drain stops accepting (the shared socket's backlog goes to the other
+// workers), closes idle keep-alive connections, waits for every request
+// already on its way, then shuts the server down. See conns for why
+// Shutdown alone is not enough.
+func (w *Worker) drain(ctx context.Context) error {
+	w.closing.Store(true)
+	for _, l := range w.serving {
+		if err := l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			w.log.Warn("close listener", zap.Error(err))
+		}
+	}
+	w.srv.SetKeepAlivesEnabled(false)
+	select {
+	case <-w.conns.quieted():
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return w.srv.Shutdown(ctx)
 }
 
 // watchSupervisor reads the channel until it fails: EOF means the

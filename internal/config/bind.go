@@ -55,7 +55,7 @@ func ParseBind(s string) (Bind, error) {
 	if err != nil {
 		// A bare host or IPv6 literal means port 8000, as in Gunicorn.
 		host, port = strings.TrimSuffix(strings.TrimPrefix(s, "["), "]"), "8000"
-		if strings.ContainsAny(host, "[]") || (strings.Contains(host, ":") && net.ParseIP(host) == nil) {
+		if strings.ContainsAny(host, "[]") || strings.HasPrefix(s, "[") != strings.HasSuffix(s, "]") || (strings.Contains(host, ":") && net.ParseIP(host) == nil) {
 			return Bind{}, fmt.Errorf("%q is not HOST:PORT, unix:PATH or fd://N", s)
 		}
 	}
@@ -63,7 +63,7 @@ func ParseBind(s string) (Bind, error) {
 	if err != nil || n < 0 || n > 65535 {
 		return Bind{}, fmt.Errorf("%q: port must be a number from 0 to 65535", s)
 	}
-	if strings.ContainsAny(host, " /\x00") {
+	if strings.ContainsAny(host, " /\x00") || host == "unix" { // "unix:PORT" would read back as a socket path
 		return Bind{}, fmt.Errorf("%q: invalid host", s)
 	}
 	return Bind{Network: "tcp", Address: net.JoinHostPort(host, strconv.Itoa(n))}, nil

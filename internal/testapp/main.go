@@ -52,6 +52,7 @@ func build(log *zap.Logger) (http.Handler, error) {
 			http.Error(w, "bad d", http.StatusBadRequest)
 			return
 		}
+		log.Info("testapp sleeping", zap.Duration("d", d))
 		time.Sleep(d)
 		fmt.Fprintf(w, "slept %s in %d\n", d, os.Getpid())
 	})
