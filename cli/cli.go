@@ -109,11 +109,12 @@ func usage(w io.Writer, p Program, extra func(*pflag.FlagSet)) {
 
 Every flag can also be set as DROVER_<NAME> (DROVER_WORKERS=4) or in the
 --config file (workers = 4). Flags win over the environment, which wins over
-the file.
+the file. Durations are seconds (30) or Go durations (500ms, 2m); sizes are
+bytes or take K, M, G. --workers defaults to the number of CPUs.
 
 Flags:
 `, p.name())
-	config.Usage(w, extra)
+	config.Usage(w, config.Default(), extra)
 }
 
 func runCheck(args []string, stdout io.Writer) error {

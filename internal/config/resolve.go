@@ -56,7 +56,7 @@ func Resolve(src Source) (Config, error) {
 
 	var flagLayer []assignment
 	var file string
-	fs := newFlagSet(table, &flagLayer, &file)
+	fs := newFlagSet(table, &cfg, &flagLayer, &file)
 	if src.Extra != nil {
 		src.Extra(fs)
 	}
@@ -224,12 +224,7 @@ type flagValue struct {
 }
 
 func (f *flagValue) String() string { return f.last }
-func (f *flagValue) Type() string {
-	if f.s.isBool {
-		return "bool"
-	}
-	return "value"
-}
+func (f *flagValue) Type() string   { return f.s.kind }
 func (f *flagValue) Set(v string) error {
 	// Check the value now so pflag reports the flag by name.
 	var scratch Config
@@ -241,7 +236,9 @@ func (f *flagValue) Set(v string) error {
 	return nil
 }
 
-func newFlagSet(table []setting, layer *[]assignment, file *string) *pflag.FlagSet {
+// newFlagSet registers a flag per setting; defaults supplies the values
+// --help shows.
+func newFlagSet(table []setting, defaults *Config, layer *[]assignment, file *string) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("drover", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.SortFlags = false
@@ -252,19 +249,17 @@ func newFlagSet(table []setting, layer *[]assignment, file *string) *pflag.FlagS
 	for i := range table {
 		s := &table[i]
 		f := fs.VarPF(&flagValue{s: s, layer: layer}, s.name, s.short, s.usage)
-		if s.isBool {
-			f.NoOptDefVal = "true"
-		}
+		f.DefValue = strings.Trim(s.get(defaults), `"`)
 	}
 	return fs
 }
 
 // Usage writes the flags every command takes, with their meaning, plus the
 // ones extra registers.
-func Usage(w io.Writer, extra func(fs *pflag.FlagSet)) {
+func Usage(w io.Writer, defaults Config, extra func(fs *pflag.FlagSet)) {
 	var layer []assignment
 	var file string
-	fs := newFlagSet(settings(), &layer, &file)
+	fs := newFlagSet(settings(), &defaults, &layer, &file)
 	if extra != nil {
 		extra(fs)
 	}

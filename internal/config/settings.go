@@ -17,8 +17,9 @@ type setting struct {
 	usage string
 	// list settings accumulate: a repeated flag appends; each layer that
 	// names the setting replaces what earlier layers set.
-	list  bool
-	isBool bool
+	list bool
+	// kind names the value's type in --help.
+	kind  string
 	set   func(c *Config, v string) error
 	reset func(c *Config)
 	get   func(c *Config) string
@@ -28,8 +29,8 @@ type setting struct {
 func settings() []setting {
 	return []setting{
 		{
-			name: "bind", short: "b", list: true,
-			usage: "address to listen on, repeatable: HOST:PORT, [::1]:PORT, unix:PATH, fd://N (default 127.0.0.1:8000)",
+			name: "bind", short: "b", list: true, kind: "address",
+			usage: "address to listen on, repeatable: HOST:PORT, [::1]:PORT, unix:PATH, fd://N",
 			set: func(c *Config, v string) error {
 				if _, err := ParseBind(v); err != nil {
 					return err
@@ -40,7 +41,7 @@ func settings() []setting {
 			reset: func(c *Config) { c.Server.Bind = nil },
 			get:   func(c *Config) string { return quoteList(c.Server.Bind) },
 		},
-		intSetting("workers", "w", "number of worker processes (default: number of CPUs)",
+		intSetting("workers", "w", "number of worker processes",
 			func(c *Config) *int { return &c.Server.Workers }),
 		enumSetting("worker-class", "k", "go: a goroutine per connection; sync: one request at a time, no keep-alive (Gunicorn's sync)",
 			func(c *Config) *string { return &c.Worker.Class }, "go", "sync"),
@@ -74,6 +75,7 @@ func settings() []setting {
 			func(c *Config) *int { return &c.Limits.RequestFieldSize }),
 		{
 			name:  "limit-request-body",
+			kind:  "size",
 			usage: "maximum request body, bytes or with a unit: 512K, 10M (larger: 413)",
 			set: func(c *Config, v string) error {
 				n, err := ParseByteSize(v)
@@ -96,6 +98,7 @@ func settings() []setting {
 			func(c *Config) *string { return &c.Log.AccessLogFormat }, "json", "combined"),
 		{
 			name:  "forwarded-allow-ips",
+			kind:  "ips",
 			usage: `peers believed about X-Forwarded-For/-Proto: comma-separated IPs or CIDRs, or "*"; unix sockets always`,
 			set: func(c *Config, v string) error {
 				prefixes, all, err := ParseAllowIPs(v)
@@ -118,7 +121,7 @@ func settings() []setting {
 
 func intSetting(name, short, usage string, field func(*Config) *int) setting {
 	return setting{
-		name: name, short: short, usage: usage,
+		kind: "int", name: name, short: short, usage: usage,
 		set: func(c *Config, v string) error {
 			n, err := strconv.Atoi(strings.TrimSpace(v))
 			if err != nil {
@@ -133,7 +136,7 @@ func intSetting(name, short, usage string, field func(*Config) *int) setting {
 
 func stringSetting(name, short, usage string, field func(*Config) *string) setting {
 	return setting{
-		name: name, short: short, usage: usage,
+		kind: "string", name: name, short: short, usage: usage,
 		set: func(c *Config, v string) error {
 			*field(c) = v
 			return nil
@@ -144,7 +147,7 @@ func stringSetting(name, short, usage string, field func(*Config) *string) setti
 
 func enumSetting(name, short, usage string, field func(*Config) *string, allowed ...string) setting {
 	return setting{
-		name: name, short: short, usage: usage,
+		kind: "string", name: name, short: short, usage: usage,
 		set: func(c *Config, v string) error {
 			for _, a := range allowed {
 				if v == a {
@@ -160,7 +163,7 @@ func enumSetting(name, short, usage string, field func(*Config) *string, allowed
 
 func durationSetting(name, short, usage string, field func(*Config) *time.Duration) setting {
 	return setting{
-		name: name, short: short, usage: usage + ` (seconds, or a duration such as "500ms")`,
+		kind: "duration", name: name, short: short, usage: usage,
 		set: func(c *Config, v string) error {
 			d, err := ParseDuration(v)
 			*field(c) = d

@@ -1,0 +1,64 @@
+# drover's build, run and test entry points. `make test` is what CI runs.
+GO          ?= go
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+STATE_DIR   ?= ./var
+BIN         := bin/drover
+
+.PHONY: all build run dev test test-short fuzz lint bench deps clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/drover
+
+# Serve drover's API on 127.0.0.1:8000 with one worker per CPU.
+run:
+	$(GO) run ./cmd/drover serve
+
+# The development server: one process, one request at a time.
+dev:
+	$(GO) run ./cmd/drover dev
+
+# Every test, with the race detector. Installs what the tests need first.
+test: deps
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 12m ./...
+
+test-short:
+	$(GO) test -short -count=1 ./...
+
+# Run every fuzz target for FUZZTIME each (the seeds also run in `make test`).
+FUZZTIME ?= 20s
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+	@tmp=$$(mktemp -d); cp go.mod go.sum $$tmp/; $(GO) mod tidy; \
+	  if ! cmp -s go.mod $$tmp/go.mod || ! cmp -s go.sum $$tmp/go.sum; then \
+	    echo "go mod tidy changes go.mod/go.sum:"; diff -u $$tmp/go.mod go.mod; diff -u $$tmp/go.sum go.sum; \
+	    cp $$tmp/go.mod $$tmp/go.sum .; rm -rf $$tmp; exit 1; fi; rm -rf $$tmp
+
+bench:
+	@echo "make bench: not yet - the benchmark harness arrives with the performance issue."
+	@echo "Go benchmarks for the hot paths run today: go test -run '^$$' -bench . -benchmem ./app/"
+
+# Tools the tests need beyond Go. None yet beyond the toolchain; nginx,
+# wrk and systemd's tools join here (apt-get, when root and missing).
+APT_PACKAGES :=
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "missing packages:$$missing (run make deps as root)"; exit 1; fi; \
+	fi
+	$(GO) mod download
+
+clean:
+	rm -rf bin
