@@ -1,0 +1,47 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/drover/drover/internal/exitcode"
+)
+
+func TestRunCommands(t *testing.T) {
+	tests := []struct {
+		name       string
+		giveArgs   []string
+		wantOut    string
+		wantCode   int // 0: no error
+		wantErrMsg string
+	}{
+		{name: "check prints config", giveArgs: []string{"check", "-w", "3"}, wantOut: "workers = 3\n"},
+		{name: "serve --print-config", giveArgs: []string{"serve", "--print-config", "--max-requests", "7"}, wantOut: "max_requests = 7\n"},
+		{name: "flags only means serve", giveArgs: []string{"--print-config"}, wantOut: "# drover effective configuration"},
+		{name: "help", giveArgs: []string{"help"}, wantOut: "--graceful-timeout"},
+		{name: "serve -h", giveArgs: []string{"serve", "-h"}, wantOut: "--print-config"},
+		{name: "unknown command", giveArgs: []string{"frobnicate"}, wantCode: exitcode.Usage, wantErrMsg: `unknown command "frobnicate"`},
+		{name: "bad setting", giveArgs: []string{"check", "--workers", "0"}, wantCode: exitcode.Config, wantErrMsg: "invalid workers"},
+		{name: "stray argument", giveArgs: []string{"serve", "extra"}, wantCode: exitcode.Config, wantErrMsg: `unexpected argument "extra"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			err := Run(context.Background(), Program{}, tt.giveArgs, &out)
+			code := 0
+			var ee *exitcode.Error
+			if errors.As(err, &ee) {
+				code = ee.Code
+			}
+			if code != tt.wantCode || (err != nil && !strings.Contains(err.Error(), tt.wantErrMsg)) {
+				t.Errorf("Run(%q) = %v (code %d), want code %d and %q", tt.giveArgs, err, code, tt.wantCode, tt.wantErrMsg)
+			}
+			if !strings.Contains(out.String(), tt.wantOut) {
+				t.Errorf("Run(%q) printed %q, want it to contain %q", tt.giveArgs, out.String(), tt.wantOut)
+			}
+		})
+	}
+}

@@ -1,0 +1,194 @@
+package worker
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zaptest"
+
+	"github.com/drover/drover/internal/config"
+	"github.com/drover/drover/internal/proto"
+)
+
+// startWorker runs a worker in-process on a loopback listener, with the
+// test holding the supervisor's end of the channel.
+func startWorker(t *testing.T, mutate func(*config.Config), h http.Handler) (sup net.Conn, url string, done <-chan error) {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Server.Timeout = 400 * time.Millisecond // heartbeat every 100ms
+	cfg.Server.GracefulTimeout = 5 * time.Second
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sup, theirs := net.Pipe()
+	w, err := New(Config{Settings: cfg, Slot: 1, Generation: 1, Channel: theirs, Listeners: []net.Listener{ln}, Handler: h}, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- w.Run(context.Background()) }()
+	return sup, "http://" + ln.Addr().String(), errc
+}
+
+// next reads messages until one of kind k arrives.
+func next(t *testing.T, c net.Conn, k proto.Kind) proto.Message {
+	t.Helper()
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		m, err := proto.Decode(c)
+		if err != nil {
+			t.Fatalf("waiting for message kind %d: %v", k, err)
+		}
+		if m.Kind() == k {
+			return m
+		}
+	}
+}
+
+func hello(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello") }
+
+func TestWorkerReportsReadyAndHeartbeats(t *testing.T) {
+	sup, url, done := startWorker(t, nil, http.HandlerFunc(hello))
+	next(t, sup, proto.KindReady)
+	resp, err := http.Get(url + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	hb := next(t, sup, proto.KindHeartbeat).(proto.Heartbeat)
+	for hb.Requests < 1 {
+		hb = next(t, sup, proto.KindHeartbeat).(proto.Heartbeat)
+	}
+	if hb.RSS == 0 {
+		t.Errorf("heartbeat RSS = 0, want the worker's resident size")
+	}
+	sup.Close() // the supervisor is gone: the worker drains and returns
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run after supervisor EOF = %v, want nil", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("worker kept running after its supervisor's channel closed")
+	}
+}
+
+func TestWorkerDrainFinishesRequestInFlight(t *testing.T) {
+	started := make(chan struct{})
+	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		time.Sleep(300 * time.Millisecond)
+		io.WriteString(w, "done")
+	})
+	sup, url, done := startWorker(t, nil, slow)
+	next(t, sup, proto.KindReady)
+	got := make(chan string, 1)
+	go func() {
+		resp, err := http.Get(url + "/")
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		got <- string(b)
+	}()
+	<-started
+	sup.Close()
+	if body := <-got; body != "done" {
+		t.Errorf("request in flight during drain got %q, want done", body)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("Run = %v", err)
+	}
+}
+
+func TestWorkerRetiresAfterMaxRequests(t *testing.T) {
+	sup, url, done := startWorker(t, func(c *config.Config) { c.Worker.MaxRequests = 3 }, http.HandlerFunc(hello))
+	next(t, sup, proto.KindReady)
+	for range 3 {
+		resp, err := http.Get(url + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	r := next(t, sup, proto.KindRetiring).(proto.Retiring)
+	if r.Reason != "max-requests" || r.Requests < 3 {
+		t.Errorf("Retiring = %+v, want max-requests after 3", r)
+	}
+	// Retiring is a request, not a stop: it keeps serving.
+	resp, err := http.Get(url + "/")
+	if err != nil {
+		t.Fatalf("retiring worker stopped serving: %v", err)
+	}
+	resp.Body.Close()
+	sup.Close()
+	<-done
+}
+
+func TestNewRejectsIncompleteConfig(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	h := http.HandlerFunc(hello)
+	tests := []struct {
+		name    string
+		give    Config
+		wantErr string
+	}{
+		{name: "no channel", give: Config{Listeners: []net.Listener{ln}, Handler: h}, wantErr: "no channel"},
+		{name: "no listeners", give: Config{Channel: a, Handler: h}, wantErr: "no listeners"},
+		{name: "no handler", give: Config{Channel: a, Listeners: []net.Listener{ln}}, wantErr: "no handler"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := New(tt.give, zaptest.NewLogger(t))
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("New() = %v, want error containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestHeartbeatInterval(t *testing.T) {
+	tests := []struct {
+		giveTimeout time.Duration
+		want        time.Duration
+	}{
+		{giveTimeout: 30 * time.Second, want: time.Second},
+		{giveTimeout: 2 * time.Second, want: 500 * time.Millisecond},
+		{giveTimeout: 400 * time.Millisecond, want: 100 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		if got := heartbeatInterval(tt.giveTimeout); got != tt.want {
+			t.Errorf("heartbeatInterval(%s) = %s, want %s", tt.giveTimeout, got, tt.want)
+		}
+	}
+}
+
+func TestRetireAfter(t *testing.T) {
+	if got := retireAfter(config.Worker{}); got != 0 {
+		t.Errorf("retireAfter(no max) = %d, want 0", got)
+	}
+	for range 100 {
+		got := retireAfter(config.Worker{MaxRequests: 10, MaxRequestsJitter: 5})
+		if got < 10 || got > 15 {
+			t.Fatalf("retireAfter(10, jitter 5) = %d, want 10..15", got)
+		}
+	}
+}
