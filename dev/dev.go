@@ -50,17 +50,8 @@ func New(cfg Config, log *zap.Logger) (*Server, error) {
 		return nil, errors.New("dev: no handler")
 	}
 	s := cfg.Settings
-	chainCfg := app.Config{
-		LimitRequestLine:      s.Limits.RequestLine,
-		LimitRequestFields:    s.Limits.RequestFields,
-		LimitRequestFieldSize: s.Limits.RequestFieldSize,
-		LimitRequestBody:      s.Limits.RequestBody,
-		ForwardedAllowIPs:     s.Proxy.ForwardedAllowIPs,
-		TrustAllProxies:       s.Proxy.TrustAll,
-		AccessLogFormat:       s.Log.AccessLogFormat,
-		DevErrors:             true,
-		WorkerPID:             os.Getpid(),
-	}
+	chainCfg := app.FromSettings(s, os.Getpid(), 0)
+	chainCfg.DevErrors = true
 	srv := &http.Server{
 		Handler:           serial(app.Chain(chainCfg, log, cfg.Access, cfg.Handler)),
 		ReadHeaderTimeout: s.Worker.ReadHeaderTimeout,

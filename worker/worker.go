@@ -71,17 +71,7 @@ func New(cfg Config, log *zap.Logger) (*Worker, error) {
 	w.limiter = newLimiter(s.Worker.Concurrency())
 	w.conns = newConns()
 
-	chainCfg := app.Config{
-		LimitRequestLine:      s.Limits.RequestLine,
-		LimitRequestFields:    s.Limits.RequestFields,
-		LimitRequestFieldSize: s.Limits.RequestFieldSize,
-		LimitRequestBody:      s.Limits.RequestBody,
-		ForwardedAllowIPs:     s.Proxy.ForwardedAllowIPs,
-		TrustAllProxies:       s.Proxy.TrustAll,
-		AccessLogFormat:       s.Log.AccessLogFormat,
-		WorkerPID:             os.Getpid(),
-		Generation:            cfg.Generation,
-	}
+	chainCfg := app.FromSettings(s, os.Getpid(), cfg.Generation)
 	handler := app.Chain(chainCfg, log, cfg.Access, w.track.wrap(w.limiter.wrap(cfg.Handler)))
 	w.srv = &http.Server{
 		Handler:           handler,
