@@ -24,7 +24,7 @@ func TestRunCommands(t *testing.T) {
 		{name: "help", giveArgs: []string{"help"}, wantOut: "--graceful-timeout"},
 		{name: "serve -h", giveArgs: []string{"serve", "-h"}, wantOut: "--print-config"},
 		{name: "unknown command", giveArgs: []string{"frobnicate"}, wantCode: exitcode.Usage, wantErrMsg: `unknown command "frobnicate"`},
-		{name: "bad setting", giveArgs: []string{"check", "--workers", "0"}, wantCode: exitcode.Config, wantErrMsg: "invalid workers"},
+		{name: "bad setting", giveArgs: []string{"check", "--workers", "0"}, wantCode: exitcode.Config, wantErrMsg: "invalid --workers"},
 		{name: "stray argument", giveArgs: []string{"serve", "extra"}, wantCode: exitcode.Config, wantErrMsg: `unexpected argument "extra"`},
 	}
 	for _, tt := range tests {

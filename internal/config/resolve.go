@@ -82,15 +82,28 @@ func Resolve(src Source) (Config, error) {
 		layers[0] = fileLayer
 		cfg.File = file
 	}
+	origins := make(map[string]string)
 	for _, layer := range layers {
-		if err := apply(&cfg, layer); err != nil {
+		if err := apply(&cfg, layer, origins); err != nil {
 			return cfg, err
 		}
 	}
-	return cfg, cfg.Validate()
+	return cfg, blame(cfg.Validate(), origins)
 }
 
-func apply(c *Config, layer []assignment) error {
+// blame names where a setting rejected by Validate was given: the flag,
+// the environment variable or the file and key.
+func blame(err error, origins map[string]string) error {
+	var e *Error
+	if errors.As(err, &e) {
+		if origin, ok := origins[e.Setting]; ok {
+			e.Setting = origin
+		}
+	}
+	return err
+}
+
+func apply(c *Config, layer []assignment, origins map[string]string) error {
 	reset := make(map[string]bool)
 	for _, a := range layer {
 		if a.s.list && !reset[a.s.name] {
@@ -100,6 +113,7 @@ func apply(c *Config, layer []assignment) error {
 		if err := a.s.set(c, a.value); err != nil {
 			return &Error{Setting: a.origin, Err: err}
 		}
+		origins[a.s.name] = a.origin
 	}
 	return nil
 }

@@ -14,7 +14,7 @@ func TestBadConfigurationFailsWithOneLine(t *testing.T) {
 		wantLine string
 		wantCode int
 	}{
-		{name: "zero workers", giveArgs: []string{"serve", "--workers", "0"}, wantLine: "drover: invalid workers: must be at least 1, got 0", wantCode: 1},
+		{name: "zero workers", giveArgs: []string{"serve", "--workers", "0"}, wantLine: "drover: invalid --workers: must be at least 1, got 0", wantCode: 1},
 		{name: "not a number", giveArgs: []string{"serve", "-w", "many"}, wantLine: `drover: invalid argument "many" for "-w, --workers" flag: "many" is not a whole number`, wantCode: 1},
 		{name: "env value", giveArgs: []string{"serve"}, giveEnv: []string{"DROVER_TIMEOUT=soon"}, wantLine: `drover: invalid DROVER_TIMEOUT: "soon" is not a duration (seconds, or like 500ms, 2m)`, wantCode: 1},
 		{name: "bad bind", giveArgs: []string{"check", "--bind", "unix:"}, wantLine: "unix socket needs a path", wantCode: 1},
