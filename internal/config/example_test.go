@@ -50,8 +50,8 @@ func ExampleResolve_error() {
 	fmt.Println(errors.As(err, &ce), ce.Setting)
 	fmt.Println(err)
 	// Output:
-	// true workers
-	// invalid workers: must be at least 1, got 0
+	// true DROVER_WORKERS
+	// invalid DROVER_WORKERS: must be at least 1, got 0
 }
 
 func ExampleParseBind() {

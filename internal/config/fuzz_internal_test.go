@@ -39,7 +39,7 @@ func FuzzResolveFile(f *testing.F) {
 			return
 		}
 		c := Default()
-		if err := apply(&c, layer); err != nil && !errors.As(err, &ce) {
+		if err := apply(&c, layer, map[string]string{}); err != nil && !errors.As(err, &ce) {
 			t.Fatalf("apply(parseFile(%q)) error = %v (%T), want a *config.Error", data, err, err)
 		}
 		if err := c.Validate(); err != nil && !errors.As(err, &ce) {

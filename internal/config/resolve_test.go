@@ -400,20 +400,20 @@ func TestResolveErrors(t *testing.T) {
 		{
 			name:            "validation: workers 0",
 			giveArgs:        []string{"-w", "0"},
-			wantErr:         "invalid workers:",
+			wantErr:         "invalid --workers:",
 			wantConfigError: true,
 		},
 		{
 			name:            "validation: timeout 10ms",
 			giveEnv:         map[string]string{"DROVER_TIMEOUT": "10ms"},
-			wantErr:         "invalid timeout:",
+			wantErr:         "invalid DROVER_TIMEOUT:",
 			wantConfigError: true,
 		},
 		{
 			name:            "validation: limit-request-line",
 			giveFile:        "limit_request_line = 10\n",
 			giveArgs:        []string{"-c", "{file}"},
-			wantErr:         "invalid limit-request-line:",
+			wantErr:         "drover.toml: limit_request_line: must be at least 64",
 			wantConfigError: true,
 		},
 	}
@@ -648,7 +648,7 @@ func TestTOMLRoundTrip(t *testing.T) {
 
 func TestUsage(t *testing.T) {
 	var b strings.Builder
-	config.Usage(&b, func(fs *pflag.FlagSet) {
+	config.Usage(&b, config.Default(), func(fs *pflag.FlagSet) {
 		fs.Bool("print-config", false, "print the effective configuration")
 	})
 	got := b.String()
