@@ -24,6 +24,8 @@ type Config struct {
 	Log Log
 	// Proxy holds the trusted-proxy settings.
 	Proxy Proxy
+	// Auth holds the JWT, password and store settings.
+	Auth Auth
 }
 
 // Server is the supervisor's part of the configuration.
@@ -104,6 +106,41 @@ type Proxy struct {
 	TrustAll bool
 }
 
+// Auth configures authentication: where state lives, the signing keys,
+// token lifetimes and password hashing.
+type Auth struct {
+	// StateDir holds the SQLite store (drover.db) and, in dev mode, a
+	// generated key.
+	StateDir string
+	// SecretKeyFile holds the HS256 signing key. DROVER_SECRET_KEY, when
+	// set, is used instead.
+	SecretKeyFile string
+	// Algorithm is the JWT signing algorithm: HS256, EdDSA, ES256, RS256.
+	Algorithm string
+	// PrivateKeyFile and PublicKeyFile are PEM keys for the asymmetric
+	// algorithms.
+	PrivateKeyFile, PublicKeyFile string
+	// AccessLifetime and RefreshLifetime are the token lifetimes.
+	AccessLifetime, RefreshLifetime time.Duration
+	// Audience and Issuer, when set, are written to tokens and required.
+	Audience, Issuer string
+	// Leeway is the clock skew allowed when checking exp, nbf and iat.
+	Leeway time.Duration
+	// RotateRefreshTokens makes /api/token/refresh/ return a new refresh
+	// token and retire the old one (simplejwt's ROTATE_REFRESH_TOKENS).
+	RotateRefreshTokens bool
+	// Argon2Memory, Argon2Iterations and Argon2Parallelism are the
+	// password hash's cost.
+	Argon2Memory      int64
+	Argon2Iterations  int
+	Argon2Parallelism int
+	// MaxConcurrentHashes bounds password hashes running at once per
+	// process, so a login flood cannot exhaust memory.
+	MaxConcurrentHashes int
+	// Keys holds the key material loaded by LoadKeys; never printed.
+	Keys Keys
+}
+
 // Default returns the configuration with every default filled in.
 func Default() Config {
 	return Config{
@@ -138,6 +175,17 @@ func Default() Config {
 				netip.MustParsePrefix("127.0.0.1/32"),
 				netip.MustParsePrefix("::1/128"),
 			},
+		},
+		Auth: Auth{
+			StateDir:            "var",
+			Algorithm:           "HS256",
+			AccessLifetime:      5 * time.Minute,
+			RefreshLifetime:     24 * time.Hour,
+			RotateRefreshTokens: true,
+			Argon2Memory:        19 << 20,
+			Argon2Iterations:    2,
+			Argon2Parallelism:   1,
+			MaxConcurrentHashes: runtime.NumCPU(),
 		},
 	}
 }
@@ -188,6 +236,24 @@ func (c *Config) Validate() error {
 		return bad("limit-request-field-size", "must be at least 64 bytes, got %d", c.Limits.RequestFieldSize)
 	case c.Limits.RequestBody < 0:
 		return bad("limit-request-body", "must not be negative, got %d", c.Limits.RequestBody)
+	case c.Auth.StateDir == "":
+		return bad("state-dir", "must not be empty")
+	case c.Auth.AccessLifetime < time.Second:
+		return bad("access-token-lifetime", "must be at least 1s, got %s", c.Auth.AccessLifetime)
+	case c.Auth.RefreshLifetime < c.Auth.AccessLifetime:
+		return bad("refresh-token-lifetime", "must be at least the access token lifetime (%s), got %s", c.Auth.AccessLifetime, c.Auth.RefreshLifetime)
+	case c.Auth.Algorithm != "HS256" && c.Auth.PrivateKeyFile == "" && c.Auth.PublicKeyFile == "":
+		return bad("jwt-private-key-file", "%s needs a PEM key file", c.Auth.Algorithm)
+	case c.Auth.Argon2Memory < 8<<10:
+		return bad("argon2-memory", "must be at least 8K, got %d", c.Auth.Argon2Memory)
+	case c.Auth.Argon2Memory > 4<<30:
+		return bad("argon2-memory", "at most 4G, got %d", c.Auth.Argon2Memory)
+	case c.Auth.Argon2Iterations < 1:
+		return bad("argon2-iterations", "must be at least 1, got %d", c.Auth.Argon2Iterations)
+	case c.Auth.Argon2Parallelism < 1 || c.Auth.Argon2Parallelism > 255:
+		return bad("argon2-parallelism", "must be from 1 to 255, got %d", c.Auth.Argon2Parallelism)
+	case c.Auth.MaxConcurrentHashes < 1:
+		return bad("max-concurrent-hashes", "must be at least 1, got %d", c.Auth.MaxConcurrentHashes)
 	}
 	for _, b := range c.Server.Bind {
 		if _, err := ParseBind(b); err != nil {

@@ -52,6 +52,10 @@ func Resolve(src Source) (Config, error) {
 	if src.Defaults != nil {
 		cfg = *src.Defaults
 	}
+	// systemd's StateDirectory= sets STATE_DIRECTORY (colon-separated).
+	if dir, ok := lookup("STATE_DIRECTORY"); ok && dir != "" {
+		cfg.Auth.StateDir = strings.Split(dir, ":")[0]
+	}
 	table := settings()
 
 	var flagLayer []assignment
@@ -264,6 +268,9 @@ func newFlagSet(table []setting, defaults *Config, layer *[]assignment, file *st
 		s := &table[i]
 		f := fs.VarPF(&flagValue{s: s, layer: layer}, s.name, s.short, s.usage)
 		f.DefValue = strings.Trim(s.get(defaults), `"`)
+		if s.kind == "bool" {
+			f.NoOptDefVal = "true"
+		}
 	}
 	return fs
 }

@@ -557,7 +557,8 @@ func TestEnvName(t *testing.T) {
 // testdata/default.toml; go test -run TestDefaultTOML -update rewrites it.
 func TestDefaultTOML(t *testing.T) {
 	c := config.Default()
-	c.Server.Workers = 4 // the default is runtime.NumCPU()
+	c.Server.Workers = 4           // the default is runtime.NumCPU()
+	c.Auth.MaxConcurrentHashes = 4 // likewise
 	got := c.TOML()
 
 	golden := filepath.Join("testdata", "default.toml")

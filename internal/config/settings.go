@@ -116,6 +116,60 @@ func settings() []setting {
 				return strconv.Quote(strings.Join(parts, ","))
 			},
 		},
+		stringSetting("state-dir", "", "directory of drover's state: the SQLite store drover.db (default $STATE_DIRECTORY, else ./var)",
+			func(c *Config) *string { return &c.Auth.StateDir }),
+		stringSetting("secret-key-file", "", "file holding the HS256 signing key, at least 32 bytes (or set DROVER_SECRET_KEY)",
+			func(c *Config) *string { return &c.Auth.SecretKeyFile }),
+		enumSetting("jwt-algorithm", "", "JWT signing algorithm: HS256, EdDSA, ES256 or RS256",
+			func(c *Config) *string { return &c.Auth.Algorithm }, "HS256", "EdDSA", "ES256", "RS256"),
+		stringSetting("jwt-private-key-file", "", "PEM private key for EdDSA, ES256 or RS256",
+			func(c *Config) *string { return &c.Auth.PrivateKeyFile }),
+		stringSetting("jwt-public-key-file", "", "PEM public key (derived from the private key when empty)",
+			func(c *Config) *string { return &c.Auth.PublicKeyFile }),
+		durationSetting("access-token-lifetime", "", "lifetime of access tokens",
+			func(c *Config) *time.Duration { return &c.Auth.AccessLifetime }),
+		durationSetting("refresh-token-lifetime", "", "lifetime of refresh tokens",
+			func(c *Config) *time.Duration { return &c.Auth.RefreshLifetime }),
+		stringSetting("jwt-audience", "", `"aud" written to tokens and required, when set`,
+			func(c *Config) *string { return &c.Auth.Audience }),
+		stringSetting("jwt-issuer", "", `"iss" written to tokens and required, when set`,
+			func(c *Config) *string { return &c.Auth.Issuer }),
+		durationSetting("jwt-leeway", "", "clock skew allowed when checking token times",
+			func(c *Config) *time.Duration { return &c.Auth.Leeway }),
+		boolSetting("rotate-refresh-tokens", "", "refreshing returns a new refresh token and retires the old one",
+			func(c *Config) *bool { return &c.Auth.RotateRefreshTokens }),
+		{
+			name:  "argon2-memory",
+			kind:  "size",
+			usage: "memory of one argon2id password hash",
+			set: func(c *Config, v string) error {
+				n, err := ParseByteSize(v)
+				c.Auth.Argon2Memory = n
+				return err
+			},
+			get: func(c *Config) string { return strconv.FormatInt(c.Auth.Argon2Memory, 10) },
+		},
+		intSetting("argon2-iterations", "", "passes of one argon2id password hash",
+			func(c *Config) *int { return &c.Auth.Argon2Iterations }),
+		intSetting("argon2-parallelism", "", "threads of one argon2id password hash",
+			func(c *Config) *int { return &c.Auth.Argon2Parallelism }),
+		intSetting("max-concurrent-hashes", "", "password hashes running at once per process (default: the number of CPUs)",
+			func(c *Config) *int { return &c.Auth.MaxConcurrentHashes }),
+	}
+}
+
+func boolSetting(name, short, usage string, field func(*Config) *bool) setting {
+	return setting{
+		kind: "bool", name: name, short: short, usage: usage,
+		set: func(c *Config, v string) error {
+			b, err := strconv.ParseBool(strings.TrimSpace(v))
+			if err != nil {
+				return fmt.Errorf("%q is not true or false", v)
+			}
+			*field(c) = b
+			return nil
+		},
+		get: func(c *Config) string { return strconv.FormatBool(*field(c)) },
 	}
 }
 
