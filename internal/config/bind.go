@@ -21,6 +21,9 @@ type Bind struct {
 func (b Bind) String() string {
 	switch b.Network {
 	case "unix":
+		if strings.HasPrefix(b.Address, "//") {
+			return "unix://" + b.Address // unix://X would read back as X
+		}
 		return "unix:" + b.Address
 	case "fd":
 		return "fd://" + strconv.Itoa(b.FD)

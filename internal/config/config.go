@@ -272,6 +272,6 @@ func (w Worker) Concurrency() int {
 	return w.MaxConcurrency
 }
 
-// ErrHelp is returned by Resolve when -h or --help was given; the usage
-// text is in the accompanying HelpError.
+// ErrHelp is returned by Resolve when -h or --help was given; Usage prints
+// the help.
 var ErrHelp = errors.New("help requested")

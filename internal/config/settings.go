@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -113,7 +114,7 @@ func settings() []setting {
 				for i, p := range c.Proxy.ForwardedAllowIPs {
 					parts[i] = p.String()
 				}
-				return strconv.Quote(strings.Join(parts, ","))
+				return tomlQuote(strings.Join(parts, ","))
 			},
 		},
 		stringSetting("state-dir", "", "directory of drover's state: the SQLite store drover.db (default $STATE_DIRECTORY, else ./var)",
@@ -195,7 +196,7 @@ func stringSetting(name, short, usage string, field func(*Config) *string) setti
 			*field(c) = v
 			return nil
 		},
-		get: func(c *Config) string { return strconv.Quote(*field(c)) },
+		get: func(c *Config) string { return tomlQuote(*field(c)) },
 	}
 }
 
@@ -211,7 +212,7 @@ func enumSetting(name, short, usage string, field func(*Config) *string, allowed
 			}
 			return fmt.Errorf("%q is not one of %s", v, strings.Join(allowed, ", "))
 		},
-		get: func(c *Config) string { return strconv.Quote(*field(c)) },
+		get: func(c *Config) string { return tomlQuote(*field(c)) },
 	}
 }
 
@@ -223,14 +224,14 @@ func durationSetting(name, short, usage string, field func(*Config) *time.Durati
 			*field(c) = d
 			return err
 		},
-		get: func(c *Config) string { return strconv.Quote(field(c).String()) },
+		get: func(c *Config) string { return tomlQuote(field(c).String()) },
 	}
 }
 
 func quoteList(items []string) string {
 	quoted := make([]string, len(items))
 	for i, s := range items {
-		quoted[i] = strconv.Quote(s)
+		quoted[i] = tomlQuote(s)
 	}
 	return "[" + strings.Join(quoted, ", ") + "]"
 }
@@ -241,7 +242,7 @@ func quoteList(items []string) string {
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	var d time.Duration
-	if secs, err := strconv.ParseFloat(s, 64); err == nil {
+	if secs, err := strconv.ParseFloat(s, 64); err == nil && !math.IsNaN(secs) {
 		if secs > float64(1<<62)/float64(time.Second) {
 			return 0, fmt.Errorf("%q is too long", s)
 		}
@@ -307,4 +308,31 @@ func ParseAllowIPs(s string) (prefixes []netip.Prefix, all bool, err error) {
 		}
 	}
 	return prefixes, all, nil
+}
+
+// tomlQuote writes s as a TOML basic string. Control characters use TOML's
+// escapes (Go's strconv.Quote has escapes TOML lacks) and invalid UTF-8
+// becomes U+FFFD, so printed configuration always reads back.
+func tomlQuote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\u%04X`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }

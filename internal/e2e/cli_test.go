@@ -25,7 +25,8 @@ func TestBadConfigurationFailsWithOneLine(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cmd := exec.Command(droverBin, tt.giveArgs...)
-			cmd.Env = append(cmd.Environ(), tt.giveEnv...)
+			cmd.Env = append(cmd.Environ(), "DROVER_STATE_DIR="+t.TempDir(), "DROVER_SECRET_KEY="+testSecretKey)
+			cmd.Env = append(cmd.Env, tt.giveEnv...)
 			out, err := cmd.CombinedOutput()
 			code := 0
 			if ee, ok := err.(*exec.ExitError); ok {

@@ -21,6 +21,9 @@ import (
 	"time"
 )
 
+// testSecretKey signs the tokens of every drover the tests start.
+const testSecretKey = "e2e-test-signing-key-0123456789abcdef"
+
 // binaries built once by TestMain.
 var (
 	droverBin  string
@@ -83,7 +86,10 @@ func start(t *testing.T, bin string, env []string, args ...string) *proc {
 	p := &proc{t: t, done: make(chan struct{})}
 	p.cond = sync.NewCond(&p.mu)
 	p.cmd = exec.Command(bin, args...)
-	p.cmd.Env = append(os.Environ(), env...)
+	// Every process gets its own state dir and a signing key; env may
+	// override both.
+	base := []string{"DROVER_STATE_DIR=" + t.TempDir(), "DROVER_SECRET_KEY=" + testSecretKey}
+	p.cmd.Env = append(append(os.Environ(), base...), env...)
 	// stderr is a pipe of our own: workers inherit it, so it stays open
 	// after the supervisor exits; done tracks the supervisor alone.
 	r, w, err := os.Pipe()

@@ -90,7 +90,7 @@ func ParseLevel(s string) (zapcore.Level, error) {
 		return zapcore.DebugLevel, nil
 	case "info", "":
 		return zapcore.InfoLevel, nil
-	case "warning", "warn":
+	case "warning":
 		return zapcore.WarnLevel, nil
 	case "error":
 		return zapcore.ErrorLevel, nil

@@ -230,7 +230,7 @@ func TestParseLevel(t *testing.T) {
 		{give: "info", want: zapcore.InfoLevel},
 		{give: "", want: zapcore.InfoLevel},
 		{give: "warning", want: zapcore.WarnLevel},
-		{give: "warn", want: zapcore.WarnLevel},
+		{give: "warn", want: zapcore.InfoLevel, wantErr: true}, // Gunicorn says "warning"
 		{give: "error", want: zapcore.ErrorLevel},
 		{give: "critical", want: zapcore.DPanicLevel},
 		{give: "bogus", wantErr: true},

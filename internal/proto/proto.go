@@ -141,6 +141,9 @@ func Decode(r io.Reader) (Message, error) {
 	}
 	body := make([]byte, size)
 	if _, err := io.ReadFull(r, body); err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF // a header without its body is no clean close
+		}
 		return nil, fmt.Errorf("proto: truncated frame: %w", err)
 	}
 	if body[0] != Version {
