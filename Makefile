@@ -11,9 +11,15 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./cmd/drover
 
-# Serve drover's API on 127.0.0.1:8000 with one worker per CPU.
-run:
-	$(GO) run ./cmd/drover serve
+# Serve drover's API on 127.0.0.1:8000 with one worker per CPU, on a local
+# state dir with a signing key generated on first use.
+run: $(STATE_DIR)/secret.key
+	$(GO) run ./cmd/drover serve --state-dir $(STATE_DIR) --secret-key-file $(STATE_DIR)/secret.key
+
+$(STATE_DIR)/secret.key:
+	@mkdir -p $(STATE_DIR) && chmod 700 $(STATE_DIR)
+	@umask 077 && head -c 48 /dev/urandom | base64 -w0 | tr '+/' '-_' | tr -d '=' > $@ && echo >> $@
+	@echo "generated $@ (the JWT signing key; keep it secret)"
 
 # The development server: one process, one request at a time.
 dev:
@@ -49,9 +55,9 @@ bench:
 	@echo "make bench: not yet - the benchmark harness arrives with the performance issue."
 	@echo "Go benchmarks for the hot paths run today: go test -run '^$$' -bench . -benchmem ./app/"
 
-# Tools the tests need beyond Go. None yet beyond the toolchain; nginx,
-# wrk and systemd's tools join here (apt-get, when root and missing).
-APT_PACKAGES :=
+# What the tests need beyond Go, from Debian (apt-get, when root and
+# missing): python3-jwt, the independent JWT library of the interop test.
+APT_PACKAGES := python3-jwt python3-cryptography
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

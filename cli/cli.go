@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/pflag"
 	"go.uber.org/zap"
 
-	"github.com/drover/drover/app"
 	"github.com/drover/drover/internal/config"
 	"github.com/drover/drover/internal/exitcode"
 	"github.com/drover/drover/internal/proto"
@@ -36,11 +35,18 @@ func (p Program) name() string {
 	return p.Name
 }
 
-func (p Program) handler(log *zap.Logger) (http.Handler, error) {
-	if p.Handler == nil {
-		return app.Routes(), nil
+// ownAPI reports whether the program serves drover's own API, which needs
+// a signing key and the store.
+func (p Program) ownAPI() bool { return p.Handler == nil }
+
+// handler builds the program's application for one process; close
+// releases what it holds.
+func (p Program) handler(ctx context.Context, cfg config.Config, log *zap.Logger) (http.Handler, func() error, error) {
+	if p.ownAPI() {
+		return buildAPI(ctx, cfg, log)
 	}
-	return p.Handler(log)
+	h, err := p.Handler(log)
+	return h, func() error { return nil }, err
 }
 
 // Main runs p with the process's arguments and returns its exit status;
@@ -79,11 +85,13 @@ func Run(ctx context.Context, p Program, args []string, stdout io.Writer) error 
 		return runDev(ctx, p, rest, stdout)
 	case "check":
 		return runCheck(rest, stdout)
+	case "createuser", "changepassword", "deactivateuser", "activateuser":
+		return runUserCommand(ctx, cmd, rest, os.Stdin, stdout)
 	case "help":
 		usage(stdout, p, nil)
 		return nil
 	}
-	return exitcode.Wrap(exitcode.Usage, fmt.Errorf("unknown command %q (commands: serve, dev, check, help)", cmd))
+	return exitcode.Wrap(exitcode.Usage, fmt.Errorf("unknown command %q (commands: serve, dev, check, createuser, changepassword, deactivateuser, activateuser, help)", cmd))
 }
 
 // resolve reads the configuration for a command; shown reports that help
@@ -106,6 +114,11 @@ func usage(w io.Writer, p Program, extra func(*pflag.FlagSet)) {
   serve   run the pre-fork server: a supervisor and --workers worker processes (default)
   dev     run the development server: one process, one request at a time
   check   validate the configuration and print it
+
+  createuser NAME       add a user (password from a prompt, or stdin's first line)
+  changepassword NAME   set a user's password
+  deactivateuser NAME   refuse a user's logins and tokens
+  activateuser NAME     undo deactivateuser
 
 Every flag can also be set as DROVER_<NAME> (DROVER_WORKERS=4) or in the
 --config file (workers = 4). Flags win over the environment, which wins over

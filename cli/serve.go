@@ -27,6 +27,11 @@ func runServe(ctx context.Context, p Program, args []string, stdout io.Writer) e
 		fmt.Fprint(stdout, cfg.TOML())
 		return nil
 	}
+	if p.ownAPI() {
+		if err := prepareAPI(ctx, &cfg); err != nil {
+			return exitcode.Wrap(exitcode.Config, err)
+		}
+	}
 	logs, err := logging.Open(cfg.Log, false)
 	if err != nil {
 		return exitcode.Wrap(exitcode.Config, err)
@@ -34,7 +39,11 @@ func runServe(ctx context.Context, p Program, args []string, stdout io.Writer) e
 	defer logs.Close()
 
 	reload := func() (config.Config, error) {
-		return config.Resolve(config.Source{Args: args, Extra: extra})
+		next, err := config.Resolve(config.Source{Args: args, Extra: extra})
+		if err == nil && p.ownAPI() {
+			err = next.LoadKeys(nil) // a rotated key file takes effect on HUP
+		}
+		return next, err
 	}
 	sup, err := server.New(server.Config{Settings: cfg, Reload: reload, Reopen: logs.Reopen}, logs.Error.Named("supervisor"))
 	if err != nil {

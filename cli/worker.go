@@ -34,10 +34,15 @@ func runWorker(ctx context.Context, p Program) error {
 	defer logs.Close()
 	log := logs.Error.Named("worker").With(zap.Int("pid", os.Getpid()), zap.Int("slot", msg.Slot), zap.Int("generation", msg.Generation))
 
-	handler, err := p.handler(log)
+	handler, closeApp, err := p.handler(ctx, msg.Config, log)
 	if err != nil {
 		return exitcode.Wrap(exitcode.WorkerBoot, fmt.Errorf("worker boot: application: %w", err))
 	}
+	defer func() {
+		if err := closeApp(); err != nil {
+			log.Error("close application", zap.Error(err))
+		}
+	}()
 	w, err := worker.New(worker.Config{
 		Settings:   msg.Config,
 		Slot:       msg.Slot,

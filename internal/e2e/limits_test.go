@@ -46,7 +46,7 @@ func TestHostileRequestsGetHonestErrors(t *testing.T) {
 		},
 		{
 			name:       "within limits",
-			giveRaw:    "GET /hello/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+			giveRaw:    "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
 			wantStatus: "HTTP/1.1 200 ",
 		},
 	}

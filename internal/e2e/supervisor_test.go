@@ -357,9 +357,9 @@ func TestUnixSocketBind(t *testing.T) {
 		t.Errorf("socket mode = %o, want 660", mode)
 	}
 	c := unixClient(sock)
-	status, body := get(t, c, "http://drover/hello/")
-	if status != http.StatusOK || !strings.Contains(body, "Hello, World!") {
-		t.Errorf("GET /hello/ over unix socket = %d %s", status, body)
+	status, body := get(t, c, "http://drover/healthz")
+	if status != http.StatusOK || !strings.Contains(body, `"ok"`) {
+		t.Errorf("GET /healthz over unix socket = %d %s", status, body)
 	}
 	p.signal(syscall.SIGTERM)
 	if code := p.wait(10 * time.Second); code != 0 {

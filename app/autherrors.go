@@ -1,0 +1,80 @@
+package app
+
+import (
+	"errors"
+	"net/http"
+
+	"go.uber.org/zap"
+
+	"github.com/drover/drover/auth"
+)
+
+// Errors the authentication layer finds before asking the token service.
+var (
+	errNotProvided            = errors.New("authentication credentials were not provided")
+	errBadAuthorizationHeader = errors.New("authorization header must contain two space-delimited values")
+)
+
+// scope says which view an auth error comes from: simplejwt words the same
+// failure differently for a protected view, the token views and verify.
+type scope int
+
+const (
+	scopeAccess scope = iota // a view behind JWTAuthentication
+	scopeToken               // obtain, refresh, blacklist
+	scopeVerify              // verify
+)
+
+// authError renders every authentication failure as simplejwt and DRF do.
+// It is the one place auth errors become HTTP responses.
+func (t *tokenHandlers) authError(w http.ResponseWriter, r *http.Request, err error, sc scope) {
+	unauthorized := func(body string) {
+		w.Header()["Www-Authenticate"] = []string{wwwAuthenticate}
+		writeJSON(w, http.StatusUnauthorized, body)
+	}
+	switch {
+	case errors.Is(err, errNotProvided):
+		unauthorized(detailBody("Authentication credentials were not provided.", ""))
+	case errors.Is(err, errBadAuthorizationHeader):
+		unauthorized(detailBody("Authorization header must contain two space-delimited values", "bad_authorization_header"))
+	case errors.Is(err, auth.ErrBadCredentials):
+		unauthorized(detailBody("No active account found with the given credentials", ""))
+	case errors.Is(err, auth.ErrUserNotFound):
+		unauthorized(detailBody("User not found", "user_not_found"))
+	case errors.Is(err, auth.ErrUserInactive) && sc == scopeAccess:
+		unauthorized(detailBody("User is inactive", "user_inactive"))
+	case errors.Is(err, auth.ErrUserInactive):
+		unauthorized(detailBody("No active account found for the given token.", "no_active_account"))
+	case errors.Is(err, auth.ErrTokenBlacklisted) && sc == scopeVerify:
+		writeJSON(w, http.StatusBadRequest, `{"non_field_errors":["Token is blacklisted"]}`)
+	case errors.Is(err, auth.ErrTokenBlacklisted):
+		unauthorized(detailBody("Token is blacklisted", "token_not_valid"))
+	case errors.Is(err, auth.ErrTokenInvalid) || errors.Is(err, auth.ErrWrongTokenType):
+		if sc == scopeAccess {
+			unauthorized(accessTokenBody(auth.TokenMessage(err)))
+			return
+		}
+		unauthorized(detailBody(auth.TokenMessage(err), "token_not_valid"))
+	default:
+		t.log.Error("authentication failed on the server's side",
+			zap.String("path", r.URL.Path), zap.String("request_id", RequestID(r.Context())), zap.Error(err))
+		Error(w, http.StatusInternalServerError, "A server error occurred.")
+	}
+}
+
+// detailBody is {"detail":…} with simplejwt's "code" when it has one.
+func detailBody(detail, code string) string {
+	b := appendJSONString([]byte(`{"detail":`), detail)
+	if code != "" {
+		b = appendJSONString(append(b, `,"code":`...), code)
+	}
+	return string(append(b, '}'))
+}
+
+// accessTokenBody is simplejwt's InvalidToken for a protected view: the
+// token was tried as an AccessToken and failed with message.
+func accessTokenBody(message string) string {
+	b := []byte(`{"detail":"Given token not valid for any token type","code":"token_not_valid","messages":[{"token_class":"AccessToken","token_type":"access","message":`)
+	b = appendJSONString(b, message)
+	return string(append(b, "}]}"...))
+}

@@ -1,0 +1,37 @@
+package app
+
+import (
+	"net/http"
+	"strings"
+)
+
+// authHeaderType is the only Authorization scheme accepted, as simplejwt's
+// AUTH_HEADER_TYPES = ("Bearer",).
+const authHeaderType = "Bearer"
+
+// wwwAuthenticate is the challenge sent with every 401, as simplejwt's
+// JWTAuthentication.authenticate_header writes it.
+const wwwAuthenticate = `Bearer realm="api"`
+
+// authenticated requires a valid access token, as DRF's IsAuthenticated
+// with simplejwt's JWTAuthentication: no or another scheme → "not
+// provided"; "Bearer" with no token or with two → bad header; a token that
+// does not verify → token_not_valid with its messages.
+func (t *tokenHandlers) authenticated(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		parts := strings.Fields(r.Header.Get("Authorization"))
+		switch {
+		case len(parts) == 0 || parts[0] != authHeaderType:
+			t.authError(w, r, errNotProvided, scopeAccess)
+			return
+		case len(parts) != 2:
+			t.authError(w, r, errBadAuthorizationHeader, scopeAccess)
+			return
+		}
+		if _, err := t.svc.Authenticate(r.Context(), parts[1]); err != nil {
+			t.authError(w, r, err, scopeAccess)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,137 @@
+package app
+
+import (
+	"context"
+	"net/http"
+
+	"go.uber.org/zap"
+
+	"github.com/drover/drover/auth"
+)
+
+// TokenService is what the JWT endpoints need; *auth.Service implements it.
+type TokenService interface {
+	Login(ctx context.Context, username, password string) (auth.Pair, error)
+	Refresh(ctx context.Context, refresh string) (auth.Pair, error)
+	Verify(ctx context.Context, token string) error
+	Blacklist(ctx context.Context, refresh string) error
+	Authenticate(ctx context.Context, access string) (int64, error)
+}
+
+// API returns drover's reference API, wire-compatible with Django REST
+// Framework + simplejwt:
+//
+//	POST /api/token/            {username, password} → {"refresh","access"}
+//	POST /api/token/refresh/    {refresh}            → {"access","refresh"}
+//	POST /api/token/verify/     {token}              → {}
+//	POST /api/token/blacklist/  {refresh}            → {}
+//	GET  /hello/                Bearer access token  → {"message":"Hello, World!"}
+//
+// log receives the failures that are the server's, not the client's.
+func API(svc TokenService, log *zap.Logger) *Router {
+	if log == nil {
+		log = zap.NewNop()
+	}
+	t := &tokenHandlers{svc: svc, log: log}
+	rt := &Router{}
+	rt.Handle(http.MethodPost, "/api/token/", http.HandlerFunc(t.obtain))
+	rt.Describe("/api/token/", "Token Obtain Pair", "Takes a set of user credentials and returns an access and refresh JSON web\ntoken pair to prove the authentication of those credentials.")
+	rt.Handle(http.MethodPost, "/api/token/refresh/", http.HandlerFunc(t.refresh))
+	rt.Describe("/api/token/refresh/", "Token Refresh", "Takes a refresh type JSON web token and returns an access type JSON web\ntoken if the refresh token is valid.")
+	rt.Handle(http.MethodPost, "/api/token/verify/", http.HandlerFunc(t.verify))
+	rt.Describe("/api/token/verify/", "Token Verify", "Takes a token and indicates if it is valid.  This view provides no\ninformation about a token's fitness for a particular use.")
+	rt.Handle(http.MethodPost, "/api/token/blacklist/", http.HandlerFunc(t.blacklist))
+	rt.Describe("/api/token/blacklist/", "Token Blacklist", "Takes a token and blacklists it. Must be used with the\n`rest_framework_simplejwt.token_blacklist` app installed.")
+	rt.Handle(http.MethodGet, "/hello/", t.authenticated(http.HandlerFunc(hello)))
+	return rt
+}
+
+type tokenHandlers struct {
+	svc TokenService
+	log *zap.Logger
+}
+
+// fields parses the body and validates the named fields, answering the
+// client itself when they are not usable.
+func (t *tokenHandlers) fields(w http.ResponseWriter, r *http.Request, names ...string) (map[string]string, bool) {
+	data, berr := parseBody(r)
+	if berr == nil {
+		var values map[string]string
+		if values, berr = charFields(data, names...); berr == nil {
+			return values, true
+		}
+	}
+	writeJSON(w, berr.status, berr.body)
+	return nil, false
+}
+
+func (t *tokenHandlers) obtain(w http.ResponseWriter, r *http.Request) {
+	f, ok := t.fields(w, r, "username", "password")
+	if !ok {
+		return
+	}
+	pair, err := t.svc.Login(r.Context(), f["username"], f["password"])
+	if err != nil {
+		t.authError(w, r, err, scopeToken)
+		return
+	}
+	writeJSON(w, http.StatusOK, pairJSON("refresh", pair.Refresh, "access", pair.Access))
+}
+
+func (t *tokenHandlers) refresh(w http.ResponseWriter, r *http.Request) {
+	f, ok := t.fields(w, r, "refresh")
+	if !ok {
+		return
+	}
+	pair, err := t.svc.Refresh(r.Context(), f["refresh"])
+	if err != nil {
+		t.authError(w, r, err, scopeToken)
+		return
+	}
+	if pair.Refresh == "" {
+		writeJSON(w, http.StatusOK, pairJSON("access", pair.Access, "", ""))
+		return
+	}
+	writeJSON(w, http.StatusOK, pairJSON("access", pair.Access, "refresh", pair.Refresh))
+}
+
+func (t *tokenHandlers) verify(w http.ResponseWriter, r *http.Request) {
+	f, ok := t.fields(w, r, "token")
+	if !ok {
+		return
+	}
+	if err := t.svc.Verify(r.Context(), f["token"]); err != nil {
+		t.authError(w, r, err, scopeVerify)
+		return
+	}
+	writeJSON(w, http.StatusOK, `{}`)
+}
+
+func (t *tokenHandlers) blacklist(w http.ResponseWriter, r *http.Request) {
+	f, ok := t.fields(w, r, "refresh")
+	if !ok {
+		return
+	}
+	if err := t.svc.Blacklist(r.Context(), f["refresh"]); err != nil {
+		t.authError(w, r, err, scopeToken)
+		return
+	}
+	writeJSON(w, http.StatusOK, `{}`)
+}
+
+// pairJSON renders {"k1":"v1","k2":"v2"} (k2 omitted when empty), keys in
+// the order simplejwt writes them.
+func pairJSON(k1, v1, k2, v2 string) string {
+	b := make([]byte, 0, 16+len(v1)+len(v2))
+	b = append(b, '{')
+	b = appendJSONString(b, k1)
+	b = append(b, ':')
+	b = appendJSONString(b, v1)
+	if k2 != "" {
+		b = append(b, ',')
+		b = appendJSONString(b, k2)
+		b = append(b, ':')
+		b = appendJSONString(b, v2)
+	}
+	return string(append(b, '}'))
+}

@@ -1,0 +1,44 @@
+// Package auth is drover's authentication: JWTs issued and verified as
+// djangorestframework-simplejwt does ([Tokens]), password hashing
+// compatible with Django's ([Hasher]), and the [Store] of users and
+// refresh-token state ([SQLiteStore]).
+//
+// # Where it runs
+//
+// In every worker process, behind the API's handlers, and in the single
+// process of `drover dev`. The supervisor opens the store once before the
+// workers start, so that the schema is created or migrated once, and admin
+// commands (`drover createuser`, …) open the same file. Several processes
+// share one SQLite file: everything a worker must know about another's
+// tokens is in the file, nothing in memory.
+//
+// # Lifecycle
+//
+// [OpenSQLite] is called when a process starts and [SQLiteStore.Close] when
+// it exits; every commit is durable when it returns, so a worker killed at
+// any moment loses nothing it acknowledged. [NewHasher] and [NewTokens] hold
+// no resources. Nothing here starts a goroutine that outlives a call.
+//
+// # Signals
+//
+// None. The supervisor and the worker own signal handling; nothing here calls
+// signal.Notify or os.Exit.
+//
+// # Refresh tokens
+//
+// The store keeps the SHA-256 of each refresh token's jti, never the jti.
+// A login starts a token family; each refresh consumes the presented token
+// and records its successor in the family, in one conditional write inside
+// one immediate transaction, so two refreshes of one token (in one worker
+// or two) cannot both succeed. A consumed token presented again revokes
+// its whole family ([ErrRefreshReused]). [SQLiteStore.Prune] removes
+// expired tokens.
+//
+// # Passwords
+//
+// [Hasher.Hash] writes argon2id in Django's format
+// (argon2$argon2id$v=19$m=19456,t=2,p=1$salt$hash); [Hasher.Verify] also
+// reads Django's pbkdf2_sha256, pbkdf2_sha1 and argon2i hashes and asks for
+// a re-hash after a login with one. At most [HasherConfig.MaxConcurrent]
+// hashes run at once in a process, each holding its memory cost.
+package auth

@@ -1,0 +1,353 @@
+package auth
+
+import (
+	"context"
+	"crypto/pbkdf2"
+	"crypto/rand"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"hash"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"golang.org/x/crypto/argon2"
+	"golang.org/x/sync/semaphore"
+)
+
+// ErrBadHash is returned (wrapped) by [Hasher.Verify] for an encoded hash it
+// cannot read: an unknown algorithm, a garbled field, or parameters out of
+// the range drover accepts. Such a hash matches no password.
+var ErrBadHash = errors.New("unreadable password hash")
+
+// The defaults of [HasherConfig]: OWASP's minimum argon2id configuration
+// (Password Storage Cheat Sheet: m=19 MiB, t=2, p=1).
+const (
+	// DefaultArgon2Memory is the argon2id memory cost in KiB (19 MiB).
+	DefaultArgon2Memory = 19456
+	// DefaultArgon2Iterations is the argon2id time cost.
+	DefaultArgon2Iterations = 2
+	// DefaultArgon2Parallelism is the argon2id lanes.
+	DefaultArgon2Parallelism = 1
+)
+
+// The shape of the hashes drover writes, Django's Argon2PasswordHasher's:
+// argon2-cffi's 16-byte tag and a salt of 22 characters from [A-Za-z0-9]
+// (Django's salt(): 128 bits of entropy rounded up to whole characters), so
+// that a Django configured with the same costs takes drover's hashes as
+// current and the reverse.
+const (
+	argon2KeyLen  = 16
+	argon2SaltLen = 22
+	saltChars     = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+)
+
+// The prefixes of the encoded hashes Verify reads, as Django writes them.
+const (
+	argon2Prefix     = "argon2$"
+	pbkdf2Prefix     = "pbkdf2_sha256$"
+	pbkdf2SHA1Prefix = "pbkdf2_sha1$"
+	// unusablePrefix starts the password of a Django user with
+	// set_unusable_password(): it never matches.
+	unusablePrefix = "!"
+)
+
+// limits bounds the costs Verify accepts from an encoded hash, so that a
+// garbled or hostile row cannot make a worker allocate gigabytes or spin
+// for minutes. Hashes outside them are ErrBadHash.
+type limits struct {
+	argon2Memory     uint32 // KiB
+	argon2Iterations uint32
+	pbkdf2Iterations int
+}
+
+// defaultLimits are far above what Django or drover write: argon2 up to
+// 1 GiB and 64 passes, PBKDF2 up to 10 million iterations (Django 5.2
+// writes 1 million).
+var defaultLimits = limits{
+	argon2Memory:     1 << 20,
+	argon2Iterations: 64,
+	pbkdf2Iterations: 10_000_000,
+}
+
+// HasherConfig configures a [Hasher]. Zero values mean defaults, filled in
+// by [NewHasher].
+type HasherConfig struct {
+	// Memory is the argon2id memory cost in KiB; 19456 (19 MiB) by default.
+	// It is raised to 8 KiB per lane if lower, argon2's minimum.
+	Memory uint32
+	// Iterations is the argon2id time cost; 2 by default.
+	Iterations uint32
+	// Parallelism is the argon2id lanes; 1 by default.
+	Parallelism uint8
+	// MaxConcurrent bounds the hashes computed at once in this process
+	// (each holds Memory KiB); runtime.NumCPU() by default. Callers past
+	// the bound wait, as long as their context allows.
+	MaxConcurrent int
+}
+
+// withDefaults returns c with every zero value replaced by its default:
+// the one place defaults are filled in.
+func (c HasherConfig) withDefaults() HasherConfig {
+	if c.Memory == 0 {
+		c.Memory = DefaultArgon2Memory
+	}
+	if c.Iterations == 0 {
+		c.Iterations = DefaultArgon2Iterations
+	}
+	if c.Parallelism == 0 {
+		c.Parallelism = DefaultArgon2Parallelism
+	}
+	if c.Memory < 8*uint32(c.Parallelism) {
+		c.Memory = 8 * uint32(c.Parallelism)
+	}
+	if c.MaxConcurrent <= 0 {
+		c.MaxConcurrent = runtime.NumCPU()
+	}
+	return c
+}
+
+// Hasher hashes passwords with argon2id in Django's encoding and verifies
+// drover's and Django's hashes. It bounds the hashes running at once, since
+// each one holds its memory cost. It is safe for concurrent use.
+type Hasher struct {
+	cfg    HasherConfig
+	params string // "m=…,t=…,p=…" as drover writes it
+	sem    *semaphore.Weighted
+	limits limits
+
+	// inKDF, when set, runs while a key derivation holds the semaphore: a
+	// test seam to observe concurrency.
+	inKDF func()
+}
+
+// NewHasher returns a Hasher for cfg.
+func NewHasher(cfg HasherConfig) *Hasher {
+	cfg = cfg.withDefaults()
+	return &Hasher{
+		cfg:    cfg,
+		params: fmt.Sprintf("m=%d,t=%d,p=%d", cfg.Memory, cfg.Iterations, cfg.Parallelism),
+		sem:    semaphore.NewWeighted(int64(cfg.MaxConcurrent)),
+		limits: defaultLimits,
+	}
+}
+
+// Hash returns the encoding of password with a new random salt, in
+// Django's Argon2PasswordHasher format:
+//
+//	argon2$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>
+//
+// with salt and hash in standard base64 without padding. It waits for a
+// free slot (see [HasherConfig.MaxConcurrent]) unless ctx ends first.
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
+	salt := randomSalt()
+	key, err := h.derive(ctx, func() ([]byte, error) {
+		return argon2.IDKey([]byte(password), salt, h.cfg.Iterations, h.cfg.Memory, h.cfg.Parallelism, argon2KeyLen), nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return argon2Prefix + "argon2id$v=19$" + h.params + "$" +
+		base64.RawStdEncoding.EncodeToString(salt) + "$" +
+		base64.RawStdEncoding.EncodeToString(key), nil
+}
+
+// Verify checks password against encoded, a hash drover or Django wrote:
+// argon2 (argon2id, or argon2i from Django before 3.2), pbkdf2_sha256 and
+// pbkdf2_sha1. Django's unusable passwords ("!…") match nothing and cost
+// the time of a real check. rehash is true when password matched a hash that
+// is not drover's current algorithm and costs, so the caller stores a new
+// [Hasher.Hash] after a successful login; it is never true when ok is
+// false. An unreadable hash is an error wrapping [ErrBadHash]; a context
+// that ends while waiting for a slot returns its error.
+func (h *Hasher) Verify(ctx context.Context, encoded, password string) (ok, rehash bool, err error) {
+	switch {
+	case strings.HasPrefix(encoded, argon2Prefix):
+		return h.verifyArgon2(ctx, encoded, password)
+	case strings.HasPrefix(encoded, pbkdf2Prefix):
+		ok, err := h.verifyPBKDF2(ctx, encoded, password, pbkdf2Prefix, sha256.New)
+		return ok, ok, err
+	case strings.HasPrefix(encoded, pbkdf2SHA1Prefix):
+		ok, err := h.verifyPBKDF2(ctx, encoded, password, pbkdf2SHA1Prefix, sha1.New)
+		return ok, ok, err
+	case strings.HasPrefix(encoded, unusablePrefix):
+		if err := h.dummy(ctx, password); err != nil {
+			return false, false, fmt.Errorf("verify password: %w", err)
+		}
+		return false, false, nil
+	}
+	return false, false, fmt.Errorf("verify password: %w: unknown algorithm", ErrBadHash)
+}
+
+// VerifyDummy spends the time and memory of a Verify against a current
+// hash and matches nothing: for an unknown user, so that the response takes
+// as long as for a wrong password. It returns early only if ctx ends while
+// waiting for a slot.
+func (h *Hasher) VerifyDummy(ctx context.Context, password string) {
+	_ = h.dummy(ctx, password) // only ctx's error: the caller refuses anyway
+}
+
+// dummySalt is the fixed salt of VerifyDummy: no secret, never stored.
+var dummySalt = []byte("drover-dummy-salt-0000")
+
+func (h *Hasher) dummy(ctx context.Context, password string) error {
+	_, err := h.derive(ctx, func() ([]byte, error) {
+		return argon2.IDKey([]byte(password), dummySalt, h.cfg.Iterations, h.cfg.Memory, h.cfg.Parallelism, argon2KeyLen), nil
+	})
+	return err
+}
+
+// derive runs kdf once a slot is free, or returns ctx's error.
+func (h *Hasher) derive(ctx context.Context, kdf func() ([]byte, error)) ([]byte, error) {
+	if err := h.sem.Acquire(ctx, 1); err != nil {
+		return nil, err
+	}
+	defer h.sem.Release(1)
+	if h.inKDF != nil {
+		h.inKDF()
+	}
+	return kdf()
+}
+
+// argon2Hash is an argon2 hash as Django encodes it: "argon2" followed by
+// argon2's own (PHC) string "$argon2id$v=19$m=…,t=…,p=…$<salt>$<hash>".
+type argon2Hash struct {
+	variant      string // "argon2id" or "argon2i"
+	memory, time uint32
+	threads      uint8
+	salt, key    []byte
+	current      bool // argon2id with drover's costs
+}
+
+// parseArgon2 reads encoded, which starts with argon2Prefix.
+func (h *Hasher) parseArgon2(encoded string) (argon2Hash, error) {
+	// "argon2", variant, version, params, salt, hash
+	f := strings.Split(encoded, "$")
+	if len(f) != 6 {
+		return argon2Hash{}, errors.New("want argon2$<variant>$v=19$m=…,t=…,p=…$<salt>$<hash>")
+	}
+	a := argon2Hash{variant: f[1]}
+	if a.variant != "argon2id" && a.variant != "argon2i" {
+		return argon2Hash{}, fmt.Errorf("variant %.20q: want argon2id or argon2i", a.variant)
+	}
+	if f[2] != "v=19" {
+		return argon2Hash{}, fmt.Errorf("version %.20q: want v=19", f[2])
+	}
+	m, t, p, err := parseArgon2Params(f[3])
+	if err != nil {
+		return argon2Hash{}, err
+	}
+	switch {
+	case p < 1 || p > 255:
+		return argon2Hash{}, fmt.Errorf("parallelism %d out of range 1-255", p)
+	case m < 8*p || m > uint64(h.limits.argon2Memory):
+		return argon2Hash{}, fmt.Errorf("memory %d KiB out of range %d-%d", m, 8*p, h.limits.argon2Memory)
+	case t < 1 || t > uint64(h.limits.argon2Iterations):
+		return argon2Hash{}, fmt.Errorf("iterations %d out of range 1-%d", t, h.limits.argon2Iterations)
+	}
+	a.memory, a.time, a.threads = uint32(m), uint32(t), uint8(p)
+	a.current = a.variant == "argon2id" && f[3] == h.params
+	if a.salt, err = base64.RawStdEncoding.Strict().DecodeString(f[4]); err != nil || len(a.salt) < 8 || len(a.salt) > 1024 {
+		return argon2Hash{}, errors.New("salt: want 8 to 1024 bytes in unpadded base64")
+	}
+	if a.key, err = base64.RawStdEncoding.Strict().DecodeString(f[5]); err != nil || len(a.key) < 4 || len(a.key) > 1024 {
+		return argon2Hash{}, errors.New("hash: want 4 to 1024 bytes in unpadded base64")
+	}
+	return a, nil
+}
+
+func (h *Hasher) verifyArgon2(ctx context.Context, encoded, password string) (ok, rehash bool, err error) {
+	a, err := h.parseArgon2(encoded)
+	if err != nil {
+		return false, false, fmt.Errorf("verify password: %w: argon2: %w", ErrBadHash, err)
+	}
+	kdf := argon2.IDKey
+	if a.variant == "argon2i" {
+		kdf = argon2.Key
+	}
+	key, err := h.derive(ctx, func() ([]byte, error) {
+		return kdf([]byte(password), a.salt, a.time, a.memory, a.threads, uint32(len(a.key))), nil
+	})
+	if err != nil {
+		return false, false, fmt.Errorf("verify password: %w", err)
+	}
+	if subtle.ConstantTimeCompare(key, a.key) != 1 {
+		return false, false, nil
+	}
+	return true, !a.current || len(a.key) != argon2KeyLen, nil
+}
+
+// verifyPBKDF2 checks Django's "<algorithm>$<iterations>$<salt>$<hash>":
+// PBKDF2-HMAC with the UTF-8 bytes of the salt text, a key the size of the
+// digest, in padded standard base64. Like Django, which re-encodes and
+// compares the whole string, it takes only canonical encodings.
+func (h *Hasher) verifyPBKDF2(ctx context.Context, encoded, password, prefix string, digest func() hash.Hash) (bool, error) {
+	name := strings.TrimSuffix(prefix, "$")
+	bad := func(why string) (bool, error) {
+		return false, fmt.Errorf("verify password: %w: %s: %s", ErrBadHash, name, why)
+	}
+	f := strings.Split(encoded[len(prefix):], "$")
+	if len(f) != 3 {
+		return bad("want " + name + "$<iterations>$<salt>$<hash>")
+	}
+	iter, err := strconv.Atoi(f[0])
+	if err != nil || strconv.Itoa(iter) != f[0] || iter < 1 || iter > h.limits.pbkdf2Iterations {
+		return bad(fmt.Sprintf("iterations %.20q: want 1 to %d", f[0], h.limits.pbkdf2Iterations))
+	}
+	salt := f[1]
+	if salt == "" {
+		return bad("empty salt")
+	}
+	want, err := base64.StdEncoding.Strict().DecodeString(f[2])
+	if err != nil || len(want) != digest().Size() {
+		return bad(fmt.Sprintf("hash: want %d bytes in padded base64", digest().Size()))
+	}
+	got, err := h.derive(ctx, func() ([]byte, error) {
+		return pbkdf2.Key(digest, password, []byte(salt), iter, len(want))
+	})
+	if err != nil {
+		return false, fmt.Errorf("verify password: %w", err)
+	}
+	return subtle.ConstantTimeCompare(got, want) == 1, nil
+}
+
+// parseArgon2Params reads "m=<memory>,t=<time>,p=<lanes>", decimal
+// without sign or leading zeros, in that order, as argon2 writes them.
+func parseArgon2Params(s string) (m, t, p uint64, err error) {
+	bad := fmt.Errorf("parameters %.40q: want m=…,t=…,p=…", s)
+	kv := strings.Split(s, ",")
+	if len(kv) != 3 {
+		return 0, 0, 0, bad
+	}
+	var v [3]uint64
+	for i, name := range []string{"m=", "t=", "p="} {
+		digits, found := strings.CutPrefix(kv[i], name)
+		n, err := strconv.ParseUint(digits, 10, 32)
+		if !found || err != nil || strconv.FormatUint(n, 10) != digits {
+			return 0, 0, 0, bad
+		}
+		v[i] = n
+	}
+	return v[0], v[1], v[2], nil
+}
+
+// randomSalt returns a Django-shaped salt: argon2SaltLen characters drawn
+// uniformly from saltChars.
+func randomSalt() []byte {
+	salt := make([]byte, 0, argon2SaltLen)
+	var buf [64]byte
+	for len(salt) < argon2SaltLen {
+		_, _ = rand.Read(buf[:]) // never fails: crypto/rand crashes the program instead
+		for _, b := range buf {
+			// 62 characters: reject 62 and 63 so every one is equally likely.
+			if c := b & 63; c < byte(len(saltChars)) && len(salt) < argon2SaltLen {
+				salt = append(salt, saltChars[c])
+			}
+		}
+	}
+	return salt
+}

@@ -1,0 +1,226 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Errors of the token service, for the HTTP layer to branch on.
+var (
+	// ErrBadCredentials: unknown user, wrong password or inactive user,
+	// deliberately not told apart.
+	ErrBadCredentials = errors.New("no active account found with the given credentials")
+	// ErrUserNotFound: a valid access token names a user that is gone.
+	ErrUserNotFound = errors.New("user not found")
+	// ErrUserInactive: a valid token names a deactivated user.
+	ErrUserInactive = errors.New("user is inactive")
+	// ErrTokenBlacklisted: a refresh token that was blacklisted, rotated
+	// away, or revoked with its family.
+	ErrTokenBlacklisted = errors.New("token is blacklisted")
+)
+
+// Pair is what the token endpoints return; Refresh is empty when a refresh
+// does not rotate.
+type Pair struct {
+	Access  string
+	Refresh string
+}
+
+// ServiceConfig is what the token service is made of.
+type ServiceConfig struct {
+	// Tokens signs and verifies.
+	Tokens *Tokens
+	// Store keeps users and refresh-token state.
+	Store Store
+	// Hasher hashes and verifies passwords.
+	Hasher *Hasher
+	// Rotate makes Refresh return a new refresh token and retire the old
+	// one (simplejwt's ROTATE_REFRESH_TOKENS with BLACKLIST_AFTER_ROTATION).
+	Rotate bool
+}
+
+// Service is simplejwt's behaviour on drover's store: login, refresh with
+// rotation and reuse detection, verify, blacklist, and access-token
+// authentication. It is safe for concurrent use.
+type Service struct {
+	cfg ServiceConfig
+	log *zap.Logger
+	now func() time.Time
+}
+
+// NewService builds the token service.
+func NewService(cfg ServiceConfig, log *zap.Logger) (*Service, error) {
+	if cfg.Tokens == nil || cfg.Store == nil || cfg.Hasher == nil {
+		return nil, errors.New("auth: service needs tokens, a store and a hasher")
+	}
+	return &Service{cfg: cfg, log: log, now: time.Now}, nil
+}
+
+// Login checks credentials and issues a pair; the refresh token starts a
+// new token family. A
+// password stored with another algorithm or cost (a Django pbkdf2_sha256
+// hash) is re-hashed with drover's on success.
+func (s *Service) Login(ctx context.Context, username, password string) (Pair, error) {
+	u, err := s.cfg.Store.UserByName(ctx, username)
+	if errors.Is(err, ErrNotFound) {
+		// Same time shape as a wrong password: no user enumeration.
+		s.cfg.Hasher.VerifyDummy(ctx, password)
+		return Pair{}, ErrBadCredentials
+	}
+	if err != nil {
+		return Pair{}, fmt.Errorf("login: %w", err)
+	}
+	ok, rehash, err := s.cfg.Hasher.Verify(ctx, u.PasswordHash, password)
+	switch {
+	case errors.Is(err, ErrBadHash):
+		s.log.Warn("stored password hash is unreadable; login refused", zap.Int64("user_id", u.ID), zap.Error(err))
+		return Pair{}, ErrBadCredentials
+	case err != nil:
+		return Pair{}, fmt.Errorf("login: %w", err)
+	case !ok || !u.Active:
+		return Pair{}, ErrBadCredentials
+	}
+	if rehash {
+		s.upgradeHash(ctx, u, password)
+	}
+	refresh, rc, err := s.cfg.Tokens.Issue(Refresh, u.ID)
+	if err != nil {
+		return Pair{}, fmt.Errorf("login: %w", err)
+	}
+	if err := s.cfg.Store.AddRefresh(ctx, RefreshToken{JTI: rc.JTI, UserID: u.ID, ExpiresAt: rc.ExpiresAt}); err != nil {
+		return Pair{}, fmt.Errorf("login: record refresh token: %w", err)
+	}
+	access, _, err := s.cfg.Tokens.Issue(Access, u.ID)
+	if err != nil {
+		return Pair{}, fmt.Errorf("login: %w", err)
+	}
+	return Pair{Access: access, Refresh: refresh}, nil
+}
+
+// upgradeHash re-hashes a password stored with an older algorithm. A
+// failure is logged, not returned: the login itself was good.
+func (s *Service) upgradeHash(ctx context.Context, u User, password string) {
+	hash, err := s.cfg.Hasher.Hash(ctx, password)
+	if err == nil {
+		err = s.cfg.Store.SetPassword(ctx, u.ID, hash)
+	}
+	if err != nil {
+		s.log.Error("upgrade password hash", zap.Int64("user_id", u.ID), zap.Error(err))
+		return
+	}
+	s.log.Info("password hash upgraded", zap.Int64("user_id", u.ID))
+}
+
+// Refresh exchanges a refresh token for a new access token and, when
+// rotating, a new refresh token in the same family: consuming the old one
+// is one conditional write, so of two simultaneous refreshes one fails. A
+// rotated token presented again revokes its whole family.
+func (s *Service) Refresh(ctx context.Context, refresh string) (Pair, error) {
+	c, err := s.cfg.Tokens.Parse(refresh, Refresh)
+	if err != nil {
+		return Pair{}, err
+	}
+	if err := s.activeUser(ctx, c.UserID); err != nil {
+		return Pair{}, err
+	}
+	var next string
+	if s.cfg.Rotate {
+		token, nc, err := s.cfg.Tokens.Issue(Refresh, c.UserID)
+		if err != nil {
+			return Pair{}, fmt.Errorf("refresh: %w", err)
+		}
+		err = s.cfg.Store.RotateRefresh(ctx, c.JTI, RefreshToken{JTI: nc.JTI, UserID: c.UserID, ExpiresAt: nc.ExpiresAt}, s.now())
+		if err != nil {
+			return Pair{}, s.refreshStateError(c, err)
+		}
+		next = token
+	} else if err := s.cfg.Store.RefreshState(ctx, c.JTI); err != nil {
+		return Pair{}, s.refreshStateError(c, err)
+	}
+	access, _, err := s.cfg.Tokens.Issue(Access, c.UserID)
+	if err != nil {
+		return Pair{}, fmt.Errorf("refresh: %w", err)
+	}
+	return Pair{Access: access, Refresh: next}, nil
+}
+
+// refreshStateError maps the store's view of a refresh token to what the
+// client is told.
+func (s *Service) refreshStateError(c Claims, err error) error {
+	switch {
+	case errors.Is(err, ErrRefreshReused):
+		s.log.Warn("refresh token reused after rotation; its family is revoked",
+			zap.Int64("user_id", c.UserID), zap.String("jti_prefix", c.JTI[:min(8, len(c.JTI))]))
+		return ErrTokenBlacklisted
+	case errors.Is(err, ErrRefreshRevoked):
+		return ErrTokenBlacklisted
+	case errors.Is(err, ErrNotFound), errors.Is(err, ErrRefreshExpired):
+		// Not issued by this store (or pruned): not usable.
+		return fmt.Errorf("%w: unknown refresh token", ErrTokenInvalid)
+	}
+	return fmt.Errorf("refresh token state: %w", err)
+}
+
+// Verify accepts any valid token, access or refresh; a blacklisted refresh
+// token is refused.
+func (s *Service) Verify(ctx context.Context, token string) error {
+	_, err := s.cfg.Tokens.Parse(token, Access)
+	if !errors.Is(err, ErrWrongTokenType) {
+		return err
+	}
+	c, err := s.cfg.Tokens.Parse(token, Refresh)
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Store.RefreshState(ctx, c.JTI); errors.Is(err, ErrRefreshRevoked) || errors.Is(err, ErrRefreshReused) {
+		return ErrTokenBlacklisted
+	}
+	return nil
+}
+
+// Blacklist refuses a refresh token from now on, in every worker.
+func (s *Service) Blacklist(ctx context.Context, refresh string) error {
+	c, err := s.cfg.Tokens.Parse(refresh, Refresh)
+	if err != nil {
+		return err
+	}
+	// Blacklisting twice is refused, as simplejwt refuses a blacklisted
+	// token before blacklisting it.
+	if err := s.cfg.Store.RefreshState(ctx, c.JTI); err != nil {
+		return s.refreshStateError(c, err)
+	}
+	if err := s.cfg.Store.RevokeRefresh(ctx, c.JTI, s.now()); err != nil {
+		return s.refreshStateError(c, err)
+	}
+	return nil
+}
+
+// Authenticate verifies an access token and returns its user, who must
+// exist and be active (simplejwt's JWTAuthentication).
+func (s *Service) Authenticate(ctx context.Context, access string) (int64, error) {
+	c, err := s.cfg.Tokens.Parse(access, Access)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.activeUser(ctx, c.UserID); err != nil {
+		return 0, err
+	}
+	return c.UserID, nil
+}
+
+func (s *Service) activeUser(ctx context.Context, id int64) error {
+	u, err := s.cfg.Store.UserByID(ctx, id)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return ErrUserNotFound
+	case err != nil:
+		return fmt.Errorf("look up user %d: %w", id, err)
+	case !u.Active:
+		return ErrUserInactive
+	}
+	return nil
+}

@@ -1,0 +1,93 @@
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"time"
+)
+
+// Errors of a [Store], for callers to branch on with errors.Is.
+var (
+	// ErrNotFound: no user, or no refresh token, by that key. A refresh
+	// token is also not found once [Store.Prune] removed it.
+	ErrNotFound = errors.New("not found")
+	// ErrUserExists: CreateUser with a username that is taken.
+	ErrUserExists = errors.New("user exists")
+	// ErrRefreshReused: a refresh token presented again after it was
+	// rotated. RotateRefresh revokes its whole family on the spot.
+	ErrRefreshReused = errors.New("refresh token reused after rotation")
+	// ErrRefreshRevoked: a refresh token that was blacklisted, or whose
+	// family was revoked because one of its tokens was reused.
+	ErrRefreshRevoked = errors.New("refresh token revoked")
+	// ErrRefreshExpired: a refresh token past its expiry.
+	ErrRefreshExpired = errors.New("refresh token expired")
+)
+
+// RefreshToken is a refresh token as the store records it. The store
+// keeps the SHA-256 of JTI, never JTI itself: a copy of the database
+// cannot be turned back into usable token IDs.
+type RefreshToken struct {
+	// JTI is the token's jti claim.
+	JTI string
+	// Family groups a login's refresh token with all those rotated from
+	// it: reuse of any of them revokes all of them. AddRefresh takes it
+	// from the caller (empty means: named after the token); RotateRefresh
+	// ignores it and uses the family of the token it consumes.
+	Family string
+	// UserID is the token's user_id claim.
+	UserID int64
+	// ExpiresAt is the token's exp claim. A token is expired from that
+	// instant on (RFC 7519: "on or after").
+	ExpiresAt time.Time
+}
+
+// Store is what drover keeps: users, and the state of every refresh token
+// (families, rotation, blacklist). Implementations are safe for concurrent
+// use, also from several processes sharing them.
+type Store interface {
+	// CreateUser adds an active user; a taken username is ErrUserExists.
+	CreateUser(ctx context.Context, username, passwordHash string) (User, error)
+	// UserByName finds a user by exact (case-sensitive) username, or
+	// returns ErrNotFound.
+	UserByName(ctx context.Context, username string) (User, error)
+	// UserByID finds a user by ID, or returns ErrNotFound.
+	UserByID(ctx context.Context, id int64) (User, error)
+	// SetPassword replaces a user's password hash; ErrNotFound if no such user.
+	SetPassword(ctx context.Context, userID int64, passwordHash string) error
+	// SetActive allows or forbids a user's logins; ErrNotFound if no such user.
+	SetActive(ctx context.Context, userID int64, active bool) error
+
+	// AddRefresh records a refresh token issued at login, the first of a
+	// new family.
+	AddRefresh(ctx context.Context, t RefreshToken) error
+	// RotateRefresh consumes old and records next (same family) as ONE
+	// conditional write, so two simultaneous rotations of the same token
+	// cannot both succeed. If old was already rotated (a reused token) the
+	// whole family is revoked and ErrRefreshReused returned; blacklisted or
+	// in a revoked family → ErrRefreshRevoked; unknown → ErrNotFound;
+	// expired at now → ErrRefreshExpired. On any error, next is not
+	// recorded.
+	RotateRefresh(ctx context.Context, oldJTI string, next RefreshToken, now time.Time) error
+	// RevokeRefresh blacklists one refresh token (POST
+	// /api/token/blacklist/). Unknown jti → ErrNotFound. Revoking twice is
+	// not an error.
+	RevokeRefresh(ctx context.Context, jti string, now time.Time) error
+	// RefreshState returns nil if the token may still be used, else
+	// ErrRefreshRevoked (blacklisted, or its family revoked),
+	// ErrRefreshReused (already rotated) or ErrNotFound. It does not look
+	// at expiry: the token's exp claim says that.
+	RefreshState(ctx context.Context, jti string) error
+	// Prune deletes the refresh tokens expired at now, and the families
+	// left empty, and returns how many tokens it deleted.
+	Prune(ctx context.Context, now time.Time) (int64, error)
+	// Close releases the store.
+	Close() error
+}
+
+// hashJTI is what the store keeps of a jti: its SHA-256, in hex.
+func hashJTI(jti string) string {
+	sum := sha256.Sum256([]byte(jti))
+	return hex.EncodeToString(sum[:])
+}

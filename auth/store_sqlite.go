@@ -1,0 +1,558 @@
+package auth
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// The SQLite settings every connection gets, through the DSN.
+//
+//   - busy_timeout=5000: a writer that finds the file locked by another
+//     process waits up to 5 s (busyTimeout) instead of failing at once.
+//   - synchronous=FULL: every commit fsyncs the WAL before it returns. With
+//     NORMAL, WAL mode stays consistent but a power loss may undo the last
+//     commits, among them the consumption of a refresh token: the token
+//     would be usable again and reuse detection would not see it. FULL makes
+//     a returned commit durable, for one fsync per write.
+//   - foreign_keys=1: tokens cannot outlive their family, nor families their
+//     user.
+//   - _txlock=immediate: write transactions start with BEGIN IMMEDIATE,
+//     taking the write lock up front. A deferred transaction reads first
+//     and asks for the write lock later; if another process committed in
+//     between, its snapshot is stale and it fails with SQLITE_BUSY at once,
+//     which no busy timeout can help. An immediate one queues behind the
+//     other writer instead.
+//
+// The journal mode, WAL, is not among them: it is a property of the file,
+// set once by OpenSQLite (see setWAL), and every connection of every
+// process then uses it. In WAL mode readers never block the writer nor the
+// reverse.
+const sqliteParams = "_busy_timeout=5000&_synchronous=FULL&_foreign_keys=1&_txlock=immediate"
+
+// busyTimeout is the busy_timeout of sqliteParams.
+const busyTimeout = 5 * time.Second
+
+// sqliteMigrations are the schema versions in order: version i+1 is
+// reached by running sqliteMigrations[i]. Append, never edit.
+var sqliteMigrations = []string{
+	// Version 1. Times are Unix nanoseconds, UTC. Usernames use SQLite's
+	// default BINARY collation: unique and compared case-sensitively, like
+	// Django's on SQLite and PostgreSQL. AUTOINCREMENT, as Django uses on
+	// SQLite, never gives a deleted user's ID (and its tokens' user_id) to
+	// someone else. Refresh tokens are kept by the SHA-256 of their jti.
+	`CREATE TABLE users (
+		id            INTEGER PRIMARY KEY AUTOINCREMENT,
+		username      TEXT    NOT NULL UNIQUE,
+		password_hash TEXT    NOT NULL,
+		active        INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+		joined        INTEGER NOT NULL
+	) STRICT;
+	CREATE TABLE refresh_families (
+		id         TEXT    PRIMARY KEY,
+		user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+		created_at INTEGER NOT NULL,
+		revoked_at INTEGER
+	) STRICT;
+	CREATE INDEX refresh_families_user ON refresh_families (user_id);
+	CREATE TABLE refresh_tokens (
+		jti_sha256     TEXT    PRIMARY KEY CHECK (length(jti_sha256) = 64),
+		family_id      TEXT    NOT NULL REFERENCES refresh_families (id) ON DELETE CASCADE,
+		expires_at     INTEGER NOT NULL,
+		rotated_at     INTEGER,
+		blacklisted_at INTEGER
+	) STRICT, WITHOUT ROWID;
+	CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id);
+	CREATE INDEX refresh_tokens_expires ON refresh_tokens (expires_at);`,
+}
+
+// pruneBatch is how many refresh tokens Prune deletes per transaction, so
+// that the other workers never wait long for the write lock.
+const pruneBatch = 1000
+
+// SQLiteStore is the [Store] in one SQLite file, shared by every worker
+// process of a host (see the constants above for how). It is safe for
+// concurrent use by goroutines and processes. The file must be on a local
+// filesystem: WAL mode shares memory between the processes, which network
+// filesystems do not provide; several hosts need the PostgreSQL store.
+type SQLiteStore struct {
+	db *sql.DB
+	// writer is held by the one goroutine of this process that writes, so
+	// that the others queue here, woken as soon as it is done, rather than
+	// in SQLite's busy handler, which sleeps and polls. Other processes
+	// still meet at SQLite's lock.
+	writer chan struct{}
+
+	now func() time.Time // when users join and families start; a test seam
+}
+
+var _ Store = (*SQLiteStore)(nil)
+
+// OpenSQLite opens the store in the SQLite file at path, creating the file
+// and its schema if needed and migrating an older schema. Several processes
+// may open the same file at once: one creates or migrates, the others wait
+// for it and find the schema current. A file whose schema is newer than
+// this drover's is refused.
+func OpenSQLite(ctx context.Context, path string) (*SQLiteStore, error) {
+	switch {
+	case path == "", path == ":memory:":
+		return nil, fmt.Errorf("open sqlite store %q: want a file", path)
+	case strings.ContainsRune(path, '?'), strings.HasPrefix(path, "file:"):
+		return nil, fmt.Errorf("open sqlite store %q: want a plain file path, without '?' or \"file:\"", path)
+	}
+	db, err := sql.Open("sqlite", path+"?"+sqliteParams)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+	}
+	// SQLite runs in the calling goroutine, so more connections than
+	// runnable goroutines buy nothing; each one costs three descriptors
+	// (database, WAL, shared memory). Callers past the bound wait in
+	// database/sql, as long as their context allows.
+	conns := max(4, 2*runtime.GOMAXPROCS(0))
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	s := &SQLiteStore{db: db, writer: make(chan struct{}, 1), now: time.Now}
+	if err := s.setWAL(ctx); err != nil {
+		_ = db.Close() // err says more
+		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		_ = db.Close() // err says more
+		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// setWAL puts the file in WAL mode, unless it is already. SQLite does not
+// call the busy handler for this change, which needs the file to itself:
+// when other processes are opening it at the same moment it answers
+// SQLITE_BUSY at once, so setWAL retries, with backoff, for up to
+// busyTimeout. There is no event to wait on; SQLite's own busy handler
+// polls the same way.
+func (s *SQLiteStore) setWAL(ctx context.Context) error {
+	var mode string
+	if err := s.db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+		return fmt.Errorf("journal mode: %w", err)
+	}
+	deadline := time.Now().Add(busyTimeout)
+	for delay := time.Millisecond; mode != "wal"; delay = min(2*delay, 50*time.Millisecond) {
+		err := s.db.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode)
+		switch {
+		case err == nil && mode != "wal":
+			return fmt.Errorf("journal mode: got %q, want wal", mode)
+		case err == nil:
+		case !isBusy(err) || time.Now().After(deadline):
+			return fmt.Errorf("journal mode wal: %w", err)
+		default:
+			t := time.NewTimer(delay)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			}
+		}
+	}
+	return nil
+}
+
+// isBusy reports whether err is SQLite's SQLITE_BUSY, in any of its
+// extended forms.
+func isBusy(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY
+}
+
+// migrate brings the schema to the newest version in one immediate
+// transaction: of several processes opening the file at once, one
+// migrates and the others then see the new version.
+func (s *SQLiteStore) migrate(ctx context.Context) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL) STRICT`); err != nil {
+			return fmt.Errorf("schema version table: %w", err)
+		}
+		var version int
+		err := tx.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&version)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (0)`); err != nil {
+				return fmt.Errorf("schema version: %w", err)
+			}
+		case err != nil:
+			return fmt.Errorf("schema version: %w", err)
+		case version > len(sqliteMigrations):
+			return fmt.Errorf("schema version %d is newer than this drover's (%d)", version, len(sqliteMigrations))
+		}
+		for v := version; v < len(sqliteMigrations); v++ {
+			if _, err := tx.ExecContext(ctx, sqliteMigrations[v]); err != nil {
+				return fmt.Errorf("migrate schema to version %d: %w", v+1, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE schema_version SET version = ?`, len(sqliteMigrations)); err != nil {
+			return fmt.Errorf("schema version: %w", err)
+		}
+		return nil
+	})
+}
+
+// lockWriter takes this process's write turn, or returns ctx's error.
+func (s *SQLiteStore) lockWriter(ctx context.Context) error {
+	select {
+	case s.writer <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *SQLiteStore) unlockWriter() { <-s.writer }
+
+// write runs fn in an immediate transaction and commits if fn returns nil.
+func (s *SQLiteStore) write(ctx context.Context, fn func(*sql.Tx) error) error {
+	if err := s.lockWriter(ctx); err != nil {
+		return err
+	}
+	defer s.unlockWriter()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback() // a no-op once committed
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// exec runs one writing statement on its own and returns the rows it
+// changed.
+func (s *SQLiteStore) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	if err := s.lockWriter(ctx); err != nil {
+		return 0, err
+	}
+	defer s.unlockWriter()
+	res, err := s.db.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// CreateUser adds an active user joined now. A taken username is
+// ErrUserExists; an empty one, or one longer than Django's 150
+// characters, is refused.
+func (s *SQLiteStore) CreateUser(ctx context.Context, username, passwordHash string) (User, error) {
+	if err := checkUsername(username); err != nil {
+		return User{}, fmt.Errorf("create user: %w", err)
+	}
+	u := User{Username: username, PasswordHash: passwordHash, Active: true, Joined: time.Unix(0, s.now().UnixNano()).UTC()}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `INSERT INTO users (username, password_hash, active, joined) VALUES (?, ?, 1, ?)
+			ON CONFLICT (username) DO NOTHING RETURNING id`, username, passwordHash, u.Joined.UnixNano()).Scan(&u.ID)
+	})
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return User{}, fmt.Errorf("create user %q: %w", username, ErrUserExists)
+	case err != nil:
+		return User{}, fmt.Errorf("create user %q: %w", username, err)
+	}
+	return u, nil
+}
+
+const userColumns = `id, username, password_hash, active, joined`
+
+func scanUser(row *sql.Row) (User, error) {
+	var u User
+	var joined int64
+	if err := row.Scan(&u.ID, &u.Username, &u.PasswordHash, &u.Active, &joined); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return User{}, ErrNotFound
+		}
+		return User{}, err
+	}
+	u.Joined = time.Unix(0, joined).UTC()
+	return u, nil
+}
+
+// UserByName finds the user with exactly this username (case-sensitive).
+func (s *SQLiteStore) UserByName(ctx context.Context, username string) (User, error) {
+	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE username = ?`, username))
+	if err != nil {
+		return User{}, fmt.Errorf("user %q: %w", username, err)
+	}
+	return u, nil
+}
+
+// UserByID finds the user with this ID.
+func (s *SQLiteStore) UserByID(ctx context.Context, id int64) (User, error) {
+	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	if err != nil {
+		return User{}, fmt.Errorf("user %d: %w", id, err)
+	}
+	return u, nil
+}
+
+// SetPassword replaces the user's password hash. It leaves the user's
+// refresh tokens alone: a re-hash after login goes through here too.
+func (s *SQLiteStore) SetPassword(ctx context.Context, userID int64, passwordHash string) error {
+	n, err := s.exec(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, passwordHash, userID)
+	if err == nil && n == 0 {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("set password of user %d: %w", userID, err)
+	}
+	return nil
+}
+
+// SetActive allows or forbids the user's logins and refreshes.
+func (s *SQLiteStore) SetActive(ctx context.Context, userID int64, active bool) error {
+	n, err := s.exec(ctx, `UPDATE users SET active = ? WHERE id = ?`, active, userID)
+	if err == nil && n == 0 {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("set user %d active=%t: %w", userID, active, err)
+	}
+	return nil
+}
+
+// AddRefresh records t as the first token of a new family, named t.Family
+// or, when that is empty, after the token. The user must exist
+// (ErrNotFound) and the family must be new.
+func (s *SQLiteStore) AddRefresh(ctx context.Context, t RefreshToken) error {
+	if err := checkRefresh(t); err != nil {
+		return fmt.Errorf("add refresh token: %w", err)
+	}
+	jti := hashJTI(t.JTI)
+	family := t.Family
+	if family == "" {
+		family = jti
+	}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM users WHERE id = ?`, t.UserID).Scan(&one); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("user %d: %w", t.UserID, ErrNotFound)
+			}
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO refresh_families (id, user_id, created_at) VALUES (?, ?, ?)
+			ON CONFLICT (id) DO NOTHING`, family, t.UserID, s.now().UnixNano())
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return errors.Join(fmt.Errorf("family %q exists", family), err)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO refresh_tokens (jti_sha256, family_id, expires_at) VALUES (?, ?, ?)`,
+			jti, family, t.ExpiresAt.UnixNano())
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("add refresh token of user %d: %w", t.UserID, err)
+	}
+	return nil
+}
+
+// checkRefresh refuses a token the store cannot keep.
+func checkRefresh(t RefreshToken) error {
+	switch {
+	case t.JTI == "":
+		return errors.New("empty jti")
+	case t.ExpiresAt.Year() < 1970 || t.ExpiresAt.Year() > 2200:
+		return fmt.Errorf("expiry %v out of range", t.ExpiresAt)
+	}
+	return nil
+}
+
+// RotateRefresh consumes the token oldJTI and records next in its family.
+// The consumption is one conditional UPDATE (unused, not blacklisted, not
+// expired, family not revoked), in the same immediate transaction as the
+// insertion of next: of two rotations of one token, in any processes, the
+// second finds it used. next.Family is ignored; next.UserID, if set, must
+// be the family's user.
+//
+// When the UPDATE matches nothing, the reason is looked up in the same
+// transaction. A token already rotated is a reuse: its family is revoked
+// and that revocation committed before ErrRefreshReused is returned.
+func (s *SQLiteStore) RotateRefresh(ctx context.Context, oldJTI string, next RefreshToken, now time.Time) error {
+	if err := checkRefresh(next); err != nil {
+		return fmt.Errorf("rotate refresh token: next: %w", err)
+	}
+	var refusal error
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		refusal, err = rotate(ctx, tx, hashJTI(oldJTI), next, now.UnixNano())
+		return err
+	})
+	switch {
+	case err != nil:
+		return fmt.Errorf("rotate refresh token: %w", err)
+	case refusal != nil:
+		return fmt.Errorf("rotate refresh token: %w", refusal)
+	}
+	return nil
+}
+
+// rotate is RotateRefresh's transaction. It returns the reason old cannot
+// be rotated as refusal, with whatever it wrote (a family revocation) to
+// be committed; err means roll back.
+func rotate(ctx context.Context, tx *sql.Tx, old string, next RefreshToken, now int64) (refusal, err error) {
+	var family string
+	err = tx.QueryRowContext(ctx, `UPDATE refresh_tokens SET rotated_at = ?2
+		WHERE jti_sha256 = ?1 AND rotated_at IS NULL AND blacklisted_at IS NULL AND expires_at > ?2
+		  AND family_id IN (SELECT id FROM refresh_families WHERE revoked_at IS NULL)
+		RETURNING family_id`, old, now).Scan(&family)
+	if errors.Is(err, sql.ErrNoRows) {
+		return refuse(ctx, tx, old, now)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var userID int64
+	if err := tx.QueryRowContext(ctx, `SELECT user_id FROM refresh_families WHERE id = ?`, family).Scan(&userID); err != nil {
+		return nil, err
+	}
+	if next.UserID != 0 && next.UserID != userID {
+		return nil, fmt.Errorf("next token is for user %d, the family for user %d", next.UserID, userID)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO refresh_tokens (jti_sha256, family_id, expires_at) VALUES (?, ?, ?)`,
+		hashJTI(next.JTI), family, next.ExpiresAt.UnixNano())
+	return nil, err
+}
+
+// refuse says why the token old could not be rotated at now and, for a
+// reused token, revokes its family.
+func refuse(ctx context.Context, tx *sql.Tx, old string, now int64) (refusal, err error) {
+	var (
+		family                        string
+		rotated, blacklisted, revoked bool
+		expiresAt                     int64
+	)
+	err = tx.QueryRowContext(ctx, `SELECT t.family_id, t.rotated_at IS NOT NULL, t.blacklisted_at IS NOT NULL,
+			f.revoked_at IS NOT NULL, t.expires_at
+		FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id
+		WHERE t.jti_sha256 = ?`, old).Scan(&family, &rotated, &blacklisted, &revoked, &expiresAt)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return ErrNotFound, nil
+	case err != nil:
+		return nil, err
+	case rotated:
+		// Reuse: whoever holds the newer tokens of this family, thief or
+		// owner, loses them.
+		if _, err := tx.ExecContext(ctx, `UPDATE refresh_families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, now, family); err != nil {
+			return nil, err
+		}
+		return ErrRefreshReused, nil
+	case blacklisted, revoked:
+		return ErrRefreshRevoked, nil
+	case expiresAt <= now:
+		return ErrRefreshExpired, nil
+	}
+	return nil, errors.New("token neither usable nor refused") // cannot happen: the UPDATE would have matched
+}
+
+// RevokeRefresh blacklists the token jti. Its family is untouched.
+func (s *SQLiteStore) RevokeRefresh(ctx context.Context, jti string, now time.Time) error {
+	n, err := s.exec(ctx, `UPDATE refresh_tokens SET blacklisted_at = coalesce(blacklisted_at, ?) WHERE jti_sha256 = ?`,
+		now.UnixNano(), hashJTI(jti))
+	if err == nil && n == 0 {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("revoke refresh token: %w", err)
+	}
+	return nil
+}
+
+// RefreshState says whether the token jti may still be used.
+func (s *SQLiteStore) RefreshState(ctx context.Context, jti string) error {
+	var rotated, blacklisted, revoked bool
+	err := s.db.QueryRowContext(ctx, `SELECT t.rotated_at IS NOT NULL, t.blacklisted_at IS NOT NULL, f.revoked_at IS NOT NULL
+		FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id
+		WHERE t.jti_sha256 = ?`, hashJTI(jti)).Scan(&rotated, &blacklisted, &revoked)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		err = ErrNotFound
+	case err != nil:
+	case rotated:
+		err = ErrRefreshReused
+	case blacklisted, revoked:
+		err = ErrRefreshRevoked
+	}
+	if err != nil {
+		return fmt.Errorf("refresh token state: %w", err)
+	}
+	return nil
+}
+
+// Prune deletes the refresh tokens expired at now (ExpiresAt not after
+// now), whatever their state, and the families they leave empty, in
+// batches of pruneBatch tokens per transaction. It returns how many tokens
+// it deleted, also when it stops early on an error.
+func (s *SQLiteStore) Prune(ctx context.Context, now time.Time) (int64, error) {
+	var total int64
+	for {
+		var n int64
+		err := s.write(ctx, func(tx *sql.Tx) error {
+			var err error
+			n, err = pruneOnce(ctx, tx, now.UnixNano())
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("prune refresh tokens: %w", err)
+		}
+		total += n
+		if n < pruneBatch {
+			return total, nil
+		}
+	}
+}
+
+// pruneOnce deletes up to pruneBatch expired tokens and the families they
+// leave empty.
+func pruneOnce(ctx context.Context, tx *sql.Tx, now int64) (int64, error) {
+	rows, err := tx.QueryContext(ctx, `DELETE FROM refresh_tokens WHERE jti_sha256 IN
+		(SELECT jti_sha256 FROM refresh_tokens WHERE expires_at <= ? LIMIT ?) RETURNING family_id`, now, pruneBatch)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	families := map[string]bool{}
+	for rows.Next() {
+		var f string
+		if err := rows.Scan(&f); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		families[f] = true
+		n++
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return 0, err
+	}
+	for f := range families {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM refresh_families WHERE id = ?1
+			AND NOT EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = ?1)`, f); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
+}
+
+// Close closes the database. Every commit is already durable.
+func (s *SQLiteStore) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close sqlite store: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,666 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// storeNow is the clock of the store tests.
+var storeNow = time.Date(2025, 3, 1, 12, 0, 0, 123456789, time.UTC)
+
+// openStore opens the store at path (a new file in a temporary directory
+// when empty), with its clock at storeNow, closed when the test ends.
+func openTestStore(t testing.TB, path string) *SQLiteStore {
+	t.Helper()
+	if path == "" {
+		path = filepath.Join(t.TempDir(), "drover.db")
+	}
+	s, err := OpenSQLite(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.now = func() time.Time { return storeNow }
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s
+}
+
+// mustUser creates a user or fails the test.
+func mustUser(t testing.TB, s Store, name string) User {
+	t.Helper()
+	u, err := s.CreateUser(context.Background(), name, "hash-of-"+name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// mustAdd records a refresh token expiring an hour after storeNow.
+func mustAdd(t testing.TB, s Store, jti, family string, userID int64) {
+	t.Helper()
+	err := s.AddRefresh(context.Background(), RefreshToken{JTI: jti, Family: family, UserID: userID, ExpiresAt: storeNow.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// next is the refresh token a rotation records, expiring an hour after
+// storeNow.
+func nextToken(jti string, userID int64) RefreshToken {
+	return RefreshToken{JTI: jti, UserID: userID, ExpiresAt: storeNow.Add(time.Hour)}
+}
+
+func TestStoreCreateUser(t *testing.T) {
+	s := openTestStore(t, "")
+	ctx := context.Background()
+	mustUser(t, s, "alice")
+	tests := []struct {
+		name     string
+		giveName string
+		wantErr  error // nil: created; errAnyStore: some other error
+	}{
+		{name: "new", giveName: "bob"},
+		{name: "taken", giveName: "alice", wantErr: ErrUserExists},
+		{name: "other case is another user", giveName: "Alice"},
+		{name: "unicode", giveName: "名前"},
+		{name: "150 characters", giveName: strings.Repeat("é", 150)},
+		{name: "151 characters", giveName: strings.Repeat("é", 151), wantErr: errAnyStore},
+		{name: "empty", giveName: "", wantErr: errAnyStore},
+		{name: "not UTF-8", giveName: "\xff", wantErr: errAnyStore},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, err := s.CreateUser(ctx, tt.giveName, "h")
+			if !storeErrMatches(err, tt.wantErr) {
+				t.Fatalf("CreateUser(%q) error = %v, want %v", tt.giveName, err, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			want := User{ID: u.ID, Username: tt.giveName, PasswordHash: "h", Active: true, Joined: storeNow}
+			if u.ID <= 0 || u != want {
+				t.Errorf("CreateUser(%q) = %+v, want %+v with a positive ID", tt.giveName, u, want)
+			}
+			if got, err := s.UserByID(ctx, u.ID); err != nil || got != want {
+				t.Errorf("UserByID(%d) = %+v, %v; want %+v", u.ID, got, err, want)
+			}
+		})
+	}
+}
+
+// errAnyStore in a table's wantErr stands for an error that is none of the
+// sentinels.
+var errAnyStore = errors.New("any error")
+
+// matches reports whether err is what a table row wants: nil, errAnyStore for
+// any error, or a sentinel.
+func storeErrMatches(err, want error) bool {
+	if want == errAnyStore {
+		return err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrUserExists) &&
+			!errors.Is(err, ErrRefreshReused) && !errors.Is(err, ErrRefreshRevoked) && !errors.Is(err, ErrRefreshExpired)
+	}
+	if want == nil {
+		return err == nil
+	}
+	return errors.Is(err, want)
+}
+
+func TestStoreUserLookup(t *testing.T) {
+	s := openTestStore(t, "")
+	ctx := context.Background()
+	alice := mustUser(t, s, "alice")
+	bob := mustUser(t, s, "bob")
+	tests := []struct {
+		name     string
+		giveFind func() (User, error)
+		wantUser User
+		wantErr  error
+	}{
+		{name: "by name", giveFind: func() (User, error) { return s.UserByName(ctx, "alice") }, wantUser: alice},
+		{name: "by name, other user", giveFind: func() (User, error) { return s.UserByName(ctx, "bob") }, wantUser: bob},
+		{name: "by name, other case", giveFind: func() (User, error) { return s.UserByName(ctx, "ALICE") }, wantErr: ErrNotFound},
+		{name: "by name, prefix", giveFind: func() (User, error) { return s.UserByName(ctx, "ali") }, wantErr: ErrNotFound},
+		{name: "by name, LIKE pattern", giveFind: func() (User, error) { return s.UserByName(ctx, "ali%") }, wantErr: ErrNotFound},
+		{name: "by name, empty", giveFind: func() (User, error) { return s.UserByName(ctx, "") }, wantErr: ErrNotFound},
+		{name: "by ID", giveFind: func() (User, error) { return s.UserByID(ctx, bob.ID) }, wantUser: bob},
+		{name: "by ID, unknown", giveFind: func() (User, error) { return s.UserByID(ctx, bob.ID+100) }, wantErr: ErrNotFound},
+		{name: "by ID, zero", giveFind: func() (User, error) { return s.UserByID(ctx, 0) }, wantErr: ErrNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, err := tt.giveFind()
+			if !storeErrMatches(err, tt.wantErr) || u != tt.wantUser {
+				t.Errorf("find = %+v, %v; want %+v, %v", u, err, tt.wantUser, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestStoreUserUpdates(t *testing.T) {
+	s := openTestStore(t, "")
+	ctx := context.Background()
+	alice := mustUser(t, s, "alice")
+	bob := mustUser(t, s, "bob")
+	tests := []struct {
+		name       string
+		giveUpdate func() error
+		wantErr    error
+		wantAlice  User
+	}{
+		{name: "set password", giveUpdate: func() error { return s.SetPassword(ctx, alice.ID, "new") },
+			wantAlice: User{ID: alice.ID, Username: "alice", PasswordHash: "new", Active: true, Joined: storeNow}},
+		{name: "deactivate", giveUpdate: func() error { return s.SetActive(ctx, alice.ID, false) },
+			wantAlice: User{ID: alice.ID, Username: "alice", PasswordHash: "new", Active: false, Joined: storeNow}},
+		{name: "deactivate again", giveUpdate: func() error { return s.SetActive(ctx, alice.ID, false) },
+			wantAlice: User{ID: alice.ID, Username: "alice", PasswordHash: "new", Active: false, Joined: storeNow}},
+		{name: "reactivate", giveUpdate: func() error { return s.SetActive(ctx, alice.ID, true) },
+			wantAlice: User{ID: alice.ID, Username: "alice", PasswordHash: "new", Active: true, Joined: storeNow}},
+		{name: "set password, same", giveUpdate: func() error { return s.SetPassword(ctx, alice.ID, "new") },
+			wantAlice: User{ID: alice.ID, Username: "alice", PasswordHash: "new", Active: true, Joined: storeNow}},
+		{name: "set password, unknown user", giveUpdate: func() error { return s.SetPassword(ctx, bob.ID+1, "x") }, wantErr: ErrNotFound,
+			wantAlice: User{ID: alice.ID, Username: "alice", PasswordHash: "new", Active: true, Joined: storeNow}},
+		{name: "set active, unknown user", giveUpdate: func() error { return s.SetActive(ctx, bob.ID+1, false) }, wantErr: ErrNotFound,
+			wantAlice: User{ID: alice.ID, Username: "alice", PasswordHash: "new", Active: true, Joined: storeNow}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.giveUpdate(); !storeErrMatches(err, tt.wantErr) {
+				t.Fatalf("update error = %v, want %v", err, tt.wantErr)
+			}
+			if got, err := s.UserByName(ctx, "alice"); err != nil || got != tt.wantAlice {
+				t.Errorf("UserByName(alice) = %+v, %v; want %+v", got, err, tt.wantAlice)
+			}
+			if got, err := s.UserByID(ctx, bob.ID); err != nil || got != bob {
+				t.Errorf("UserByID(bob) = %+v, %v; want %+v, untouched", got, err, bob)
+			}
+		})
+	}
+}
+
+// TestStoreRotateRefreshReuse follows one family through rotations and a
+// reuse: the reuse revokes the family, newest token included, and leaves
+// the user's other family and other users alone.
+func TestStoreRotateRefreshReuse(t *testing.T) {
+	s := openTestStore(t, "")
+	ctx := context.Background()
+	alice, bob := mustUser(t, s, "alice"), mustUser(t, s, "bob")
+	mustAdd(t, s, "a1", "family-a", alice.ID)
+	mustAdd(t, s, "b1", "family-b", alice.ID) // alice's second login
+	mustAdd(t, s, "c1", "family-c", bob.ID)
+
+	steps := []struct {
+		name     string
+		giveStep func() error
+		wantErr  error
+		// wantStates: RefreshState of each jti after the step.
+		wantStates map[string]error
+	}{
+		{name: "rotate a1", giveStep: func() error { return s.RotateRefresh(ctx, "a1", nextToken("a2", alice.ID), storeNow) },
+			wantStates: map[string]error{"a1": ErrRefreshReused, "a2": nil, "b1": nil, "c1": nil}},
+		{name: "rotate a2", giveStep: func() error { return s.RotateRefresh(ctx, "a2", nextToken("a3", alice.ID), storeNow) },
+			wantStates: map[string]error{"a1": ErrRefreshReused, "a2": ErrRefreshReused, "a3": nil, "b1": nil}},
+		{name: "reuse a1", giveStep: func() error { return s.RotateRefresh(ctx, "a1", nextToken("x1", alice.ID), storeNow) }, wantErr: ErrRefreshReused,
+			wantStates: map[string]error{"a1": ErrRefreshReused, "a3": ErrRefreshRevoked, "x1": ErrNotFound, "b1": nil, "c1": nil}},
+		{name: "newest of the revoked family", giveStep: func() error { return s.RotateRefresh(ctx, "a3", nextToken("x2", alice.ID), storeNow) }, wantErr: ErrRefreshRevoked,
+			wantStates: map[string]error{"a3": ErrRefreshRevoked, "x2": ErrNotFound}},
+		{name: "reuse a2, family already revoked", giveStep: func() error { return s.RotateRefresh(ctx, "a2", nextToken("x3", alice.ID), storeNow) }, wantErr: ErrRefreshReused,
+			wantStates: map[string]error{"a2": ErrRefreshReused, "x3": ErrNotFound}},
+		{name: "other family rotates", giveStep: func() error { return s.RotateRefresh(ctx, "b1", nextToken("b2", alice.ID), storeNow) },
+			wantStates: map[string]error{"b1": ErrRefreshReused, "b2": nil, "c1": nil}},
+		{name: "other user rotates", giveStep: func() error { return s.RotateRefresh(ctx, "c1", nextToken("c2", 0), storeNow) },
+			wantStates: map[string]error{"c1": ErrRefreshReused, "c2": nil, "b2": nil}},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			if err := st.giveStep(); !storeErrMatches(err, st.wantErr) {
+				t.Fatalf("error = %v, want %v", err, st.wantErr)
+			}
+			for jti, want := range st.wantStates {
+				if err := s.RefreshState(ctx, jti); !storeErrMatches(err, want) {
+					t.Errorf("RefreshState(%q) = %v, want %v", jti, err, want)
+				}
+			}
+		})
+	}
+}
+
+// TestStoreRotateRefreshRefusals checks each reason a rotation is refused,
+// and that a refused rotation records nothing and consumes nothing.
+func TestStoreRotateRefreshRefusals(t *testing.T) {
+	s := openTestStore(t, "")
+	ctx := context.Background()
+	alice, bob := mustUser(t, s, "alice"), mustUser(t, s, "bob")
+	mustAdd(t, s, "live", "", alice.ID)
+	mustAdd(t, s, "blacklisted", "", alice.ID)
+	if err := s.RevokeRefresh(ctx, "blacklisted", storeNow); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddRefresh(ctx, RefreshToken{JTI: "expiring", UserID: alice.ID, ExpiresAt: storeNow.Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		giveOld   string
+		giveNext  RefreshToken
+		giveNow   time.Time
+		wantErr   error
+		wantState error // of giveOld afterwards
+	}{
+		{name: "unknown", giveOld: "nope", giveNext: nextToken("n1", alice.ID), giveNow: storeNow, wantErr: ErrNotFound, wantState: ErrNotFound},
+		{name: "blacklisted", giveOld: "blacklisted", giveNext: nextToken("n2", alice.ID), giveNow: storeNow, wantErr: ErrRefreshRevoked, wantState: ErrRefreshRevoked},
+		{name: "expired at its expiry", giveOld: "expiring", giveNext: nextToken("n3", alice.ID), giveNow: storeNow.Add(time.Minute), wantErr: ErrRefreshExpired},
+		{name: "next for another user", giveOld: "live", giveNext: nextToken("n4", bob.ID), giveNow: storeNow, wantErr: errAnyStore},
+		{name: "next reuses the old jti", giveOld: "live", giveNext: nextToken("live", alice.ID), giveNow: storeNow, wantErr: errAnyStore},
+		{name: "next reuses another jti", giveOld: "live", giveNext: nextToken("blacklisted", alice.ID), giveNow: storeNow, wantErr: errAnyStore},
+		{name: "next without jti", giveOld: "live", giveNext: nextToken("", alice.ID), giveNow: storeNow, wantErr: errAnyStore},
+		{name: "next without expiry", giveOld: "live", giveNext: RefreshToken{JTI: "n5", UserID: alice.ID}, giveNow: storeNow, wantErr: errAnyStore},
+		{name: "expiring, a second before", giveOld: "expiring", giveNext: nextToken("n6", alice.ID), giveNow: storeNow.Add(time.Minute - time.Second), wantState: ErrRefreshReused},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := s.RotateRefresh(ctx, tt.giveOld, tt.giveNext, tt.giveNow)
+			if !storeErrMatches(err, tt.wantErr) {
+				t.Fatalf("RotateRefresh(%q, %+v) = %v, want %v", tt.giveOld, tt.giveNext, err, tt.wantErr)
+			}
+			if err := s.RefreshState(ctx, tt.giveOld); !storeErrMatches(err, tt.wantState) {
+				t.Errorf("RefreshState(%q) afterwards = %v, want %v", tt.giveOld, err, tt.wantState)
+			}
+			if tt.wantErr != nil && tt.giveNext.JTI != tt.giveOld && tt.giveNext.JTI != "blacklisted" {
+				if err := s.RefreshState(ctx, tt.giveNext.JTI); !errors.Is(err, ErrNotFound) {
+					t.Errorf("RefreshState(next %q) after a refused rotation = %v, want ErrNotFound", tt.giveNext.JTI, err)
+				}
+			}
+		})
+	}
+}
+
+func TestStoreAddRefresh(t *testing.T) {
+	s := openTestStore(t, "")
+	ctx := context.Background()
+	alice := mustUser(t, s, "alice")
+	mustAdd(t, s, "first", "family", alice.ID)
+	tests := []struct {
+		name    string
+		give    RefreshToken
+		wantErr error
+	}{
+		{name: "new family", give: RefreshToken{JTI: "t1", Family: "f1", UserID: alice.ID, ExpiresAt: storeNow.Add(time.Hour)}},
+		{name: "family named after the token", give: RefreshToken{JTI: "t2", UserID: alice.ID, ExpiresAt: storeNow.Add(time.Hour)}},
+		{name: "family exists", give: RefreshToken{JTI: "t3", Family: "family", UserID: alice.ID, ExpiresAt: storeNow.Add(time.Hour)}, wantErr: errAnyStore},
+		{name: "jti exists", give: RefreshToken{JTI: "first", Family: "f4", UserID: alice.ID, ExpiresAt: storeNow.Add(time.Hour)}, wantErr: errAnyStore},
+		{name: "unknown user", give: RefreshToken{JTI: "t5", Family: "f5", UserID: alice.ID + 1, ExpiresAt: storeNow.Add(time.Hour)}, wantErr: ErrNotFound},
+		{name: "no jti", give: RefreshToken{Family: "f6", UserID: alice.ID, ExpiresAt: storeNow.Add(time.Hour)}, wantErr: errAnyStore},
+		{name: "no expiry", give: RefreshToken{JTI: "t7", Family: "f7", UserID: alice.ID}, wantErr: errAnyStore},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := s.AddRefresh(ctx, tt.give); !storeErrMatches(err, tt.wantErr) {
+				t.Fatalf("AddRefresh(%+v) = %v, want %v", tt.give, err, tt.wantErr)
+			}
+			wantState := error(nil)
+			if tt.wantErr != nil && tt.give.JTI != "first" {
+				wantState = ErrNotFound
+			}
+			if tt.give.JTI != "" {
+				if err := s.RefreshState(ctx, tt.give.JTI); !storeErrMatches(err, wantState) {
+					t.Errorf("RefreshState(%q) = %v, want %v", tt.give.JTI, err, wantState)
+				}
+			}
+		})
+	}
+}
+
+func TestStoreRevokeRefresh(t *testing.T) {
+	s := openTestStore(t, "")
+	ctx := context.Background()
+	alice := mustUser(t, s, "alice")
+	mustAdd(t, s, "a1", "family-a", alice.ID)
+	mustAdd(t, s, "b1", "family-b", alice.ID)
+	if err := s.RotateRefresh(ctx, "a1", nextToken("a2", alice.ID), storeNow); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		giveJTI    string
+		wantErr    error
+		wantStates map[string]error
+	}{
+		{name: "live token", giveJTI: "a2", wantStates: map[string]error{"a2": ErrRefreshRevoked, "a1": ErrRefreshReused, "b1": nil}},
+		{name: "twice", giveJTI: "a2", wantStates: map[string]error{"a2": ErrRefreshRevoked}},
+		{name: "rotated token", giveJTI: "a1", wantStates: map[string]error{"a1": ErrRefreshReused, "b1": nil}},
+		{name: "unknown", giveJTI: "nope", wantErr: ErrNotFound, wantStates: map[string]error{"nope": ErrNotFound, "b1": nil}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := s.RevokeRefresh(ctx, tt.giveJTI, storeNow); !storeErrMatches(err, tt.wantErr) {
+				t.Fatalf("RevokeRefresh(%q) = %v, want %v", tt.giveJTI, err, tt.wantErr)
+			}
+			for jti, want := range tt.wantStates {
+				if err := s.RefreshState(ctx, jti); !storeErrMatches(err, want) {
+					t.Errorf("RefreshState(%q) = %v, want %v", jti, err, want)
+				}
+			}
+		})
+	}
+	if err := s.RotateRefresh(ctx, "a2", nextToken("a3", alice.ID), storeNow); !errors.Is(err, ErrRefreshRevoked) {
+		t.Errorf("RotateRefresh(blacklisted) = %v, want ErrRefreshRevoked", err)
+	}
+}
+
+func TestStorePrune(t *testing.T) {
+	s := openTestStore(t, "")
+	ctx := context.Background()
+	alice := mustUser(t, s, "alice")
+	add := func(jti, family string, expires time.Time) {
+		t.Helper()
+		if err := s.AddRefresh(ctx, RefreshToken{JTI: jti, Family: family, UserID: alice.ID, ExpiresAt: expires}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("old", "f-old", storeNow.Add(-time.Hour))
+	add("at-now", "f-at-now", storeNow)
+	add("live", "f-live", storeNow.Add(time.Nanosecond))
+	// A family whose rotated token expired but whose newest lives on.
+	add("mixed-1", "f-mixed", storeNow.Add(-time.Minute))
+	if err := s.RotateRefresh(ctx, "mixed-1", RefreshToken{JTI: "mixed-2", ExpiresAt: storeNow.Add(time.Hour)}, storeNow.Add(-2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	// More than one batch of expired tokens, written directly.
+	const bulk = pruneBatch + 500
+	bulkInsert(t, s, alice.ID, bulk, storeNow.Add(-time.Second))
+
+	n, err := s.Prune(ctx, storeNow)
+	if err != nil || n != bulk+3 {
+		t.Fatalf("Prune() = %d, %v; want %d, nil", n, err, bulk+3)
+	}
+	tests := []struct {
+		name      string
+		giveJTI   string
+		wantState error
+	}{
+		{name: "expired an hour ago", giveJTI: "old", wantState: ErrNotFound},
+		{name: "expiring now", giveJTI: "at-now", wantState: ErrNotFound},
+		{name: "expiring after now", giveJTI: "live"},
+		{name: "expired, rotated", giveJTI: "mixed-1", wantState: ErrNotFound},
+		{name: "live in the same family", giveJTI: "mixed-2"},
+		{name: "bulk", giveJTI: "bulk-0", wantState: ErrNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := s.RefreshState(ctx, tt.giveJTI); !storeErrMatches(err, tt.wantState) {
+				t.Errorf("RefreshState(%q) after Prune = %v, want %v", tt.giveJTI, err, tt.wantState)
+			}
+		})
+	}
+	var families []string
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM refresh_families ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var f string
+		if err := rows.Scan(&f); err != nil {
+			t.Fatal(err)
+		}
+		families = append(families, f)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(families, ","), "f-live,f-mixed"; got != want {
+		t.Errorf("families after Prune = %s, want %s", got, want)
+	}
+	if n, err := s.Prune(ctx, storeNow); err != nil || n != 0 {
+		t.Errorf("second Prune() = %d, %v; want 0, nil", n, err)
+	}
+}
+
+// bulkInsert writes n refresh tokens bulk-<i>, each its own family, in
+// one transaction.
+func bulkInsert(t testing.TB, s *SQLiteStore, userID int64, n int, expires time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	for i := range n {
+		jti := fmt.Sprintf("bulk-%d", i)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO refresh_families (id, user_id, created_at) VALUES (?, ?, 0)`, jti, userID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens (jti_sha256, family_id, expires_at) VALUES (?, ?, ?)`,
+			hashJTI(jti), jti, expires.UnixNano()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestStoreKeepsOnlyJTIHashes looks for a token's jti in the bytes of the
+// database and its WAL: it must not be there, its SHA-256 must.
+func TestStoreKeepsOnlyJTIHashes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "drover.db")
+	s := openTestStore(t, path)
+	ctx := context.Background()
+	alice := mustUser(t, s, "alice")
+	const jti, rotated = "5f2b1c7e9a0d4e3f8b6a1c2d3e4f5a6b", "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+	mustAdd(t, s, jti, "family", alice.ID)
+	if err := s.RotateRefresh(ctx, jti, nextToken(rotated, alice.ID), storeNow); err != nil {
+		t.Fatal(err)
+	}
+	var raw []byte
+	for _, p := range []string{path, path + "-wal"} {
+		b, err := os.ReadFile(p)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+		raw = append(raw, b...)
+	}
+	for _, id := range []string{jti, rotated} {
+		if bytes.Contains(raw, []byte(id)) {
+			t.Errorf("the database files contain the jti %s", id)
+		}
+		if !bytes.Contains(raw, []byte(hashJTI(id))) {
+			t.Errorf("the database files lack sha256(%s) = %s", id, hashJTI(id))
+		}
+	}
+}
+
+func TestStoreOpen(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	newer := filepath.Join(dir, "newer.db")
+	s := openTestStore(t, newer)
+	if _, err := s.db.ExecContext(ctx, `UPDATE schema_version SET version = ?`, len(sqliteMigrations)+1); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		givePath string
+		wantErr  bool
+	}{
+		{name: "new file", givePath: filepath.Join(dir, "new.db")},
+		{name: "existing file", givePath: filepath.Join(dir, "new.db")},
+		{name: "schema newer than drover", givePath: newer, wantErr: true},
+		{name: "empty path", givePath: "", wantErr: true},
+		{name: "memory", givePath: ":memory:", wantErr: true},
+		{name: "question mark", givePath: filepath.Join(dir, "a?b.db"), wantErr: true},
+		{name: "URI", givePath: "file:" + filepath.Join(dir, "uri.db"), wantErr: true},
+		{name: "missing directory", givePath: filepath.Join(dir, "missing", "x.db"), wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := OpenSQLite(ctx, tt.givePath)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("OpenSQLite(%q) error = %v, want error %t", tt.givePath, err, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			defer s.Close()
+			var version int
+			var journal string
+			if err := s.db.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&version); err != nil || version != len(sqliteMigrations) {
+				t.Errorf("schema version = %d, %v; want %d", version, err, len(sqliteMigrations))
+			}
+			if err := s.db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&journal); err != nil || journal != "wal" {
+				t.Errorf("journal_mode = %q, %v; want wal", journal, err)
+			}
+		})
+	}
+}
+
+// TestStoreConnectionSettings checks the pragmas every pooled connection
+// gets from the DSN.
+func TestStoreConnectionSettings(t *testing.T) {
+	s := openTestStore(t, "")
+	ctx := context.Background()
+	tests := []struct {
+		givePragma string
+		want       string
+	}{
+		{givePragma: "journal_mode", want: "wal"},
+		{givePragma: "synchronous", want: "2"}, // FULL
+		{givePragma: "foreign_keys", want: "1"},
+		{givePragma: "busy_timeout", want: "5000"},
+	}
+	// Several connections at once, so that more than one is checked.
+	conns := make([]interface{ Close() error }, 0, 3)
+	for range 3 {
+		c, err := s.db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		for _, tt := range tests {
+			var got string
+			if err := c.QueryRowContext(ctx, "PRAGMA "+tt.givePragma).Scan(&got); err != nil || got != tt.want {
+				t.Errorf("PRAGMA %s = %q, %v; want %q", tt.givePragma, got, err, tt.want)
+			}
+		}
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
+// TestStoreOpenConcurrently opens one new file from several stores at once,
+// as the workers of a fresh install do: all open, one schema.
+func TestStoreOpenConcurrently(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "drover.db")
+	const n = 6
+	stores := make([]*SQLiteStore, n)
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			stores[i], errs[i] = OpenSQLite(context.Background(), path)
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("store %d: %v", i, err)
+			continue
+		}
+		defer stores[i].Close()
+	}
+	if t.Failed() {
+		return
+	}
+	u := mustUser(t, stores[0], "alice")
+	if got, err := stores[n-1].UserByName(context.Background(), "alice"); err != nil || got.ID != u.ID {
+		t.Errorf("UserByName through another store = %+v, %v; want ID %d", got, err, u.ID)
+	}
+}
+
+// TestStoreRotateRefreshRace rotates one token through two stores on one
+// file at the same instant, as two worker processes would, many times:
+// exactly one rotation wins each time, the other sees a reuse.
+func TestStoreRotateRefreshRace(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "drover.db")
+	stores := [2]*SQLiteStore{openTestStore(t, path), openTestStore(t, path)}
+	ctx := context.Background()
+	alice := mustUser(t, stores[0], "alice")
+	rounds := 40
+	if testing.Short() {
+		rounds = 10
+	}
+	for round := range rounds {
+		old := fmt.Sprintf("r%d", round)
+		mustAdd(t, stores[round%2], old, "", alice.ID)
+		var errs [2]error
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i, s := range stores {
+			wg.Go(func() {
+				<-start
+				errs[i] = s.RotateRefresh(ctx, old, nextToken(fmt.Sprintf("%s-next-%d", old, i), alice.ID), storeNow)
+			})
+		}
+		close(start)
+		wg.Wait()
+		won := 0
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				won++
+			case !errors.Is(err, ErrRefreshReused):
+				t.Errorf("round %d: store %d: RotateRefresh = %v, want nil or ErrRefreshReused", round, i, err)
+			}
+		}
+		if won != 1 {
+			t.Fatalf("round %d: %d rotations of one token succeeded (%v), want exactly 1", round, won, errs)
+		}
+	}
+}
+
+func BenchmarkRotateRefresh(b *testing.B) {
+	s := openTestStore(b, "")
+	ctx := context.Background()
+	u := mustUser(b, s, "alice")
+	mustAdd(b, s, "jti-0", "", u.ID)
+	i := 0
+	for b.Loop() {
+		old, nxt := fmt.Sprintf("jti-%d", i), fmt.Sprintf("jti-%d", i+1)
+		if err := s.RotateRefresh(ctx, old, nextToken(nxt, u.ID), storeNow); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+func BenchmarkUserByName(b *testing.B) {
+	s := openTestStore(b, "")
+	ctx := context.Background()
+	for i := range 1000 {
+		mustUser(b, s, fmt.Sprintf("user-%d", i))
+	}
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := s.UserByName(ctx, "user-500"); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

@@ -1,0 +1,420 @@
+package auth
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// TokenType is simplejwt's token_type claim.
+type TokenType string
+
+// The token types drover issues, as simplejwt names them.
+const (
+	// Access tokens authenticate requests (Authorization: Bearer).
+	Access TokenType = "access"
+	// Refresh tokens buy new access tokens at /api/token/refresh/.
+	Refresh TokenType = "refresh"
+)
+
+// The defaults of [TokenConfig], as in simplejwt's settings.
+const (
+	// DefaultAlgorithm is simplejwt's ALGORITHM default.
+	DefaultAlgorithm = "HS256"
+	// DefaultAccessLifetime is simplejwt's ACCESS_TOKEN_LIFETIME default.
+	DefaultAccessLifetime = 5 * time.Minute
+	// DefaultRefreshLifetime is simplejwt's REFRESH_TOKEN_LIFETIME default.
+	DefaultRefreshLifetime = 24 * time.Hour
+	// DefaultMaxTokenSize is the longest token Parse reads by default, in
+	// bytes: far more than any token drover issues.
+	DefaultMaxTokenSize = 8192
+)
+
+// minSecretLen is the shortest HS256 secret: the size of the hash
+// (RFC 7518, section 3.2).
+const minSecretLen = 32
+
+// TokenConfig configures signing and verification. Zero values mean
+// defaults, filled in by [NewTokens].
+type TokenConfig struct {
+	// Algorithm is "HS256" (the default), "EdDSA", "ES256" or "RS256".
+	// Parse accepts this algorithm and no other.
+	Algorithm string
+	// Secret is the HS256 key, at least 32 bytes ([ErrWeakSecret]
+	// otherwise). Unused, and refused, with the other algorithms.
+	Secret []byte
+	// PrivateKeyPEM is the asymmetric signing key: PKCS#8 ("PRIVATE KEY"),
+	// SEC1 ("EC PRIVATE KEY") or PKCS#1 ("RSA PRIVATE KEY"), unencrypted.
+	PrivateKeyPEM []byte
+	// PublicKeyPEM is the asymmetric verification key, PKIX ("PUBLIC
+	// KEY"). It is derived from PrivateKeyPEM when empty and must match it
+	// when both are set; alone, the Tokens verify but cannot issue.
+	PublicKeyPEM []byte
+	// AccessLifetime is how long access tokens live; 5 minutes by default.
+	AccessLifetime time.Duration
+	// RefreshLifetime is how long refresh tokens live; 24 hours by default.
+	RefreshLifetime time.Duration
+	// Audience, when set, is written as "aud" and required on parse.
+	Audience string
+	// Issuer, when set, is written as "iss" and required on parse.
+	Issuer string
+	// Leeway is the clock skew allowed on exp, nbf and iat.
+	Leeway time.Duration
+	// KeyID, when set, is written as the "kid" header; on parse a kid must
+	// be absent or equal to it. The key is never chosen by the token.
+	KeyID string
+	// MaxTokenSize is the longest token Parse reads, in bytes; 8192 by
+	// default. Longer tokens are refused before any parsing.
+	MaxTokenSize int
+}
+
+// withDefaults returns c with every zero value replaced by its default:
+// the one place defaults are filled in.
+func (c TokenConfig) withDefaults() TokenConfig {
+	if c.Algorithm == "" {
+		c.Algorithm = DefaultAlgorithm
+	}
+	if c.AccessLifetime == 0 {
+		c.AccessLifetime = DefaultAccessLifetime
+	}
+	if c.RefreshLifetime == 0 {
+		c.RefreshLifetime = DefaultRefreshLifetime
+	}
+	if c.MaxTokenSize == 0 {
+		c.MaxTokenSize = DefaultMaxTokenSize
+	}
+	return c
+}
+
+// Claims are what a token says, as simplejwt writes them.
+type Claims struct {
+	// TokenType is the token_type claim.
+	TokenType TokenType
+	// UserID is the user_id claim, the user's primary key.
+	UserID int64
+	// JTI is the jti claim, the token's unique ID (32 lowercase hex
+	// characters in the tokens drover and simplejwt issue).
+	JTI string
+	// IssuedAt is the iat claim, zero if the token has none.
+	IssuedAt time.Time
+	// ExpiresAt is the exp claim.
+	ExpiresAt time.Time
+}
+
+// Tokens issues and verifies simplejwt-compatible JWTs with one key and one
+// algorithm. It is safe for concurrent use.
+type Tokens struct {
+	alg       string
+	method    jwt.SigningMethod
+	signKey   any // nil when only a public key was given
+	verifyKey any
+	keyID     string
+	access    time.Duration
+	refresh   time.Duration
+	maxSize   int
+
+	sigSize     int    // bytes in a signature, to size the token once
+	header      string // base64url of the JOSE header every token gets
+	payloadTail string // `,"aud":…,"iss":…}`, the end of every payload
+	parser      *jwt.Parser
+	keyfunc     jwt.Keyfunc
+	jwks        []byte // nil for HS256
+
+	now func() time.Time // the clock; a test seam
+}
+
+// NewTokens checks cfg, parses its keys once and returns Tokens ready to
+// issue and parse. Its errors name the setting at fault.
+func NewTokens(cfg TokenConfig) (*Tokens, error) {
+	cfg = cfg.withDefaults()
+	switch {
+	case cfg.AccessLifetime < time.Second:
+		return nil, fmt.Errorf("access token lifetime %v: must be at least 1s", cfg.AccessLifetime)
+	case cfg.RefreshLifetime < time.Second:
+		return nil, fmt.Errorf("refresh token lifetime %v: must be at least 1s", cfg.RefreshLifetime)
+	case cfg.Leeway < 0:
+		return nil, fmt.Errorf("token leeway %v: must not be negative", cfg.Leeway)
+	case cfg.MaxTokenSize < 0:
+		return nil, fmt.Errorf("max token size %d: must not be negative", cfg.MaxTokenSize)
+	}
+	t := &Tokens{
+		alg:     cfg.Algorithm,
+		keyID:   cfg.KeyID,
+		access:  cfg.AccessLifetime,
+		refresh: cfg.RefreshLifetime,
+		maxSize: cfg.MaxTokenSize,
+		now:     time.Now,
+	}
+	switch cfg.Algorithm {
+	case "HS256":
+		if len(cfg.PrivateKeyPEM) > 0 || len(cfg.PublicKeyPEM) > 0 {
+			return nil, errors.New("token algorithm HS256 uses Secret, not PEM keys")
+		}
+		if len(cfg.Secret) < minSecretLen {
+			return nil, fmt.Errorf("token secret: %w (got %d)", ErrWeakSecret, len(cfg.Secret))
+		}
+		secret := append([]byte(nil), cfg.Secret...) // the caller's slice may change
+		t.method, t.signKey, t.verifyKey = jwt.SigningMethodHS256, secret, secret
+		t.sigSize = sha256.Size
+	case "EdDSA", "ES256", "RS256":
+		if len(cfg.Secret) > 0 {
+			return nil, fmt.Errorf("token algorithm %s uses PEM keys, not Secret", cfg.Algorithm)
+		}
+		sign, verify, err := parseKeyPair(cfg.Algorithm, cfg.PrivateKeyPEM, cfg.PublicKeyPEM)
+		if err != nil {
+			return nil, fmt.Errorf("token %s key: %w", cfg.Algorithm, err)
+		}
+		if sign != nil { // a nil crypto.Signer must stay a nil any: verify only
+			t.signKey = sign
+		}
+		t.method, t.verifyKey = jwt.GetSigningMethod(cfg.Algorithm), verify
+		t.sigSize = signatureSize(verify)
+		if t.jwks, err = marshalJWKS(cfg.Algorithm, cfg.KeyID, verify); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("token algorithm %q: want HS256, EdDSA, ES256 or RS256", cfg.Algorithm)
+	}
+
+	// The header and the end of the payload are the same in every token.
+	// Keys in the order PyJWT writes them: the header sorted, the payload
+	// as simplejwt fills it in.
+	header, err := json.Marshal(struct {
+		Alg string `json:"alg"`
+		Kid string `json:"kid,omitempty"`
+		Typ string `json:"typ"`
+	}{cfg.Algorithm, cfg.KeyID, "JWT"})
+	if err != nil {
+		return nil, fmt.Errorf("token header: %w", err)
+	}
+	t.header = base64.RawURLEncoding.EncodeToString(header)
+	tail := []byte{}
+	for _, c := range []struct{ name, value string }{{"aud", cfg.Audience}, {"iss", cfg.Issuer}} {
+		if c.value == "" {
+			continue
+		}
+		v, err := json.Marshal(c.value)
+		if err != nil {
+			return nil, fmt.Errorf("token %s: %w", c.name, err)
+		}
+		tail = append(append(tail, `,"`+c.name+`":`...), v...)
+	}
+	t.payloadTail = string(append(tail, '}'))
+
+	opts := []jwt.ParserOption{
+		jwt.WithValidMethods([]string{cfg.Algorithm}),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(cfg.Leeway),
+		jwt.WithStrictDecoding(),
+		jwt.WithTimeFunc(func() time.Time { return t.now() }),
+	}
+	if cfg.Audience != "" {
+		opts = append(opts, jwt.WithAudience(cfg.Audience))
+	}
+	if cfg.Issuer != "" {
+		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
+	}
+	t.parser = jwt.NewParser(opts...)
+	t.keyfunc = t.key
+	return t, nil
+}
+
+// Lifetime returns how long tokens of type typ live, 0 for an unknown type.
+func (t *Tokens) Lifetime(typ TokenType) time.Duration {
+	switch typ {
+	case Access:
+		return t.access
+	case Refresh:
+		return t.refresh
+	}
+	return 0
+}
+
+// Issue signs a new token of type typ for the user userID, with the claims
+// simplejwt 5.2 writes, in its order: token_type, exp, iat, jti (32 random
+// hex characters), user_id, then aud and iss when configured. It returns
+// the token and its claims. exp and iat are whole seconds, as simplejwt
+// writes them.
+func (t *Tokens) Issue(typ TokenType, userID int64) (string, Claims, error) {
+	life := t.Lifetime(typ)
+	switch {
+	case life == 0:
+		return "", Claims{}, fmt.Errorf("issue token: unknown token type %q", typ)
+	case userID <= 0:
+		return "", Claims{}, fmt.Errorf("issue %s token: user id %d is not positive", typ, userID)
+	case t.signKey == nil:
+		return "", Claims{}, fmt.Errorf("issue %s token: %s is configured with a public key only", typ, t.alg)
+	}
+	now := t.now()
+	c := Claims{
+		TokenType: typ,
+		UserID:    userID,
+		IssuedAt:  time.Unix(now.Unix(), 0).UTC(),
+		ExpiresAt: time.Unix(now.Add(life).Unix(), 0).UTC(),
+	}
+	var id [16]byte
+	_, _ = rand.Read(id[:]) // never fails: crypto/rand crashes the program instead
+	var jti [32]byte
+	hex.Encode(jti[:], id[:])
+
+	var buf [192]byte
+	p := append(buf[:0], `{"token_type":"`...)
+	p = append(p, typ...)
+	p = append(p, `","exp":`...)
+	p = strconv.AppendInt(p, c.ExpiresAt.Unix(), 10)
+	p = append(p, `,"iat":`...)
+	p = strconv.AppendInt(p, c.IssuedAt.Unix(), 10)
+	p = append(p, `,"jti":"`...)
+	p = append(p, jti[:]...)
+	p = append(p, `","user_id":`...)
+	p = strconv.AppendInt(p, userID, 10)
+	p = append(p, t.payloadTail...)
+
+	// header.payload.signature, allocated once.
+	out := make([]byte, 0, len(t.header)+2+base64.RawURLEncoding.EncodedLen(len(p))+base64.RawURLEncoding.EncodedLen(t.sigSize))
+	out = append(out, t.header...)
+	out = append(out, '.')
+	out = base64.RawURLEncoding.AppendEncode(out, p)
+	sig, err := t.method.Sign(string(out), t.signKey)
+	if err != nil {
+		return "", Claims{}, fmt.Errorf("sign %s token: %w", typ, err)
+	}
+	out = append(out, '.')
+	out = base64.RawURLEncoding.AppendEncode(out, sig)
+	c.JTI = string(jti[:])
+	return string(out), c, nil
+}
+
+// wireClaims is the payload Parse decodes: simplejwt's claims next to the
+// registered ones (exp, iat, nbf, aud, iss, jti as RegisteredClaims.ID).
+// encoding/json matches keys case-insensitively ("EXP" fills exp) where
+// PyJWT does not; only payloads signed with the key get that far.
+type wireClaims struct {
+	TokenType TokenType `json:"token_type"`
+	UserID    int64     `json:"user_id"`
+	jwt.RegisteredClaims
+}
+
+// Parse verifies token and returns its claims if it is a valid token of
+// type want. Following RFC 8725 and simplejwt, it refuses tokens longer
+// than MaxTokenSize or with characters other than base64url and "."
+// before parsing; decodes base64url strictly (unpadded, canonical);
+// accepts only the configured algorithm and verifies with the configured
+// key whatever the header says; refuses a crit header; requires exp;
+// checks nbf and iat when present (with Leeway), aud and iss when
+// configured; and requires jti, a positive integer user_id and a
+// token_type of want.
+//
+// Errors wrap [ErrTokenInvalid], or [ErrWrongTokenType] for a valid token
+// of the other type; [TokenMessage] turns them into simplejwt's detail.
+func (t *Tokens) Parse(token string, want TokenType) (Claims, error) {
+	switch {
+	case want != Access && want != Refresh:
+		return Claims{}, fmt.Errorf("%w: unknown token type %q asked for", ErrTokenInvalid, want)
+	case len(token) > t.maxSize:
+		return Claims{}, fmt.Errorf("%w: longer than %d bytes", ErrTokenInvalid, t.maxSize)
+	case !compact(token):
+		return Claims{}, fmt.Errorf("%w: malformed", ErrTokenInvalid)
+	}
+	var w wireClaims
+	if _, err := t.parser.ParseWithClaims(token, &w, t.keyfunc); err != nil {
+		return Claims{}, parseError(err)
+	}
+	// simplejwt's order: jti, then token_type; user_id when authenticating.
+	switch {
+	case w.ID == "":
+		return Claims{}, fmt.Errorf("%w: no jti", ErrTokenInvalid)
+	case w.TokenType == "":
+		return Claims{}, fmt.Errorf("%w: no token_type", ErrTokenInvalid)
+	case w.TokenType != Access && w.TokenType != Refresh:
+		return Claims{}, fmt.Errorf("%w: unknown token_type", ErrTokenInvalid)
+	case w.TokenType != want:
+		return Claims{}, fmt.Errorf("%w: %s token where %s was expected", ErrWrongTokenType, w.TokenType, want)
+	case w.UserID <= 0:
+		return Claims{}, fmt.Errorf("%w: user_id missing or not positive", ErrTokenInvalid)
+	}
+	c := Claims{TokenType: w.TokenType, UserID: w.UserID, JTI: w.ID, ExpiresAt: w.ExpiresAt.UTC()}
+	if w.IssuedAt != nil {
+		c.IssuedAt = w.IssuedAt.UTC()
+	}
+	return c, nil
+}
+
+// compact reports whether s holds only what a JWS in compact serialization
+// may: base64url characters and dots. Go's base64 decoders skip CR and LF,
+// so without this check a newline could be added to a signature and the
+// token would still verify.
+func compact(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// Why the keyfunc refuses a token.
+var (
+	errAlgorithm = errors.New("algorithm not allowed")
+	errKeyID     = errors.New("kid is not the configured key")
+	errCrit      = errors.New("crit header not supported")
+)
+
+// key is the parser's keyfunc. It returns the configured key whatever the
+// token's header names: kid is only compared, and a crit header (RFC 7515,
+// section 4.1.11) is refused since no extension is understood.
+func (t *Tokens) key(tok *jwt.Token) (any, error) {
+	if tok.Method.Alg() != t.alg {
+		return nil, errAlgorithm // already refused by WithValidMethods
+	}
+	if kid, ok := tok.Header["kid"]; ok && t.keyID != "" && kid != t.keyID {
+		return nil, errKeyID
+	}
+	if _, ok := tok.Header["crit"]; ok {
+		return nil, errCrit
+	}
+	return t.verifyKey, nil
+}
+
+// parseError wraps the parser's error in ErrTokenInvalid with a short
+// reason, for logs; the client only ever sees TokenMessage.
+func parseError(err error) error {
+	var reason string
+	switch {
+	case errors.Is(err, errKeyID):
+		reason = errKeyID.Error()
+	case errors.Is(err, errCrit):
+		reason = errCrit.Error()
+	case errors.Is(err, errAlgorithm):
+		reason = errAlgorithm.Error()
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		reason = "malformed"
+	case errors.Is(err, jwt.ErrTokenUnverifiable):
+		reason = "unverifiable"
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
+		reason = "bad signature or algorithm"
+	case errors.Is(err, jwt.ErrTokenExpired):
+		reason = "expired"
+	case errors.Is(err, jwt.ErrTokenNotValidYet):
+		reason = "not yet valid"
+	case errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		reason = "issued in the future"
+	case errors.Is(err, jwt.ErrTokenInvalidAudience):
+		reason = "wrong audience"
+	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
+		reason = "wrong issuer"
+	default:
+		reason = err.Error()
+	}
+	return fmt.Errorf("%w: %s", ErrTokenInvalid, reason)
+}

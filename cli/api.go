@@ -1,0 +1,98 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+
+	"go.uber.org/zap"
+
+	"github.com/drover/drover/app"
+	"github.com/drover/drover/auth"
+	"github.com/drover/drover/internal/config"
+)
+
+// storeFile is the SQLite store's name inside the state directory.
+const storeFile = "drover.db"
+
+// openStore opens (creating if needed) the SQLite store in the state dir.
+func openStore(ctx context.Context, cfg config.Config) (*auth.SQLiteStore, error) {
+	dir := cfg.Auth.StateDir
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("state dir: %w", err)
+	}
+	path := filepath.Join(dir, storeFile)
+	store, err := auth.OpenSQLite(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return store, nil
+}
+
+func newHasher(cfg config.Config) *auth.Hasher {
+	a := cfg.Auth
+	return auth.NewHasher(auth.HasherConfig{
+		Memory:        uint32(a.Argon2Memory >> 10),
+		Iterations:    uint32(a.Argon2Iterations),
+		Parallelism:   uint8(a.Argon2Parallelism),
+		MaxConcurrent: a.MaxConcurrentHashes,
+	})
+}
+
+func newTokens(cfg config.Config) (*auth.Tokens, error) {
+	a := cfg.Auth
+	return auth.NewTokens(auth.TokenConfig{
+		Algorithm:       a.Algorithm,
+		Secret:          a.Keys.Secret,
+		PrivateKeyPEM:   a.Keys.PrivateKey,
+		PublicKeyPEM:    a.Keys.PublicKey,
+		AccessLifetime:  a.AccessLifetime,
+		RefreshLifetime: a.RefreshLifetime,
+		Audience:        a.Audience,
+		Issuer:          a.Issuer,
+		Leeway:          a.Leeway,
+	})
+}
+
+// buildAPI builds drover's own API for one process: its store, tokens,
+// hasher and routes. close releases the store.
+func buildAPI(ctx context.Context, cfg config.Config, log *zap.Logger) (h http.Handler, close func() error, err error) {
+	tokens, err := newTokens(cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("signing key: %w", err)
+	}
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, err := auth.NewService(auth.ServiceConfig{
+		Tokens: tokens,
+		Store:  store,
+		Hasher: newHasher(cfg),
+		Rotate: cfg.Auth.RotateRefreshTokens,
+	}, log.Named("auth"))
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	return app.API(svc, log), store.Close, nil
+}
+
+// prepareAPI checks, before any worker starts, what drover's own API needs:
+// the signing key and a store that opens (which also creates or migrates
+// it once, rather than in every worker at the same moment).
+func prepareAPI(ctx context.Context, cfg *config.Config) error {
+	if err := cfg.LoadKeys(nil); err != nil {
+		return err
+	}
+	if _, err := newTokens(*cfg); err != nil {
+		return fmt.Errorf("signing key: %w", err)
+	}
+	store, err := openStore(ctx, *cfg)
+	if err != nil {
+		return err
+	}
+	return store.Close()
+}

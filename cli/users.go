@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/drover/drover/auth"
+	"github.com/drover/drover/internal/exitcode"
+)
+
+// minPasswordLength is Django's MinimumLengthValidator default.
+const minPasswordLength = 8
+
+// runUserCommand runs createuser, changepassword, deactivateuser or
+// activateuser NAME [flags] on the store the server uses. Passwords come
+// from a prompt (twice, not echoed) or, when stdin is not a terminal, from
+// its first line; never from a flag.
+func runUserCommand(ctx context.Context, cmd string, args []string, stdin io.Reader, stdout io.Writer) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return exitcode.Wrap(exitcode.Usage, fmt.Errorf("usage: drover %s NAME [flags]", cmd))
+	}
+	name, rest := args[0], args[1:]
+	cfg, shown, err := resolve(Program{}, rest, nil, nil, stdout)
+	if err != nil || shown {
+		return err
+	}
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return exitcode.Wrap(exitcode.Config, err)
+	}
+	defer store.Close()
+	hasher := newHasher(cfg)
+
+	switch cmd {
+	case "createuser":
+		password, err := readPassword(stdin, stdout, true)
+		if err != nil {
+			return exitcode.Wrap(exitcode.Config, err)
+		}
+		hash, err := hasher.Hash(ctx, password)
+		if err != nil {
+			return err
+		}
+		u, err := store.CreateUser(ctx, name, hash)
+		if errors.Is(err, auth.ErrUserExists) {
+			return exitcode.Wrap(exitcode.Config, fmt.Errorf("user %q already exists", name))
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "created user %q (id %d)\n", u.Username, u.ID)
+		return nil
+	}
+
+	u, err := store.UserByName(ctx, name)
+	if errors.Is(err, auth.ErrNotFound) {
+		return exitcode.Wrap(exitcode.Config, fmt.Errorf("no user %q", name))
+	}
+	if err != nil {
+		return err
+	}
+	switch cmd {
+	case "changepassword":
+		password, err := readPassword(stdin, stdout, true)
+		if err != nil {
+			return exitcode.Wrap(exitcode.Config, err)
+		}
+		hash, err := hasher.Hash(ctx, password)
+		if err != nil {
+			return err
+		}
+		if err := store.SetPassword(ctx, u.ID, hash); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "password of %q changed\n", name)
+	case "deactivateuser", "activateuser":
+		active := cmd == "activateuser"
+		if err := store.SetActive(ctx, u.ID, active); err != nil {
+			return err
+		}
+		state := "inactive"
+		if active {
+			state = "active"
+		}
+		fmt.Fprintf(stdout, "user %q is %s\n", name, state)
+	}
+	return nil
+}
+
+// readPassword prompts on a terminal (twice, without echo) or reads the
+// first line of a pipe.
+func readPassword(stdin io.Reader, prompt io.Writer, confirm bool) (string, error) {
+	var password string
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		read := func(label string) (string, error) {
+			fmt.Fprint(prompt, label)
+			b, err := term.ReadPassword(int(f.Fd()))
+			fmt.Fprintln(prompt)
+			return string(b), err
+		}
+		p, err := read("Password: ")
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		if confirm {
+			again, err := read("Password (again): ")
+			if err != nil {
+				return "", fmt.Errorf("read password: %w", err)
+			}
+			if again != p {
+				return "", errors.New("the two passwords differ")
+			}
+		}
+		password = p
+	} else {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return "", fmt.Errorf("read password from stdin: %w", err)
+		}
+		password = strings.TrimRight(line, "\r\n")
+	}
+	if len([]rune(password)) < minPasswordLength {
+		return "", fmt.Errorf("the password is too short: at least %d characters", minPasswordLength)
+	}
+	return password, nil
+}
