@@ -224,3 +224,24 @@ func (s *Service) activeUser(ctx context.Context, id int64) error {
 	}
 	return nil
 }
+
+// PruneEvery deletes expired refresh-token rows at once and then every
+// interval, until ctx ends. One process per store is enough.
+func (s *Service) PruneEvery(ctx context.Context, every time.Duration) {
+	ticker := time.NewTicker(every)
+	defer ticker.Stop()
+	for {
+		n, err := s.cfg.Store.Prune(ctx, s.now())
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.log.Error("prune expired refresh tokens", zap.Error(err))
+		case n > 0:
+			s.log.Info("pruned expired refresh tokens", zap.Int64("rows", n))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
+}

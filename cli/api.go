@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -56,9 +57,14 @@ func newTokens(cfg config.Config) (*auth.Tokens, error) {
 	})
 }
 
+// pruneInterval is how often expired refresh-token rows are deleted.
+const pruneInterval = 10 * time.Minute
+
 // buildAPI builds drover's own API for one process: its store, tokens,
-// hasher and routes. close releases the store.
-func buildAPI(ctx context.Context, cfg config.Config, log *zap.Logger) (h http.Handler, close func() error, err error) {
+// hasher and routes. With prune, the process also deletes expired
+// refresh-token rows every pruneInterval (one process per store does).
+// release stops that and releases the store.
+func buildAPI(ctx context.Context, cfg config.Config, prune bool, log *zap.Logger) (h http.Handler, release func() error, err error) {
 	tokens, err := newTokens(cfg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("signing key: %w", err)
@@ -77,7 +83,19 @@ func buildAPI(ctx context.Context, cfg config.Config, log *zap.Logger) (h http.H
 		store.Close()
 		return nil, nil, err
 	}
-	return app.API(svc, log), store.Close, nil
+	pctx, stopPruning := context.WithCancel(context.Background())
+	pruned := make(chan struct{})
+	go func() {
+		defer close(pruned)
+		if prune {
+			svc.PruneEvery(pctx, pruneInterval)
+		}
+	}()
+	return app.API(svc, log), func() error {
+		stopPruning()
+		<-pruned
+		return store.Close()
+	}, nil
 }
 
 // prepareAPI checks, before any worker starts, what drover's own API needs:

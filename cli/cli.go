@@ -40,10 +40,11 @@ func (p Program) name() string {
 func (p Program) ownAPI() bool { return p.Handler == nil }
 
 // handler builds the program's application for one process; close
-// releases what it holds.
-func (p Program) handler(ctx context.Context, cfg config.Config, log *zap.Logger) (http.Handler, func() error, error) {
+// releases what it holds. The process that housekeeps (worker slot 1, the
+// dev server) also prunes the store.
+func (p Program) handler(ctx context.Context, cfg config.Config, housekeeper bool, log *zap.Logger) (http.Handler, func() error, error) {
 	if p.ownAPI() {
-		return buildAPI(ctx, cfg, log)
+		return buildAPI(ctx, cfg, housekeeper, log)
 	}
 	h, err := p.Handler(log)
 	return h, func() error { return nil }, err

@@ -34,7 +34,7 @@ func runWorker(ctx context.Context, p Program) error {
 	defer logs.Close()
 	log := logs.Error.Named("worker").With(zap.Int("pid", os.Getpid()), zap.Int("slot", msg.Slot), zap.Int("generation", msg.Generation))
 
-	handler, closeApp, err := p.handler(ctx, msg.Config, log)
+	handler, closeApp, err := p.handler(ctx, msg.Config, msg.Slot == 1, log)
 	if err != nil {
 		return exitcode.Wrap(exitcode.WorkerBoot, fmt.Errorf("worker boot: application: %w", err))
 	}

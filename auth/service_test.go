@@ -1,0 +1,172 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zaptest"
+)
+
+// djangoHash is Django 3.2's make_password("s3cret") (pbkdf2_sha256).
+const djangoHash = "pbkdf2_sha256$260000$pK2un5gKVkDOtYUZe9s0Dd$1IWvmFB4mi9O3GxSSAMLQNnaRsXorFR+yMa/kkGDyyo="
+
+func newTestService(t *testing.T, rotate bool) (*Service, *SQLiteStore) {
+	t.Helper()
+	store := openTestStore(t, "")
+	store.now = time.Now
+	tokens, err := NewTokens(TokenConfig{Secret: []byte(strings.Repeat("k", 32))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := NewService(ServiceConfig{
+		Tokens: tokens,
+		Store:  store,
+		Hasher: NewHasher(HasherConfig{Memory: 64, Iterations: 1}),
+		Rotate: rotate,
+	}, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, store
+}
+
+func TestLoginUpgradesDjangoHash(t *testing.T) {
+	ctx := context.Background()
+	svc, store := newTestService(t, true)
+	u, err := store.CreateUser(ctx, "django-user", djangoHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Login(ctx, "django-user", "wrong-password"); !errors.Is(err, ErrBadCredentials) {
+		t.Fatalf("Login(wrong password) = %v, want ErrBadCredentials", err)
+	}
+	if after, _ := store.UserByID(ctx, u.ID); after.PasswordHash != djangoHash {
+		t.Fatal("a failed login changed the stored hash")
+	}
+	if _, err := svc.Login(ctx, "django-user", "s3cret"); err != nil {
+		t.Fatalf("Login with the Django password = %v", err)
+	}
+	after, err := store.UserByID(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(after.PasswordHash, "argon2$argon2id$") {
+		t.Errorf("hash after login = %.30s…, want drover's argon2id", after.PasswordHash)
+	}
+	if _, err := svc.Login(ctx, "django-user", "s3cret"); err != nil {
+		t.Errorf("Login after the upgrade = %v", err)
+	}
+}
+
+func TestServiceFlows(t *testing.T) {
+	ctx := context.Background()
+	svc, store := newTestService(t, true)
+	hash, err := svc.cfg.Hasher.Hash(ctx, "password-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := store.CreateUser(ctx, "alice", hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name    string
+		give    func() error
+		wantErr error
+	}{
+		{name: "unknown user", give: func() error { _, err := svc.Login(ctx, "nobody", "password-1"); return err }, wantErr: ErrBadCredentials},
+		{name: "garbage access", give: func() error { _, err := svc.Authenticate(ctx, "x.y.z"); return err }, wantErr: ErrTokenInvalid},
+		{name: "garbage verify", give: func() error { return svc.Verify(ctx, "x") }, wantErr: ErrTokenInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.give(); !errors.Is(err, tt.wantErr) {
+				t.Errorf("%s = %v, want %v", tt.name, err, tt.wantErr)
+			}
+		})
+	}
+
+	pair, err := svc.Login(ctx, "alice", "password-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, err := svc.Authenticate(ctx, pair.Access); err != nil || id != u.ID {
+		t.Fatalf("Authenticate(access) = %d, %v", id, err)
+	}
+	if _, err := svc.Authenticate(ctx, pair.Refresh); !errors.Is(err, ErrWrongTokenType) {
+		t.Errorf("Authenticate(refresh) = %v, want ErrWrongTokenType", err)
+	}
+	next, err := svc.Refresh(ctx, pair.Refresh)
+	if err != nil || next.Refresh == "" || next.Access == "" {
+		t.Fatalf("Refresh = %+v, %v", next, err)
+	}
+	// Reuse of the rotated token revokes the family: the newer one too.
+	if _, err := svc.Refresh(ctx, pair.Refresh); !errors.Is(err, ErrTokenBlacklisted) {
+		t.Errorf("Refresh(rotated) = %v, want ErrTokenBlacklisted", err)
+	}
+	if _, err := svc.Refresh(ctx, next.Refresh); !errors.Is(err, ErrTokenBlacklisted) {
+		t.Errorf("Refresh(descendant of a reused token) = %v, want ErrTokenBlacklisted", err)
+	}
+	if err := svc.Verify(ctx, next.Refresh); !errors.Is(err, ErrTokenBlacklisted) {
+		t.Errorf("Verify(revoked refresh) = %v, want ErrTokenBlacklisted", err)
+	}
+	other, err := svc.Login(ctx, "alice", "password-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Blacklist(ctx, other.Refresh); err != nil {
+		t.Fatalf("Blacklist = %v", err)
+	}
+	if err := svc.Blacklist(ctx, other.Refresh); !errors.Is(err, ErrTokenBlacklisted) {
+		t.Errorf("Blacklist twice = %v, want ErrTokenBlacklisted", err)
+	}
+	if err := store.SetActive(ctx, u.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Authenticate(ctx, other.Access); !errors.Is(err, ErrUserInactive) {
+		t.Errorf("Authenticate(inactive user) = %v, want ErrUserInactive", err)
+	}
+	if _, err := svc.Login(ctx, "alice", "password-1"); !errors.Is(err, ErrBadCredentials) {
+		t.Errorf("Login(inactive user) = %v, want ErrBadCredentials", err)
+	}
+}
+
+func TestRefreshWithoutRotation(t *testing.T) {
+	ctx := context.Background()
+	svc, store := newTestService(t, false)
+	hash, _ := svc.cfg.Hasher.Hash(ctx, "password-1")
+	if _, err := store.CreateUser(ctx, "bob", hash); err != nil {
+		t.Fatal(err)
+	}
+	pair, err := svc.Login(ctx, "bob", "password-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		next, err := svc.Refresh(ctx, pair.Refresh)
+		if err != nil || next.Refresh != "" || next.Access == "" {
+			t.Fatalf("Refresh without rotation = %+v, %v; want only an access token", next, err)
+		}
+	}
+}
+
+func TestPruneEveryStopsWithContext(t *testing.T) {
+	svc, _ := newTestService(t, true)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		svc.PruneEvery(ctx, time.Millisecond)
+		close(done)
+	}()
+	time.Sleep(20 * time.Millisecond)
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		t.Fatal("PruneEvery did not return after its context ended")
+	}
+}
