@@ -3,6 +3,8 @@ package e2e
 import (
 	"bytes"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -75,5 +77,28 @@ func TestDevShowsBannerAndStackTracePage(t *testing.T) {
 	d.signal(syscall.SIGINT)
 	if code := d.wait(10 * time.Second); code != 0 {
 		t.Errorf("dev exit code after Ctrl-C = %d, want 0", code)
+	}
+}
+
+func TestDevGeneratesAndKeepsASigningKey(t *testing.T) {
+	state := t.TempDir()
+	d := startWithout(t, droverBin, "DROVER_SECRET_KEY", []string{"DROVER_STATE_DIR=" + state}, "dev", "--bind", "127.0.0.1:0")
+	url := devAddress(t, d)
+	d.waitLog(5*time.Second, 0, 1, func(l logLine) bool { return strings.Contains(l.text, "generated a development signing key") })
+	key, err := os.ReadFile(filepath.Join(state, "dev-secret.key"))
+	if err != nil || len(strings.TrimSpace(string(key))) < 32 {
+		t.Fatalf("dev key file = %q, %v", key, err)
+	}
+	admin(t, state, "dev-password\n", "createuser", "dev")
+	a := &apiServer{server: &server{proc: d, url: url}, stateDir: state}
+	access, _ := a.login(t, "dev", "dev-password")
+	d.signal(syscall.SIGINT)
+	d.wait(10 * time.Second)
+
+	// A second run keeps the key: the first run's token still works.
+	d2 := startWithout(t, droverBin, "DROVER_SECRET_KEY", []string{"DROVER_STATE_DIR=" + state}, "dev", "--bind", "127.0.0.1:0")
+	a2 := &apiServer{server: &server{proc: d2, url: devAddress(t, d2)}, stateDir: state}
+	if r := a2.call(t, "GET", "/hello/", "", nil, "Bearer "+access); r.status != http.StatusOK {
+		t.Errorf("token from the first dev run = %d %s after a restart, want 200", r.status, r.raw)
 	}
 }

@@ -83,13 +83,24 @@ func (l logLine) int(key string) int {
 // start runs bin with args and env (added to the test's environment).
 func start(t *testing.T, bin string, env []string, args ...string) *proc {
 	t.Helper()
+	return startWithout(t, bin, "", env, args...)
+}
+
+// startWithout is start with the variable unset removed from the
+// environment (DROVER_SECRET_KEY, to see drover without a key).
+func startWithout(t *testing.T, bin, unset string, env []string, args ...string) *proc {
+	t.Helper()
 	p := &proc{t: t, done: make(chan struct{})}
 	p.cond = sync.NewCond(&p.mu)
 	p.cmd = exec.Command(bin, args...)
 	// Every process gets its own state dir and a signing key; env may
 	// override both.
 	base := []string{"DROVER_STATE_DIR=" + t.TempDir(), "DROVER_SECRET_KEY=" + testSecretKey}
-	p.cmd.Env = append(append(os.Environ(), base...), env...)
+	for _, kv := range append(append(os.Environ(), base...), env...) {
+		if unset == "" || !strings.HasPrefix(kv, unset+"=") {
+			p.cmd.Env = append(p.cmd.Env, kv)
+		}
+	}
 	// stderr is a pipe of our own: workers inherit it, so it stays open
 	// after the supervisor exits; done tracks the supervisor alone.
 	r, w, err := os.Pipe()
