@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -38,7 +39,7 @@ func benchAPI(b *testing.B) (http.Handler, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc, err := auth.NewService(auth.ServiceConfig{Tokens: tokens, Store: store, Hasher: hasher, Rotate: true}, zap.NewNop())
+	svc, err := auth.NewService(auth.ServiceConfig{Tokens: tokens, Store: store, Hasher: hasher, Rotate: true, UserCacheTTL: time.Second}, zap.NewNop())
 	if err != nil {
 		b.Fatal(err)
 	}

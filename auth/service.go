@@ -41,15 +41,20 @@ type ServiceConfig struct {
 	// Rotate makes Refresh return a new refresh token and retire the old
 	// one (simplejwt's ROTATE_REFRESH_TOKENS with BLACKLIST_AFTER_ROTATION).
 	Rotate bool
+	// UserCacheTTL is how long a process trusts what it read about a user
+	// (exists, active) when authenticating a request; 0 reads the store
+	// every time. A deactivation takes effect within it.
+	UserCacheTTL time.Duration
 }
 
 // Service is simplejwt's behaviour on drover's store: login, refresh with
 // rotation and reuse detection, verify, blacklist, and access-token
 // authentication. It is safe for concurrent use.
 type Service struct {
-	cfg ServiceConfig
-	log *zap.Logger
-	now func() time.Time
+	cfg   ServiceConfig
+	log   *zap.Logger
+	now   func() time.Time
+	users *userCache
 }
 
 // NewService builds the token service.
@@ -57,7 +62,9 @@ func NewService(cfg ServiceConfig, log *zap.Logger) (*Service, error) {
 	if cfg.Tokens == nil || cfg.Store == nil || cfg.Hasher == nil {
 		return nil, errors.New("auth: service needs tokens, a store and a hasher")
 	}
-	return &Service{cfg: cfg, log: log, now: time.Now}, nil
+	s := &Service{cfg: cfg, log: log, now: time.Now}
+	s.users = newUserCache(cfg.UserCacheTTL, func() time.Time { return s.now() })
+	return s, nil
 }
 
 // Login checks credentials and issues a pair; the refresh token starts a
@@ -206,7 +213,14 @@ func (s *Service) Authenticate(ctx context.Context, access string) (int64, error
 	if err != nil {
 		return 0, err
 	}
-	if err := s.activeUser(ctx, c.UserID); err != nil {
+	err, cached := s.users.get(c.UserID)
+	if !cached {
+		err = s.activeUser(ctx, c.UserID)
+		if err == nil || errors.Is(err, ErrUserNotFound) || errors.Is(err, ErrUserInactive) {
+			s.users.put(c.UserID, err)
+		}
+	}
+	if err != nil {
 		return 0, err
 	}
 	return c.UserID, nil

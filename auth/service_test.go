@@ -170,3 +170,33 @@ func TestPruneEveryStopsWithContext(t *testing.T) {
 		t.Fatal("PruneEvery did not return after its context ended")
 	}
 }
+
+func TestAuthenticateCachesUserStateForTheTTL(t *testing.T) {
+	ctx := context.Background()
+	svc, store := newTestService(t, true)
+	clock := time.Now()
+	svc.now = func() time.Time { return clock }
+	svc.users = newUserCache(time.Second, func() time.Time { return svc.now() })
+	hash, _ := svc.cfg.Hasher.Hash(ctx, "password-1")
+	u, err := store.CreateUser(ctx, "carol", hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	access, _, err := svc.cfg.Tokens.Issue(Access, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Authenticate(ctx, access); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.SetActive(ctx, u.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Authenticate(ctx, access); err != nil {
+		t.Errorf("within the TTL: Authenticate = %v, want the cached verdict (active)", err)
+	}
+	clock = clock.Add(time.Second)
+	if _, err := svc.Authenticate(ctx, access); !errors.Is(err, ErrUserInactive) {
+		t.Errorf("after the TTL: Authenticate = %v, want ErrUserInactive", err)
+	}
+}

@@ -74,10 +74,11 @@ func buildAPI(ctx context.Context, cfg config.Config, prune bool, log *zap.Logge
 		return nil, nil, err
 	}
 	svc, err := auth.NewService(auth.ServiceConfig{
-		Tokens: tokens,
-		Store:  store,
-		Hasher: newHasher(cfg),
-		Rotate: cfg.Auth.RotateRefreshTokens,
+		Tokens:       tokens,
+		Store:        store,
+		Hasher:       newHasher(cfg),
+		Rotate:       cfg.Auth.RotateRefreshTokens,
+		UserCacheTTL: cfg.Auth.UserCacheTTL,
 	}, log.Named("auth"))
 	if err != nil {
 		store.Close()

@@ -129,6 +129,9 @@ type Auth struct {
 	// RotateRefreshTokens makes /api/token/refresh/ return a new refresh
 	// token and retire the old one (simplejwt's ROTATE_REFRESH_TOKENS).
 	RotateRefreshTokens bool
+	// UserCacheTTL is how long a worker trusts what it read about a user
+	// when authenticating a request; a deactivation takes effect within it.
+	UserCacheTTL time.Duration
 	// Argon2Memory, Argon2Iterations and Argon2Parallelism are the
 	// password hash's cost.
 	Argon2Memory      int64
@@ -182,6 +185,7 @@ func Default() Config {
 			AccessLifetime:      5 * time.Minute,
 			RefreshLifetime:     24 * time.Hour,
 			RotateRefreshTokens: true,
+			UserCacheTTL:        time.Second,
 			Argon2Memory:        19 << 20,
 			Argon2Iterations:    2,
 			Argon2Parallelism:   1,

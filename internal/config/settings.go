@@ -139,6 +139,8 @@ func settings() []setting {
 			func(c *Config) *time.Duration { return &c.Auth.Leeway }),
 		boolSetting("rotate-refresh-tokens", "", "refreshing returns a new refresh token and retires the old one",
 			func(c *Config) *bool { return &c.Auth.RotateRefreshTokens }),
+		durationSetting("user-cache-ttl", "", "how long a worker trusts a user's active state when authenticating; 0 reads the store on every request",
+			func(c *Config) *time.Duration { return &c.Auth.UserCacheTTL }),
 		{
 			name:  "argon2-memory",
 			kind:  "size",
