@@ -40,11 +40,7 @@ func runUserCommand(ctx context.Context, cmd string, args []string, stdin io.Rea
 
 	switch cmd {
 	case "createuser":
-		password, err := readPassword(stdin, stdout, true)
-		if err != nil {
-			return exitcode.Wrap(exitcode.Config, err)
-		}
-		hash, err := hasher.Hash(ctx, password)
+		hash, err := askPasswordHash(ctx, hasher, stdin, stdout)
 		if err != nil {
 			return err
 		}
@@ -68,11 +64,7 @@ func runUserCommand(ctx context.Context, cmd string, args []string, stdin io.Rea
 	}
 	switch cmd {
 	case "changepassword":
-		password, err := readPassword(stdin, stdout, true)
-		if err != nil {
-			return exitcode.Wrap(exitcode.Config, err)
-		}
-		hash, err := hasher.Hash(ctx, password)
+		hash, err := askPasswordHash(ctx, hasher, stdin, stdout)
 		if err != nil {
 			return err
 		}
@@ -92,6 +84,15 @@ func runUserCommand(ctx context.Context, cmd string, args []string, stdin io.Rea
 		fmt.Fprintf(stdout, "user %q is %s\n", name, state)
 	}
 	return nil
+}
+
+// askPasswordHash reads a new password and hashes it.
+func askPasswordHash(ctx context.Context, hasher *auth.Hasher, stdin io.Reader, prompt io.Writer) (string, error) {
+	password, err := readPassword(stdin, prompt, true)
+	if err != nil {
+		return "", exitcode.Wrap(exitcode.Config, err)
+	}
+	return hasher.Hash(ctx, password)
 }
 
 // readPassword prompts on a terminal (twice, without echo) or reads the

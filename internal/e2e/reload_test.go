@@ -8,14 +8,21 @@ import (
 	"time"
 )
 
-func TestHUPRereadsConfigFile(t *testing.T) {
+// serveFromFile starts drover serve configured by a TOML file with the
+// given content, and waits for its n workers.
+func serveFromFile(t *testing.T, content string, n int) (string, *proc, *server) {
+	t.Helper()
 	file := filepath.Join(t.TempDir(), "drover.toml")
-	if err := os.WriteFile(file, []byte("workers = 2\n"), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	p := start(t, droverBin, nil, "serve", "--bind", "127.0.0.1:0", "--config", file)
-	p.waitLog(10*time.Second, 0, 2, supervisorReady)
-	srv := &server{proc: p}
+	p.waitLog(10*time.Second, 0, n, supervisorReady)
+	return file, p, &server{proc: p}
+}
+
+func TestHUPRereadsConfigFile(t *testing.T) {
+	file, p, srv := serveFromFile(t, "workers = 2\n", 2)
 	srv.waitWorkers(2, 5*time.Second)
 
 	if err := os.WriteFile(file, []byte("workers = 3\nmax_requests = 1000\n"), 0o600); err != nil {
@@ -31,13 +38,7 @@ func TestHUPRereadsConfigFile(t *testing.T) {
 }
 
 func TestHUPWithInvalidConfigKeepsServing(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "drover.toml")
-	if err := os.WriteFile(file, []byte("workers = 2\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	p := start(t, droverBin, nil, "serve", "--bind", "127.0.0.1:0", "--config", file)
-	p.waitLog(10*time.Second, 0, 2, supervisorReady)
-	srv := &server{proc: p}
+	file, p, srv := serveFromFile(t, "workers = 2\n", 2)
 	before := srv.waitWorkers(2, 5*time.Second)
 
 	if err := os.WriteFile(file, []byte("workers = 0\n"), 0o600); err != nil {
