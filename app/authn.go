@@ -16,7 +16,8 @@ const wwwAuthenticate = `Bearer realm="api"`
 // authenticated requires a valid access token, as DRF's IsAuthenticated
 // with simplejwt's JWTAuthentication: no or another scheme → "not
 // provided"; "Bearer" with no token or with two → bad header; a token that
-// does not verify → token_not_valid with its messages.
+// does not verify → token_not_valid with its messages. It is a
+// [Router.Guard]: it runs before the method is looked at.
 func (t *tokenHandlers) authenticated(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		parts := strings.Fields(r.Header.Get("Authorization"))

@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // bodyError is a request body DRF's parsers would refuse, with the status
@@ -31,8 +34,9 @@ func detailError(status int, detail string) *bodyError {
 const maxMultipartMemory = 1 << 20
 
 // parseBody reads r's body as DRF's default parsers do (JSON, form,
-// multipart) into raw field values: string, json.Number, bool, nil, or a
-// composite for JSON arrays and objects. An empty body is no fields.
+// multipart) into raw field values: string, json.Number, bool, nil, a
+// composite for JSON arrays and objects, or a [surrogateString]. An empty
+// body is no fields.
 func parseBody(r *http.Request) (map[string]any, *bodyError) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -79,6 +83,11 @@ func lastValues(v map[string][]string) map[string]any {
 }
 
 func parseJSON(body []byte) (map[string]any, *bodyError) {
+	// Python decodes the body as UTF-8 before parsing it; Go would
+	// silently replace what is not.
+	if !utf8.Valid(body) {
+		return nil, detailError(http.StatusBadRequest, "JSON parse error - invalid UTF-8 in the request body")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any
@@ -95,16 +104,88 @@ func parseJSON(body []byte) (map[string]any, *bodyError) {
 		return nil, detailError(http.StatusBadRequest, "JSON parse error - "+err.Error())
 	}
 	fields, ok := v.(map[string]any)
-	if !ok {
+	switch {
+	case v == nil:
+		// DRF's Serializer.errors for data=None.
+		return nil, &bodyError{status: http.StatusBadRequest, body: `{"non_field_errors":["No data provided"]}`}
+	case !ok:
 		return nil, &bodyError{status: http.StatusBadRequest,
 			body: `{"non_field_errors":["Invalid data. Expected a dictionary, but got ` + pythonType(v) + `."]}`}
 	}
+	markSurrogates(body, fields)
 	return fields, nil
+}
+
+// surrogateString is a JSON string value that held a lone UTF-16
+// surrogate escape ("\ud800"): Go decodes it as U+FFFD where Python keeps
+// the surrogate, which DRF's CharField refuses.
+type surrogateString struct {
+	s     string // as Go decoded it
+	first rune   // the first lone surrogate, 0xD800–0xDFFF
+}
+
+// markSurrogates replaces the top-level string values of fields that held
+// a lone surrogate escape with a surrogateString. Only a body with a
+// "\ud…" escape is decoded a second time.
+func markSurrogates(body []byte, fields map[string]any) {
+	if !bytes.Contains(body, []byte(`\ud`)) && !bytes.Contains(body, []byte(`\uD`)) {
+		return
+	}
+	var raw map[string]json.RawMessage
+	if json.Unmarshal(body, &raw) != nil {
+		return
+	}
+	for k, rv := range raw {
+		s, ok := fields[k].(string)
+		if !ok {
+			continue
+		}
+		if r := loneSurrogate(rv); r != 0 {
+			fields[k] = surrogateString{s: s, first: r}
+		}
+	}
+}
+
+// loneSurrogate returns the first \u escape of the JSON string literal lit
+// that is a UTF-16 surrogate not part of a high-low pair, or 0. Python's
+// json module keeps such an escape as a lone surrogate code point.
+func loneSurrogate(lit []byte) rune {
+	escape := func(i int) rune { // the \uXXXX at lit[i:], or -1
+		if i+6 > len(lit) || lit[i] != '\\' || lit[i+1] != 'u' {
+			return -1
+		}
+		n, err := strconv.ParseUint(string(lit[i+2:i+6]), 16, 16)
+		if err != nil {
+			return -1
+		}
+		return rune(n)
+	}
+	for i := 0; i < len(lit); i++ {
+		if lit[i] != '\\' {
+			continue
+		}
+		r := escape(i)
+		switch {
+		case r < 0:
+			i++ // another escape: skip the escaped character
+		case 0xD800 <= r && r <= 0xDBFF:
+			if low := escape(i + 6); 0xDC00 <= low && low <= 0xDFFF {
+				i += 11
+				continue
+			}
+			return r
+		case 0xDC00 <= r && r <= 0xDFFF:
+			return r
+		default:
+			i += 5
+		}
+	}
+	return 0
 }
 
 // pythonType names a JSON value's type as DRF's message does.
 func pythonType(v any) string {
-	switch v.(type) {
+	switch v := v.(type) {
 	case []any:
 		return "list"
 	case string:
@@ -114,7 +195,7 @@ func pythonType(v any) string {
 	case nil:
 		return "NoneType"
 	case json.Number:
-		if strings.ContainsAny(v.(json.Number).String(), ".eE") {
+		if strings.ContainsAny(v.String(), ".eE") {
 			return "float"
 		}
 		return "int"
@@ -123,33 +204,32 @@ func pythonType(v any) string {
 }
 
 // charFields validates the named fields as DRF CharFields (required, not
-// null, a string or a number, not blank once trimmed) and returns their
-// values, or the 400 body listing every field's errors in field order.
+// null, a string or a number, not blank once trimmed, without NUL or lone
+// surrogates) and returns their values, or the 400 body listing every
+// field's errors in field order.
 func charFields(data map[string]any, names ...string) (map[string]string, *bodyError) {
 	values := make(map[string]string, len(names))
 	var errs []byte
 	for _, name := range names {
-		msg := ""
+		var msgs []string
 		v, present := data[name]
 		switch v := v.(type) {
 		case string:
-			if s := strings.TrimFunc(v, unicode.IsSpace); s != "" {
-				values[name] = s
-			} else {
-				msg = "This field may not be blank."
-			}
+			values[name], msgs = charField(v, 0)
+		case surrogateString:
+			values[name], msgs = charField(v.s, v.first)
 		case json.Number:
 			values[name] = v.String()
 		case nil:
 			if present {
-				msg = "This field may not be null."
+				msgs = []string{"This field may not be null."}
 			} else {
-				msg = "This field is required."
+				msgs = []string{"This field is required."}
 			}
 		default:
-			msg = "Not a valid string."
+			msgs = []string{"Not a valid string."}
 		}
-		if msg == "" {
+		if msgs == nil {
 			continue
 		}
 		if errs == nil {
@@ -158,12 +238,43 @@ func charFields(data map[string]any, names ...string) (map[string]string, *bodyE
 			errs = append(errs, ',')
 		}
 		errs = appendJSONString(errs, name)
-		errs = append(errs, ":["...)
-		errs = appendJSONString(errs, msg)
+		for i, msg := range msgs {
+			if i == 0 {
+				errs = append(errs, ":["...)
+			} else {
+				errs = append(errs, ',')
+			}
+			errs = appendJSONString(errs, msg)
+		}
 		errs = append(errs, ']')
 	}
 	if errs != nil {
 		return nil, &bodyError{status: http.StatusBadRequest, body: string(append(errs, '}'))}
 	}
 	return values, nil
+}
+
+// charField is DRF's CharField.run_validation of a string: blank once
+// trimmed is refused alone; otherwise the trimmed value goes through the
+// validators, each adding its message (NUL characters, then surrogate, the
+// first lone surrogate or 0 for none).
+func charField(s string, surrogate rune) (string, []string) {
+	s = strings.TrimFunc(s, pythonSpace)
+	if s == "" {
+		return "", []string{"This field may not be blank."}
+	}
+	var msgs []string
+	if strings.IndexByte(s, 0) >= 0 {
+		msgs = append(msgs, "Null characters are not allowed.")
+	}
+	if surrogate != 0 {
+		msgs = append(msgs, fmt.Sprintf("Surrogate characters are not allowed: U+%X.", surrogate))
+	}
+	return s, msgs
+}
+
+// pythonSpace is Python's str.isspace, which str.strip trims: Go's
+// unicode.IsSpace and the four ASCII separators U+001C–U+001F.
+func pythonSpace(r rune) bool {
+	return unicode.IsSpace(r) || 0x1c <= r && r <= 0x1f
 }

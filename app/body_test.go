@@ -35,6 +35,24 @@ func TestParseBodyAndCharFields(t *testing.T) {
 			wantStatus: 400, wantBody: `{"username":["This field may not be blank."],"password":["This field may not be null."]}`},
 		{name: "not a string", giveType: "application/json", giveBody: `{"username":["a"],"password":true}`,
 			wantStatus: 400, wantBody: `{"username":["Not a valid string."],"password":["Not a valid string."]}`},
+		{name: "python whitespace trimmed", giveType: "application/json", giveBody: `{"username":"\u001calice\u00a0","password":"\u001f\u001e "}`,
+			wantStatus: 400, wantBody: `{"password":["This field may not be blank."]}`},
+		{name: "null character", giveType: "application/json", giveBody: `{"username":"a\u0000b","password":"pw"}`,
+			wantStatus: 400, wantBody: `{"username":["Null characters are not allowed."]}`},
+		{name: "null character in a form", giveType: "application/x-www-form-urlencoded", giveBody: "username=a&password=p%00w",
+			wantStatus: 400, wantBody: `{"password":["Null characters are not allowed."]}`},
+		{name: "lone surrogates", giveType: "application/json", giveBody: `{"username":"a\ud800b","password":"\u0000\udfff\ud800"}`,
+			wantStatus: 400, wantBody: `{"username":["Surrogate characters are not allowed: U+D800."],"password":["Null characters are not allowed.","Surrogate characters are not allowed: U+DFFF."]}`},
+		{name: "surrogate pair", giveType: "application/json", giveBody: `{"username":"\ud83d\ude00","password":"\\ud800"}`,
+			wantValues: map[string]string{"username": "😀", "password": `\ud800`}},
+		{name: "blank before surrogates", giveType: "application/json", giveBody: `{"username":"  ","password":"\udc00"}`,
+			wantStatus: 400, wantBody: `{"username":["This field may not be blank."],"password":["Surrogate characters are not allowed: U+DC00."]}`},
+		{name: "invalid UTF-8", giveType: "application/json", giveBody: "{\"username\":\"\xff\",\"password\":\"pw\"}",
+			wantStatus: 400, wantBody: `{"detail":"JSON parse error - invalid UTF-8 in the request body"}`},
+		{name: "null body", giveType: "application/json", giveBody: `null`,
+			wantStatus: 400, wantBody: `{"non_field_errors":["No data provided"]}`},
+		{name: "top-level string", giveType: "application/json", giveBody: `"alice"`,
+			wantStatus: 400, wantBody: `{"non_field_errors":["Invalid data. Expected a dictionary, but got str."]}`},
 		{name: "top-level list", giveType: "application/json", giveBody: `[1,2]`,
 			wantStatus: 400, wantBody: `{"non_field_errors":["Invalid data. Expected a dictionary, but got list."]}`},
 		{name: "unsupported media type", giveType: "text/plain", giveBody: "username=alice",
@@ -88,6 +106,8 @@ func FuzzParseBody(f *testing.F) {
 	f.Add("multipart/form-data; boundary=X", "--X\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nalice\r\n--X--\r\n")
 	f.Add("application/json", `[{"a":1}]`)
 	f.Add("text/plain", "\x00\xff")
+	f.Add("application/json", `{"username":"\ud800\u0000","password":"\ud83d\ude00\udc00"}`)
+	f.Add("application/json", `null`)
 	f.Fuzz(func(t *testing.T, contentType, body string) {
 		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
 		r.Header.Set("Content-Type", contentType)
@@ -106,4 +126,29 @@ func FuzzParseBody(f *testing.F) {
 			t.Fatalf("error body %q is not a JSON object: %v", berr.body, err)
 		}
 	})
+}
+
+func TestLoneSurrogate(t *testing.T) {
+	tests := []struct {
+		giveLiteral string
+		want        rune
+	}{
+		{giveLiteral: `"plain"`, want: 0},
+		{giveLiteral: `"\ud800"`, want: 0xD800},
+		{giveLiteral: `"\uDBFFx"`, want: 0xDBFF},
+		{giveLiteral: `"\udc00"`, want: 0xDC00},
+		{giveLiteral: `"\ud83d\ude00"`, want: 0},
+		{giveLiteral: `"\ud83d\ude00\ud800"`, want: 0xD800},
+		{giveLiteral: `"\ud800\u0041"`, want: 0xD800},
+		{giveLiteral: `"\ud800\ud800\udc00"`, want: 0xD800},
+		{giveLiteral: `"\\ud800"`, want: 0}, // an escaped backslash, then text
+		{giveLiteral: `"\u00e9\"\ud801"`, want: 0xD801},
+	}
+	for _, tt := range tests {
+		t.Run(tt.giveLiteral, func(t *testing.T) {
+			if got := loneSurrogate([]byte(tt.giveLiteral)); got != tt.want {
+				t.Errorf("loneSurrogate(%s) = %#x, want %#x", tt.giveLiteral, got, tt.want)
+			}
+		})
+	}
 }

@@ -3,18 +3,24 @@ package app
 import (
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
 // Router is a small exact-path router that answers the way Django REST
-// Framework does: JSON 404 and 405 (with Allow), OPTIONS metadata, and
-// Django's APPEND_SLASH redirect. GET implies HEAD; OPTIONS is always
-// allowed. Every response for a known path carries Allow, as DRF's views do.
+// Framework does: JSON 404 and 405 (with Allow), OPTIONS metadata, content
+// negotiation (406) and Django's APPEND_SLASH redirect. GET implies HEAD;
+// OPTIONS is always allowed. Every response for a known path carries
+// Allow, as DRF's views do. A known path's request goes, in DRF's order,
+// through content negotiation, then the path's [Router.Guard] (DRF's
+// authentication and permissions), then method dispatch: an unauthenticated
+// OPTIONS or wrong method on a guarded path is a 401, not a 200 or 405.
 //
-// The zero Router is ready to use. Register routes with Handle before
-// serving; Handle must not run concurrently with ServeHTTP.
+// The zero Router is ready to use. Register routes with Handle, Describe,
+// Accepts and Guard before serving; they must not run concurrently with
+// ServeHTTP.
 type Router struct {
 	routes map[string]*route
 }
@@ -27,8 +33,35 @@ type route struct {
 	name        string
 	description string
 	handlers    []methodHandler
-	allow       string // Allow header value
-	options     string // OPTIONS body
+	actions     []methodFields
+	guard       func(http.Handler) http.Handler
+	allow       string       // Allow header value
+	options     string       // OPTIONS body
+	serve       http.Handler // guard(dispatch)
+}
+
+// Field is one input field of a view, as DRF's SimpleMetadata describes a
+// serializer field under "actions" in an OPTIONS answer.
+type Field struct {
+	// Name is the field's key in the request body.
+	Name string
+	// Type is DRF's label for the field class; empty means "string"
+	// (a CharField).
+	Type string
+	// Required is true for a field the request must carry.
+	Required bool
+	// ReadOnly marks a field that only appears in responses.
+	ReadOnly bool
+	// Label is the field's label; empty means the name as DRF makes it:
+	// underscores become spaces and the first letter is capitalised
+	// ("refresh" → "Refresh").
+	Label string
+}
+
+// methodFields is the fields one method takes.
+type methodFields struct {
+	method string
+	fields []Field
 }
 
 type methodHandler struct {
@@ -57,8 +90,7 @@ func (rt *Router) Handle(method, path string, h http.Handler) {
 		}
 	}
 	rte.handlers = append(rte.handlers, methodHandler{method: method, h: h})
-	rte.allow = allowHeader(rte.handlers)
-	rte.options = optionsBody(rte.name, rte.description)
+	rte.build()
 }
 
 // Describe sets the name and description an OPTIONS request on path
@@ -68,7 +100,42 @@ func (rt *Router) Handle(method, path string, h http.Handler) {
 func (rt *Router) Describe(path, name, description string) {
 	rte := rt.entry(path)
 	rte.name, rte.description = name, description
-	rte.options = optionsBody(name, description)
+	rte.build()
+}
+
+// Accepts records the fields method takes on path, which an OPTIONS
+// request reports under "actions", as DRF's SimpleMetadata does for a view
+// with a serializer. DRF describes only POST and PUT: Accepts panics for
+// another method, or when called twice for one method.
+func (rt *Router) Accepts(path, method string, fields ...Field) {
+	if method != http.MethodPost && method != http.MethodPut {
+		panic("app: Router.Accepts: DRF's metadata describes POST and PUT only, not " + quote(method))
+	}
+	rte := rt.entry(path)
+	for _, a := range rte.actions {
+		if a.method == method {
+			panic("app: Router.Accepts: fields of " + method + " " + path + " given twice")
+		}
+	}
+	rte.actions = append(rte.actions, methodFields{method: method, fields: fields})
+	rte.build()
+}
+
+// Guard makes every request for path pass through mw before its method is
+// dispatched, OPTIONS and unknown methods included, as DRF runs a view's
+// authentication and permission checks before it looks at the method. mw
+// answers the requests it refuses and passes the others on. One guard per
+// path: Guard panics when called twice for one path.
+func (rt *Router) Guard(path string, mw func(http.Handler) http.Handler) {
+	rte := rt.entry(path)
+	switch {
+	case mw == nil:
+		panic("app: Router.Guard: nil guard for " + path)
+	case rte.guard != nil:
+		panic("app: Router.Guard: " + path + " guarded twice")
+	}
+	rte.guard = mw
+	rte.build()
 }
 
 // entry returns the route for path, creating it.
@@ -79,14 +146,24 @@ func (rt *Router) entry(path string) *route {
 	rte := rt.routes[path]
 	if rte == nil {
 		rte = &route{path: path, name: nameFromPath(path)}
-		rte.allow = allowHeader(nil)
-		rte.options = optionsBody(rte.name, "")
+		rte.build()
 		rt.routes[path] = rte
 	}
 	return rte
 }
 
-// ServeHTTP dispatches r to the handler registered for its path and method.
+// build precomputes what ServeHTTP needs from the route's registrations.
+func (rte *route) build() {
+	rte.allow = allowHeader(rte.handlers)
+	rte.options = optionsBody(rte.name, rte.description, rte.actions)
+	rte.serve = http.HandlerFunc(rte.dispatch)
+	if rte.guard != nil {
+		rte.serve = rte.guard(rte.serve)
+	}
+}
+
+// ServeHTTP answers r as DRF's view for its path would: content
+// negotiation, the path's guard, then the handler for the method.
 func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rte := rt.routes[r.URL.Path]
 	if rte == nil {
@@ -94,6 +171,20 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header()["Allow"] = []string{rte.allow} // canonical key: no Set needed
+	switch negotiate(r) {
+	case noRenderer:
+		Error(w, http.StatusNotFound, "Not found.")
+		return
+	case notAcceptable:
+		Error(w, http.StatusNotAcceptable, "Could not satisfy the request Accept header.")
+		return
+	}
+	rte.serve.ServeHTTP(w, r)
+}
+
+// dispatch runs the handler for r's method, answers OPTIONS with the
+// route's metadata, or answers 405.
+func (rte *route) dispatch(w http.ResponseWriter, r *http.Request) {
 	if h := rte.handler(r.Method); h != nil {
 		h.ServeHTTP(w, r)
 		return
@@ -103,6 +194,45 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	Error(w, http.StatusMethodNotAllowed, methodNotAllowed(r.Method))
+}
+
+// negotiation is the outcome of DRF's content negotiation for a view
+// whose only renderer is JSONRenderer.
+type negotiation int
+
+const (
+	acceptable    negotiation = iota
+	noRenderer                // ?format= names another format: DRF raises Http404
+	notAcceptable             // no Accept media range admits application/json: 406
+)
+
+// negotiate is DRF's DefaultContentNegotiation.select_renderer with the
+// JSON renderer alone. The last non-empty ?format= value must be "json".
+// Without an Accept header anything goes; with one, some comma-separated
+// media range must match application/json: "*/*", "application/*" or
+// "application/json", parameters (q=0 included) ignored, as DRF does.
+func negotiate(r *http.Request) negotiation {
+	if r.URL.RawQuery != "" {
+		if formats, ok := r.URL.Query()["format"]; ok {
+			if f := formats[len(formats)-1]; f != "" && f != "json" {
+				return noRenderer
+			}
+		}
+	}
+	accept, ok := r.Header["Accept"]
+	if !ok {
+		return acceptable
+	}
+	for _, value := range accept {
+		for token := range strings.SplitSeq(value, ",") {
+			mediaType, _, _ := strings.Cut(token, ";")
+			main, sub, _ := strings.Cut(strings.TrimSpace(mediaType), "/")
+			if (sub == "*" || strings.EqualFold(sub, "json")) && (main == "*" || strings.EqualFold(main, "application")) {
+				return acceptable
+			}
+		}
+	}
+	return notAcceptable
 }
 
 // handler returns the handler for method; HEAD falls back to GET.
@@ -122,18 +252,23 @@ func (rte *route) handler(method string) http.Handler {
 	return nil
 }
 
-// notFound answers a path with no route. Like Django's APPEND_SLASH, a GET
-// or HEAD whose path lacks only the trailing slash is redirected (301) to the
-// slash form, query kept; everything else gets DRF's 404.
+// notFound answers a path with no route. Like Django's CommonMiddleware
+// with APPEND_SLASH (and DEBUG off), a request of any method whose path
+// lacks only the trailing slash is redirected (301, empty text/html body)
+// to the slash form, query kept; everything else gets DRF's 404. Django
+// itself answers an unknown path with an HTML page: drover keeps DRF's JSON,
+// as every other error of the chain.
 func (rt *Router) notFound(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
-	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && !strings.HasSuffix(p, "/") {
+	if !strings.HasSuffix(p, "/") {
 		if _, ok := rt.routes[p+"/"]; ok {
 			loc := r.URL.EscapedPath() + "/"
 			if r.URL.RawQuery != "" {
 				loc += "?" + r.URL.RawQuery
 			}
-			w.Header().Set("Location", loc)
+			h := w.Header()
+			h["Location"] = []string{loc}                            // canonical keys: no Set needed
+			h["Content-Type"] = []string{"text/html; charset=utf-8"} // Django's HttpResponse default
 			w.WriteHeader(http.StatusMovedPermanently)
 			return
 		}
@@ -167,14 +302,64 @@ func allowHeader(handlers []methodHandler) string {
 	return strings.Join(append(allow, rest...), ", ")
 }
 
-// optionsBody is DRF's SimpleMetadata for a JSON-only view.
-func optionsBody(name, description string) string {
+// optionsBody is DRF's SimpleMetadata for a JSON-only view, with
+// "actions" when some method takes fields.
+func optionsBody(name, description string, actions []methodFields) string {
 	b := []byte(`{"name":`)
 	b = appendJSONString(b, name)
 	b = append(b, `,"description":`...)
 	b = appendJSONString(b, description)
-	b = append(b, `,"renders":["application/json"],"parses":["application/json","application/x-www-form-urlencoded","multipart/form-data"]}`...)
-	return string(b)
+	b = append(b, `,"renders":["application/json"],"parses":["application/json","application/x-www-form-urlencoded","multipart/form-data"]`...)
+	if len(actions) > 0 {
+		b = append(b, `,"actions":{`...)
+		for i, a := range actions {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, a.method)
+			b = append(b, ":{"...)
+			for j, f := range a.fields {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				b = appendField(b, f)
+			}
+			b = append(b, '}')
+		}
+		b = append(b, '}')
+	}
+	return string(append(b, '}'))
+}
+
+// appendField appends "name":{…} as DRF's SimpleMetadata.get_field_info
+// writes it.
+func appendField(b []byte, f Field) []byte {
+	typ, label := f.Type, f.Label
+	if typ == "" {
+		typ = "string"
+	}
+	if label == "" {
+		label = labelFromName(f.Name)
+	}
+	b = appendJSONString(b, f.Name)
+	b = append(b, `:{"type":`...)
+	b = appendJSONString(b, typ)
+	b = strconv.AppendBool(append(b, `,"required":`...), f.Required)
+	b = strconv.AppendBool(append(b, `,"read_only":`...), f.ReadOnly)
+	b = append(b, `,"label":`...)
+	b = appendJSONString(b, label)
+	return append(b, '}')
+}
+
+// labelFromName is DRF's default field label: underscores become spaces,
+// then Python's str.capitalize ("user_name" → "User name").
+func labelFromName(name string) string {
+	s := strings.ReplaceAll(name, "_", " ")
+	r, size := utf8.DecodeRuneInString(s)
+	if size == 0 {
+		return ""
+	}
+	return string(unicode.ToUpper(r)) + strings.ToLower(s[size:])
 }
 
 // nameFromPath makes a view name from the last path segment: "/api/token/"

@@ -27,6 +27,12 @@ type TokenService interface {
 //	POST /api/token/blacklist/  {refresh}            → {}
 //	GET  /hello/                Bearer access token  → {"message":"Hello, World!"}
 //
+// OPTIONS on a token endpoint describes its fields under "actions", as
+// DRF's metadata does for a view with a serializer. Every request for
+// /hello/, OPTIONS and wrong methods included, is authenticated first, as
+// DRF authenticates before it dispatches on the method; the token
+// endpoints authenticate nobody (simplejwt's authentication_classes = ()).
+//
 // log receives the failures that are the server's, not the client's.
 func API(svc TokenService, log *zap.Logger) *Router {
 	if log == nil {
@@ -36,13 +42,18 @@ func API(svc TokenService, log *zap.Logger) *Router {
 	rt := &Router{}
 	rt.Handle(http.MethodPost, "/api/token/", http.HandlerFunc(t.obtain))
 	rt.Describe("/api/token/", "Token Obtain Pair", "Takes a set of user credentials and returns an access and refresh JSON web\ntoken pair to prove the authentication of those credentials.")
+	rt.Accepts("/api/token/", http.MethodPost, Field{Name: "username", Required: true}, Field{Name: "password", Required: true})
 	rt.Handle(http.MethodPost, "/api/token/refresh/", http.HandlerFunc(t.refresh))
 	rt.Describe("/api/token/refresh/", "Token Refresh", "Takes a refresh type JSON web token and returns an access type JSON web\ntoken if the refresh token is valid.")
+	rt.Accepts("/api/token/refresh/", http.MethodPost, Field{Name: "refresh", Required: true}, Field{Name: "access", ReadOnly: true})
 	rt.Handle(http.MethodPost, "/api/token/verify/", http.HandlerFunc(t.verify))
 	rt.Describe("/api/token/verify/", "Token Verify", "Takes a token and indicates if it is valid.  This view provides no\ninformation about a token's fitness for a particular use.")
+	rt.Accepts("/api/token/verify/", http.MethodPost, Field{Name: "token", Required: true})
 	rt.Handle(http.MethodPost, "/api/token/blacklist/", http.HandlerFunc(t.blacklist))
 	rt.Describe("/api/token/blacklist/", "Token Blacklist", "Takes a token and blacklists it. Must be used with the\n`rest_framework_simplejwt.token_blacklist` app installed.")
-	rt.Handle(http.MethodGet, "/hello/", t.authenticated(http.HandlerFunc(hello)))
+	rt.Accepts("/api/token/blacklist/", http.MethodPost, Field{Name: "refresh", Required: true})
+	rt.Handle(http.MethodGet, "/hello/", http.HandlerFunc(hello))
+	rt.Guard("/hello/", t.authenticated)
 	return rt
 }
 

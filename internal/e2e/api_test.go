@@ -61,6 +61,12 @@ type reply struct {
 // map) and optional Authorization header.
 func (a *apiServer) call(t *testing.T, method, path, ctype string, body any, authz string) reply {
 	t.Helper()
+	return a.callAccept(t, method, path, ctype, body, authz, "")
+}
+
+// callAccept is call with an optional Accept header.
+func (a *apiServer) callAccept(t *testing.T, method, path, ctype string, body any, authz, accept string) reply {
+	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -87,6 +93,9 @@ func (a *apiServer) call(t *testing.T, method, path, ctype string, body any, aut
 	}
 	if authz != "" {
 		req.Header.Set("Authorization", authz)
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
 	}
 	c := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := c.Do(req)
@@ -190,6 +199,7 @@ func TestAPIConformance(t *testing.T) {
 		giveType   string
 		giveBody   any
 		giveAuthz  string
+		giveAccept string
 		wantStatus int
 		wantBody   string   // exact JSON (compared as values), or
 		wantKeys   []string // the body's keys, for bodies with tokens
@@ -211,6 +221,12 @@ func TestAPIConformance(t *testing.T) {
 		{name: "obtain malformed json", giveMethod: "POST", givePath: "/api/token/", giveType: "application/json", giveBody: `{"username":`, wantStatus: 400, wantPrefix: `{"detail":"JSON parse error - `},
 		{name: "obtain json list", giveMethod: "POST", givePath: "/api/token/", giveType: "application/json", giveBody: `["alice"]`, wantStatus: 400, wantBody: `{"non_field_errors":["Invalid data. Expected a dictionary, but got list."]}`},
 		{name: "obtain text/plain", giveMethod: "POST", givePath: "/api/token/", giveType: "text/plain", giveBody: "alice", wantStatus: 415, wantBody: `{"detail":"Unsupported media type \"text/plain\" in request."}`},
+		{name: "obtain null character", giveMethod: "POST", givePath: "/api/token/", giveBody: creds("ali\x00ce", pw), wantStatus: 400, wantBody: `{"username":["Null characters are not allowed."]}`},
+		{name: "obtain json null", giveMethod: "POST", givePath: "/api/token/", giveType: "application/json", giveBody: `null`, wantStatus: 400, wantBody: `{"non_field_errors":["No data provided"]}`},
+		{name: "obtain Accept xml", giveMethod: "POST", givePath: "/api/token/", giveAccept: "application/xml", giveBody: creds("alice", pw), wantStatus: 406, wantBody: `{"detail":"Could not satisfy the request Accept header."}`},
+		{name: "obtain without slash", giveMethod: "POST", givePath: "/api/token", giveBody: creds("alice", pw), wantStatus: 301, wantHeader: map[string]string{"Location": "/api/token/"}},
+		{name: "obtain OPTIONS", giveMethod: "OPTIONS", givePath: "/api/token/", wantStatus: 200, wantHeader: map[string]string{"Allow": "POST, OPTIONS"},
+			wantBody: `{"name":"Token Obtain Pair","description":"Takes a set of user credentials and returns an access and refresh JSON web\ntoken pair to prove the authentication of those credentials.","renders":["application/json"],"parses":["application/json","application/x-www-form-urlencoded","multipart/form-data"],"actions":{"POST":{"username":{"type":"string","required":true,"read_only":false,"label":"Username"},"password":{"type":"string","required":true,"read_only":false,"label":"Password"}}}}`},
 		{name: "obtain GET", giveMethod: "GET", givePath: "/api/token/", wantStatus: 405, wantBody: `{"detail":"Method \"GET\" not allowed."}`, wantHeader: map[string]string{"Allow": "POST, OPTIONS"}},
 		{name: "obtain body too large", giveMethod: "POST", givePath: "/api/token/", giveType: "application/json", giveBody: `{"username":"` + strings.Repeat("a", 2<<20) + `"}`, wantStatus: 413, wantPrefix: `{"detail":"Request body is larger than`},
 		// POST /api/token/refresh/
@@ -248,12 +264,16 @@ func TestAPIConformance(t *testing.T) {
 		{name: "hello tampered", giveMethod: "GET", givePath: "/hello/", giveAuthz: "Bearer " + tamper(access), wantStatus: 401, wantBody: accessErr("Token is invalid or expired")},
 		{name: "hello inactive user", giveMethod: "GET", givePath: "/hello/", giveAuthz: "Bearer " + carolAccess, wantStatus: 401, wantBody: `{"detail":"User is inactive","code":"user_inactive"}`},
 		{name: "hello POST", giveMethod: "POST", givePath: "/hello/", giveAuthz: "Bearer " + access, wantStatus: 405, wantBody: `{"detail":"Method \"POST\" not allowed."}`},
+		{name: "hello POST unauthenticated", giveMethod: "POST", givePath: "/hello/", wantStatus: 401, wantBody: `{"detail":"Authentication credentials were not provided."}`, wantHeader: map[string]string{"WWW-Authenticate": `Bearer realm="api"`, "Allow": "GET, HEAD, OPTIONS"}},
+		{name: "hello OPTIONS unauthenticated", giveMethod: "OPTIONS", givePath: "/hello/", wantStatus: 401, wantBody: `{"detail":"Authentication credentials were not provided."}`},
+		{name: "hello OPTIONS", giveMethod: "OPTIONS", givePath: "/hello/", giveAuthz: "Bearer " + access, wantStatus: 200,
+			wantBody: `{"name":"Hello","description":"","renders":["application/json"],"parses":["application/json","application/x-www-form-urlencoded","multipart/form-data"]}`},
 		{name: "hello without slash", giveMethod: "GET", givePath: "/hello", wantStatus: 301, wantHeader: map[string]string{"Location": "/hello/"}},
 		{name: "unknown path", giveMethod: "GET", givePath: "/nope/", wantStatus: 404, wantBody: `{"detail":"Not found."}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := a.call(t, tt.giveMethod, tt.givePath, tt.giveType, tt.giveBody, tt.giveAuthz)
+			r := a.callAccept(t, tt.giveMethod, tt.givePath, tt.giveType, tt.giveBody, tt.giveAuthz, tt.giveAccept)
 			if r.status != tt.wantStatus {
 				t.Errorf("%s %s = %d %s, want %d", tt.giveMethod, tt.givePath, r.status, r.raw, tt.wantStatus)
 			}

@@ -65,6 +65,7 @@ type proc struct {
 	raw  bytes.Buffer
 	done chan struct{}
 	err  error // Wait's result, after done
+	eof  bool  // stderr reached EOF (under mu)
 }
 
 // logLine is one line of stderr: a JSON log record or plain text.
@@ -143,6 +144,10 @@ func (p *proc) scan(r *os.File) {
 		p.mu.Unlock()
 	}
 	r.Close()
+	p.mu.Lock()
+	p.eof = true // every writer closed stderr: no line will come
+	p.cond.Broadcast()
+	p.mu.Unlock()
 }
 
 // stop ends the process if it still runs: TERM, then KILL after 10s.
@@ -194,7 +199,7 @@ func (p *proc) waitLog(timeout time.Duration, from, count int, match func(logLin
 				found = append(found, l)
 			}
 		}
-		if len(found) >= count || time.Now().After(deadline) || !p.running() {
+		if len(found) >= count || time.Now().After(deadline) || p.eof {
 			break
 		}
 		p.cond.Wait()
