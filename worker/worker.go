@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"sync/atomic"
 	"time"
 
@@ -118,7 +119,9 @@ func (w *Worker) Run(ctx context.Context) error {
 			return fmt.Errorf("serve %s: %w", l.Addr(), err)
 		})
 	}
+	sigs := notifySignals()
 	if err := proto.Encode(w.cfg.Channel, proto.Ready{PID: os.Getpid()}); err != nil {
+		signal.Stop(sigs)
 		return fmt.Errorf("report ready: %w", err)
 	}
 	w.log.Info("worker ready", zap.Int("listeners", len(w.cfg.Listeners)),
@@ -128,7 +131,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	done := make(chan struct{})
 	g.Go(func() error { return w.heartbeat(done, stop) })
 	g.Go(func() error { w.watchSupervisor(stop); return nil })
-	g.Go(func() error { w.handleSignals(done, stop); return nil })
+	g.Go(func() error { w.handleSignals(sigs, done, stop); return nil })
 	g.Go(func() error {
 		defer close(done)
 		err := w.shutdown(gctx, stop)
