@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"slices"
 	"syscall"
 	"time"
@@ -48,6 +49,7 @@ func (s *Supervisor) startReload() {
 	}
 	r := &reload{gen: s.gen + 1, cfg: next, desired: next.Server.Workers, started: s.now()}
 	s.reload = r
+	s.notify.reloading(fmt.Sprintf("reloading: starting generation %d", r.gen))
 	s.log.Info("reloading: starting a new generation", zap.Int("generation", r.gen), zap.Int("workers", r.desired))
 	for n := 1; n <= r.desired; n++ {
 		if _, err := s.spawn(n, r.gen, r.cfg); err != nil {
@@ -74,6 +76,7 @@ func (s *Supervisor) reloadProgress() {
 	}
 	s.log.Info("reload complete", zap.Int("generation", s.gen), zap.Int("workers", s.desired),
 		zap.Duration("took", s.now().Sub(r.started)))
+	s.notify.reloaded(s.status())
 }
 
 // abandonReload kills the new generation and keeps the old one serving.
@@ -91,4 +94,7 @@ func (s *Supervisor) abandonReload(reason string) {
 	}
 	s.log.Error("reload abandoned; the running workers keep serving",
 		zap.String("reason", reason), zap.Int("abandoned_generation", r.gen), zap.Int("serving_generation", s.gen))
+	if !s.stopping {
+		s.notify.reloaded("reload abandoned; " + s.status())
+	}
 }

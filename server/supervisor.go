@@ -76,6 +76,7 @@ type Supervisor struct {
 
 	events chan event
 	done   chan struct{}
+	notify *notifier
 }
 
 // slot is the restart record of one worker position.
@@ -129,8 +130,10 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	}
 	s.listeners = listeners
 	defer closeAll(s.listeners)
-	// After socket activation consumed LISTEN_*, so workers do not see it.
-	s.env = os.Environ()
+	// After socket activation consumed LISTEN_*, so workers do not see it;
+	// only the supervisor speaks to systemd.
+	s.env = withoutNotify(os.Environ())
+	s.notify = newNotifier(s.log)
 	for _, l := range s.listeners {
 		s.log.Info("listening", zap.String("bind", l.name), zap.String("address", l.ln.Addr().String()))
 	}
@@ -169,6 +172,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		}
 		if !s.stopping {
 			s.reconcile()
+			s.reportStatus()
 		}
 	}
 	if s.haltErr != nil {
@@ -207,6 +211,7 @@ func (s *Supervisor) stop(fast bool) {
 	}
 	s.stopping = true
 	s.abandonReload("the supervisor is stopping")
+	s.notify.stopping(fmt.Sprintf("stopping %d workers", len(s.workers)))
 	sig, wait := syscall.SIGTERM, s.settings.Server.GracefulTimeout+drainGrace
 	if fast {
 		sig, wait = syscall.SIGINT, fastStopGrace
@@ -418,6 +423,28 @@ func (s *Supervisor) checkClocks() {
 	if s.reload != nil {
 		s.reloadProgress()
 	}
+	s.notify.ping(now)
+}
+
+// reportStatus tells systemd how many workers serve: READY=1 the first
+// time the whole first generation is ready, STATUS after that.
+func (s *Supervisor) reportStatus() {
+	if s.reload != nil {
+		return
+	}
+	ready := s.liveWorkers(s.gen, stateReady) + s.liveWorkers(s.gen, stateRetiring)
+	status := s.status()
+	if ready >= s.desired {
+		s.notify.serving(status)
+		return
+	}
+	s.notify.update(status)
+}
+
+// status is the one-line state systemd shows.
+func (s *Supervisor) status() string {
+	ready := s.liveWorkers(s.gen, stateReady) + s.liveWorkers(s.gen, stateRetiring)
+	return fmt.Sprintf("%d of %d workers ready (generation %d)", ready, s.desired, s.gen)
 }
 
 // hung handles a worker whose heartbeat stopped: it names the requests it
