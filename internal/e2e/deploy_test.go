@@ -1,0 +1,127 @@
+package e2e
+
+import (
+	"debug/elf"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// renderUnit copies deploy/NAME into dir with the binary path replaced by
+// the test's build, as an installation would place it.
+func renderUnit(t *testing.T, dir, name string, edit func(string) string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "deploy", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.ReplaceAll(string(data), "/usr/local/bin/drover", droverBin)
+	if edit != nil {
+		text = edit(text)
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func systemdAnalyze(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		if testing.Short() {
+			t.Skip("systemd-analyze not installed")
+		}
+		t.Fatal("systemd-analyze not installed: make deps installs Debian's systemd package")
+	}
+	return path
+}
+
+func TestSystemdUnitsVerify(t *testing.T) {
+	analyze := systemdAnalyze(t)
+	tests := []struct {
+		name   string
+		edit   func(string) string
+		wantOK bool
+	}{
+		{name: "as shipped", wantOK: true},
+		{name: "broken (negative control)", edit: func(s string) string { return strings.Replace(s, "Type=notify", "Type=bogus", 1) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			service := renderUnit(t, dir, "drover.service", tt.edit)
+			socket := renderUnit(t, dir, "drover.socket", nil)
+			out, err := exec.Command(analyze, "verify", service, socket).CombinedOutput()
+			ok := err == nil && strings.TrimSpace(string(out)) == ""
+			if ok != tt.wantOK {
+				t.Errorf("systemd-analyze verify: err %v, output %q; want ok=%t", err, out, tt.wantOK)
+			}
+		})
+	}
+}
+
+func TestSocketActivation(t *testing.T) {
+	activate, err := exec.LookPath("systemd-socket-activate")
+	if err != nil {
+		if testing.Short() {
+			t.Skip("systemd-socket-activate not installed")
+		}
+		t.Fatal("systemd-socket-activate not installed: make deps installs Debian's systemd package")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	p := start(t, activate, nil, "-l", addr, "-E", "DROVER_SECRET_KEY", "-E", "DROVER_STATE_DIR",
+		droverBin, "serve", "--workers", "2", "--bind", "127.0.0.1:1")
+	p.waitLog(10*time.Second, 0, 1, func(l logLine) bool { return strings.HasPrefix(l.text, "Listening on") })
+	// systemd-socket-activate starts drover on the first connection.
+	c := client()
+	status, body := get(t, c, "http://"+addr+"/healthz")
+	if status != 200 {
+		t.Errorf("GET /healthz through the activated socket = %d %s", status, body)
+	}
+	using := p.waitLog(10*time.Second, 0, 1, msgIs("using sockets from systemd"))[0]
+	if using.int("count") != 1 {
+		t.Errorf("drover took %d sockets from systemd, want 1", using.int("count"))
+	}
+	p.signal(syscall.SIGTERM)
+	if code := p.wait(10 * time.Second); code != 0 {
+		t.Errorf("exit code after TERM = %d", code)
+	}
+}
+
+func TestBinaryIsStatic(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary again")
+	}
+	out := filepath.Join(t.TempDir(), "drover-static")
+	cmd := exec.Command("go", "build", "-o", out, "../../cmd/drover")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("CGO_ENABLED=0 go build: %v\n%s", err, b)
+	}
+	f, err := elf.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			t.Errorf("the binary has a dynamic loader (PT_INTERP): not static")
+		}
+	}
+	if info, _ := os.Stat(out); info != nil {
+		t.Logf("static binary: %s MiB", strconv.FormatFloat(float64(info.Size())/(1<<20), 'f', 1, 64))
+	}
+}
