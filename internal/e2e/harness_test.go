@@ -386,6 +386,11 @@ type loadResult struct {
 // load runs conc goroutines requesting path until stop closes, each with
 // its own keep-alive client; it is bounded by maxDuration as well.
 func load(url string, conc int, maxDuration time.Duration, stop <-chan struct{}) *loadResult {
+	return loadWith(url, conc, maxDuration, stop, client)
+}
+
+// loadWith is load with each goroutine's client made by newClient.
+func loadWith(url string, conc int, maxDuration time.Duration, stop <-chan struct{}, newClient func() *http.Client) *loadResult {
 	res := &loadResult{pids: map[string]bool{}}
 	ctx, cancel := context.WithTimeout(context.Background(), maxDuration)
 	defer cancel()
@@ -394,7 +399,7 @@ func load(url string, conc int, maxDuration time.Duration, stop <-chan struct{})
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := client()
+			c := newClient()
 			defer c.CloseIdleConnections()
 			for {
 				select {
@@ -451,9 +456,14 @@ func (r *loadResult) check(t *testing.T, minOK int) {
 // backgroundLoad starts load and returns a function that stops it and
 // returns the result.
 func backgroundLoad(url string, conc int) func() *loadResult {
+	return backgroundLoadWith(url, conc, client)
+}
+
+// backgroundLoadWith is backgroundLoad with clients made by newClient.
+func backgroundLoadWith(url string, conc int, newClient func() *http.Client) func() *loadResult {
 	stop := make(chan struct{})
 	out := make(chan *loadResult, 1)
-	go func() { out <- load(url, conc, 60*time.Second, stop) }()
+	go func() { out <- loadWith(url, conc, 60*time.Second, stop, newClient) }()
 	return func() *loadResult {
 		close(stop)
 		return <-out
