@@ -118,6 +118,7 @@ type Hasher struct {
 	cfg    HasherConfig
 	params string // "m=…,t=…,p=…" as drover writes it
 	sem    *semaphore.Weighted
+	slots  *hashSlots // nil: no cross-process bound
 	limits limits
 
 	// inKDF, when set, runs while a key derivation holds the semaphore: a
@@ -134,6 +135,26 @@ func NewHasher(cfg HasherConfig) *Hasher {
 		sem:    semaphore.NewWeighted(int64(cfg.MaxConcurrent)),
 		limits: defaultLimits,
 	}
+}
+
+// Share bounds the hashes to MaxConcurrent across every process that
+// shares dir (all the workers of a server), not only in this one, with one
+// flock(2)ed file per slot in dir. Call it before use; Close releases it.
+func (h *Hasher) Share(dir string) error {
+	slots, err := openHashSlots(dir, h.cfg.MaxConcurrent)
+	if err != nil {
+		return err
+	}
+	h.slots = slots
+	return nil
+}
+
+// Close releases what Share opened, if anything.
+func (h *Hasher) Close() error {
+	if h.slots == nil {
+		return nil
+	}
+	return h.slots.Close()
 }
 
 // Hash returns the encoding of password with a new random salt, in
@@ -207,6 +228,13 @@ func (h *Hasher) derive(ctx context.Context, kdf func() ([]byte, error)) ([]byte
 		return nil, err
 	}
 	defer h.sem.Release(1)
+	if h.slots != nil {
+		release, err := h.slots.acquire(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+	}
 	if h.inKDF != nil {
 		h.inKDF()
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -17,6 +18,10 @@ import (
 
 // storeFile is the SQLite store's name inside the state directory.
 const storeFile = "drover.db"
+
+// hashSlotDir holds the lock files that bound password hashing across all
+// of a server's workers.
+const hashSlotDir = "hash-slots"
 
 // openStore opens (creating if needed) the SQLite store in the state dir.
 func openStore(ctx context.Context, cfg config.Config) (*auth.SQLiteStore, error) {
@@ -73,14 +78,20 @@ func buildAPI(ctx context.Context, cfg config.Config, prune bool, log *zap.Logge
 	if err != nil {
 		return nil, nil, err
 	}
+	hasher := newHasher(cfg)
+	if err := hasher.Share(filepath.Join(cfg.Auth.StateDir, hashSlotDir)); err != nil {
+		store.Close()
+		return nil, nil, err
+	}
 	svc, err := auth.NewService(auth.ServiceConfig{
 		Tokens:       tokens,
 		Store:        store,
-		Hasher:       newHasher(cfg),
+		Hasher:       hasher,
 		Rotate:       cfg.Auth.RotateRefreshTokens,
 		UserCacheTTL: cfg.Auth.UserCacheTTL,
 	}, log.Named("auth"))
 	if err != nil {
+		hasher.Close()
 		store.Close()
 		return nil, nil, err
 	}
@@ -95,7 +106,7 @@ func buildAPI(ctx context.Context, cfg config.Config, prune bool, log *zap.Logge
 	return app.API(svc, log), func() error {
 		stopPruning()
 		<-pruned
-		return store.Close()
+		return errors.Join(hasher.Close(), store.Close())
 	}, nil
 }
 

@@ -137,8 +137,9 @@ type Auth struct {
 	Argon2Memory      int64
 	Argon2Iterations  int
 	Argon2Parallelism int
-	// MaxConcurrentHashes bounds password hashes running at once per
-	// process, so a login flood cannot exhaust memory.
+	// MaxConcurrentHashes bounds the password hashes running at once
+	// across all of a server's workers, so a login flood can take neither
+	// the memory nor every core from cheap requests.
 	MaxConcurrentHashes int
 	// Keys holds the key material loaded by LoadKeys; never printed.
 	Keys Keys
@@ -189,7 +190,7 @@ func Default() Config {
 			Argon2Memory:        19 << 20,
 			Argon2Iterations:    2,
 			Argon2Parallelism:   1,
-			MaxConcurrentHashes: runtime.NumCPU(),
+			MaxConcurrentHashes: max(1, runtime.NumCPU()/2),
 		},
 	}
 }

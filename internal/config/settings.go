@@ -156,7 +156,7 @@ func settings() []setting {
 			func(c *Config) *int { return &c.Auth.Argon2Iterations }),
 		intSetting("argon2-parallelism", "", "threads of one argon2id password hash",
 			func(c *Config) *int { return &c.Auth.Argon2Parallelism }),
-		intSetting("max-concurrent-hashes", "", "password hashes running at once per process (default: the number of CPUs)",
+		intSetting("max-concurrent-hashes", "", "password hashes running at once across all workers (default: half the CPUs, at least 1)",
 			func(c *Config) *int { return &c.Auth.MaxConcurrentHashes }),
 	}
 }
