@@ -51,15 +51,18 @@ lint:
 	    echo "go mod tidy changes go.mod/go.sum:"; diff -u $$tmp/go.mod go.mod; diff -u $$tmp/go.sum go.sum; \
 	    cp $$tmp/go.mod $$tmp/go.sum .; rm -rf $$tmp; exit 1; fi; rm -rf $$tmp
 
-bench:
-	@echo "make bench: not yet - the benchmark harness arrives with the performance issue."
-	@echo "Go benchmarks for the hot paths run today: go test -run '^$$' -bench . -benchmem ./app/"
+# The benchmark harness (bench/): drover beside nginx, the Go ceiling and
+# Gunicorn + DRF in one run; writes bench/RESULTS.md and bench/chart.svg.
+# make bench ARGS=--quick finishes in under a minute.
+ARGS ?=
+bench: deps
+	$(GO) run ./bench $(ARGS)
 
 # What the tests need beyond Go, from Debian (apt-get, when root and
 # missing): python3-jwt, the independent JWT library of the interop test.
 APT_PACKAGES := python3-jwt python3-cryptography python3-django python3-argon2 \
                 python3-djangorestframework python3-djangorestframework-simplejwt python3-gunicorn \
-                systemd nginx
+                systemd nginx wrk gunicorn
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
