@@ -5,8 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -188,25 +186,5 @@ func TestDescribeExit(t *testing.T) {
 	}
 	if got := describeExit(nil); got != "unknown" {
 		t.Errorf("describeExit(nil) = %q", got)
-	}
-}
-
-func TestWorkerProcs(t *testing.T) {
-	cpus := runtime.NumCPU()
-	tests := []struct {
-		name        string
-		giveEnv     []string
-		giveWorkers int
-		want        string
-	}{
-		{name: "one worker per CPU", giveWorkers: cpus, want: "GOMAXPROCS=1"},
-		{name: "one worker", giveWorkers: 1, want: "GOMAXPROCS=" + strconv.Itoa(cpus)},
-		{name: "more workers than CPUs", giveWorkers: cpus * 3, want: "GOMAXPROCS=1"},
-		{name: "the user's own", giveEnv: []string{"GOMAXPROCS=7"}, giveWorkers: 1, want: ""},
-	}
-	for _, tt := range tests {
-		if got := workerProcs(tt.giveEnv, tt.giveWorkers); got != tt.want {
-			t.Errorf("%s: workerProcs(%v, %d) = %q, want %q", tt.name, tt.giveEnv, tt.giveWorkers, got, tt.want)
-		}
 	}
 }

@@ -7,9 +7,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"runtime"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -90,9 +88,6 @@ func (s *Supervisor) spawn(slot, gen int, cfg config.Config) (*worker, error) {
 		proto.EnvRole+"="+proto.RoleWorker,
 		proto.EnvListeners+"="+strconv.Itoa(len(s.listeners)),
 	)
-	if gomaxprocs := workerProcs(s.env, cfg.Server.Workers); gomaxprocs != "" {
-		cmd.Env = append(cmd.Env, gomaxprocs)
-	}
 	cmd.ExtraFiles = append(cmd.ExtraFiles, theirs)
 	for _, l := range s.listeners {
 		cmd.ExtraFiles = append(cmd.ExtraFiles, l.file)
@@ -176,18 +171,4 @@ func describeExit(ps *os.ProcessState) string {
 		return "killed by " + unix.SignalName(ws.Signal())
 	}
 	return "exit status " + strconv.Itoa(ps.ExitCode())
-}
-
-// workerProcs is the GOMAXPROCS a worker gets, unless the environment sets
-// one: the CPUs shared out between the workers, at least one each. N
-// workers each scheduling on every CPU spent ~5 µs a request in the Go
-// scheduler on 2 CPUs (bench/README.md); CPUs ÷ workers measured 0.97× the
-// Go ceiling against 0.88× for the default.
-func workerProcs(env []string, workers int) string {
-	for _, kv := range env {
-		if strings.HasPrefix(kv, "GOMAXPROCS=") {
-			return ""
-		}
-	}
-	return "GOMAXPROCS=" + strconv.Itoa(max(1, runtime.NumCPU()/max(1, workers)))
 }
