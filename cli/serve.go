@@ -27,6 +27,9 @@ func runServe(ctx context.Context, p Program, args []string, stdout io.Writer) e
 		fmt.Fprint(stdout, cfg.TOML())
 		return nil
 	}
+	if _, err := cfg.LoadCertificate(); err != nil {
+		return exitcode.Wrap(exitcode.Config, err)
+	}
 	if p.ownAPI() {
 		if err := prepareAPI(ctx, &cfg); err != nil {
 			return exitcode.Wrap(exitcode.Config, err)
@@ -40,6 +43,9 @@ func runServe(ctx context.Context, p Program, args []string, stdout io.Writer) e
 
 	reload := func() (config.Config, error) {
 		next, err := config.Resolve(config.Source{Args: args, Extra: extra})
+		if err == nil {
+			_, err = next.LoadCertificate() // a broken renewal must not take workers down
+		}
 		if err == nil && p.ownAPI() {
 			err = next.LoadKeys(nil) // a rotated key file takes effect on HUP
 		}

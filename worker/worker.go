@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -51,6 +52,8 @@ type Worker struct {
 	// worker closes them itself to drain.
 	serving []net.Listener
 	closing atomic.Bool
+	// https is set when the worker serves TLS (--certfile).
+	https bool
 	// now is the clock; a test seam.
 	now func() time.Time
 }
@@ -84,6 +87,14 @@ func New(cfg Config, log *zap.Logger) (*Worker, error) {
 		ErrorLog:          zap.NewStdLog(log.Named("http")),
 		ConnState:         w.conns.track,
 	}
+	cert, err := s.LoadCertificate()
+	if err != nil {
+		return nil, err
+	}
+	if cert != nil {
+		w.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12}
+		w.https = true
+	}
 	if s.Worker.Class == "sync" {
 		// Gunicorn's sync worker closes the connection after each response.
 		w.srv.SetKeepAlivesEnabled(false)
@@ -112,7 +123,13 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	for _, l := range w.serving {
 		g.Go(func() error {
-			err := w.srv.Serve(l)
+			var err error
+			// Not srv.TLSConfig != nil: Serve itself sets one up for HTTP/2.
+			if w.https {
+				err = w.srv.ServeTLS(l, "", "") // HTTP/2 and HTTP/1.1 over TLS
+			} else {
+				err = w.srv.Serve(l)
+			}
 			if errors.Is(err, http.ErrServerClosed) || (w.closing.Load() && errors.Is(err, net.ErrClosed)) {
 				return nil
 			}

@@ -24,6 +24,8 @@ type Config struct {
 	Log Log
 	// Proxy holds the trusted-proxy settings.
 	Proxy Proxy
+	// TLS holds the certificate drover serves HTTPS with, without nginx.
+	TLS TLS
 	// Auth holds the JWT, password and store settings.
 	Auth Auth
 }
@@ -145,6 +147,13 @@ type Auth struct {
 	Keys Keys
 }
 
+// TLS is drover's own HTTPS: a certificate and key in PEM files, read by
+// each worker as it starts, so a HUP picks up a renewed certificate.
+type TLS struct {
+	// CertFile is the certificate chain; KeyFile its private key.
+	CertFile, KeyFile string
+}
+
 // Default returns the configuration with every default filled in.
 func Default() Config {
 	return Config{
@@ -241,6 +250,8 @@ func (c *Config) Validate() error {
 		return bad("limit-request-field-size", "must be at least 64 bytes, got %d", c.Limits.RequestFieldSize)
 	case c.Limits.RequestBody < 0:
 		return bad("limit-request-body", "must not be negative, got %d", c.Limits.RequestBody)
+	case (c.TLS.CertFile == "") != (c.TLS.KeyFile == ""):
+		return bad("certfile", "certfile and keyfile go together")
 	case c.Auth.StateDir == "":
 		return bad("state-dir", "must not be empty")
 	case c.Auth.AccessLifetime < time.Second:

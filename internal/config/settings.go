@@ -117,6 +117,10 @@ func settings() []setting {
 				return tomlQuote(strings.Join(parts, ","))
 			},
 		},
+		stringSetting("certfile", "", "PEM certificate chain: serve HTTPS (re-read by new workers on HUP)",
+			func(c *Config) *string { return &c.TLS.CertFile }),
+		stringSetting("keyfile", "", "PEM private key of --certfile",
+			func(c *Config) *string { return &c.TLS.KeyFile }),
 		stringSetting("state-dir", "", "directory of drover's state: the SQLite store drover.db (default $STATE_DIRECTORY, else ./var)",
 			func(c *Config) *string { return &c.Auth.StateDir }),
 		stringSetting("secret-key-file", "", "file holding the HS256 signing key, at least 32 bytes (or set DROVER_SECRET_KEY)",

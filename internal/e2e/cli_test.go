@@ -54,3 +54,17 @@ func TestCheckPrintsEffectiveConfiguration(t *testing.T) {
 		}
 	}
 }
+
+// runDrover runs the drover binary with a state dir and a key, and returns
+// its combined output and exit code.
+func runDrover(t *testing.T, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(droverBin, args...)
+	cmd.Env = append(cmd.Environ(), "DROVER_STATE_DIR="+t.TempDir(), "DROVER_SECRET_KEY="+testSecretKey)
+	out, err := cmd.CombinedOutput()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	}
+	return string(out), code
+}
