@@ -11,7 +11,8 @@
 //   - nginx → drover and nginx → Go ceiling: the repository's nginx site
 //     (nginx/drover.conf, TLS terminated by nginx) over unix sockets;
 //   - drover dev, the single-threaded contrast;
-//   - Gunicorn + DRF + simplejwt (bench/drf), as many sync workers.
+//   - Gunicorn + DRF + simplejwt (internal/e2e/testdata/drf, shared with the
+//     conformance test), as many sync workers.
 //
 // It also measures RSS of drover's supervisor and workers (idle and under
 // load), the time from exec to 4 workers ready, a HUP reload, login

@@ -401,7 +401,7 @@ func resultsMarkdown(r *results) []byte {
 	p("no users: the harness signs its token with the ceiling's key, claims as simplejwt writes them).\n\n```sh\n")
 	p("go build -o $DIR/drover ./cmd/drover\ngo build -o $DIR/ceiling ./bench/ceiling\n")
 	p("printf '%%s\\n' \"$PASSWORD\" | drover createuser %s --state-dir $DIR/drover-state   # and dev-state, startup-state\n", benchUser)
-	p("BENCH_DRF_DB=$DIR/drf.sqlite3 BENCH_USER=%s BENCH_PASSWORD=… /usr/bin/python3 bench/drf/setup_db.py\n\n", benchUser)
+	p("DRF_DB=$DIR/drf.sqlite3 BENCH_USER=%s BENCH_PASSWORD=… /usr/bin/python3 %s/setup_db.py\n\n", benchUser, drfProject)
 	for _, k := range []string{"drover", "ceiling", "nginx", "dev", "gunicorn"} {
 		p("%s\n", scrub(r.hello[k].t.cmd))
 	}

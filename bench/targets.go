@@ -296,12 +296,16 @@ func mintAccess(key string) (string, error) {
 	}).SignedString([]byte(key))
 }
 
+// drfProject is the seed stack's Django project, shared with the
+// conformance test (internal/e2e/drf_test.go).
+const drfProject = "internal/e2e/testdata/drf"
+
 // startGunicorn creates the DRF project's database and user, then starts
 // Gunicorn (sync workers, as many as drover's) on it.
 func (s *stack) startGunicorn(ctx context.Context) error {
 	key := randomKey()
-	drf := filepath.Join(s.repo, "bench", "drf")
-	env := withEnv("BENCH_SECRET_KEY="+key, "BENCH_DRF_DB="+filepath.Join(s.dir, "drf.sqlite3"),
+	drf := filepath.Join(s.repo, drfProject)
+	env := withEnv("DRF_SECRET_KEY="+key, "DRF_DB="+filepath.Join(s.dir, "drf.sqlite3"), "DRF_ACCESS_MINUTES=60",
 		"BENCH_USER="+benchUser, "BENCH_PASSWORD="+benchPassword,
 		"DJANGO_SETTINGS_MODULE=settings", "PYTHONDONTWRITEBYTECODE=1")
 	setup := exec.CommandContext(ctx, "/usr/bin/python3", "setup_db.py")
@@ -330,7 +334,7 @@ func (s *stack) startGunicorn(ctx context.Context) error {
 		return err
 	}
 	s.addTarget(&target{key: "gunicorn", label: "Gunicorn + DRF + simplejwt", url: base + "/hello/", root: s.gunicorn,
-		cmd: "BENCH_SECRET_KEY=… BENCH_DRF_DB=… " + strings.Join(append([]string{bin}, pre...), " ") + " " + strings.Replace(strings.Join(args, " "), drf, "bench/drf", 1)})
+		cmd: "DRF_SECRET_KEY=… DRF_DB=… DRF_ACCESS_MINUTES=60 " + strings.Join(append([]string{bin}, pre...), " ") + " " + strings.Replace(strings.Join(args, " "), drf, drfProject, 1)})
 	return nil
 }
 

@@ -102,6 +102,7 @@ func startSeedStack(ctx context.Context, t *testing.T, users map[string]string) 
 		"PYTHONDONTWRITEBYTECODE=1", // keep testdata free of __pycache__
 		"DRF_DB="+filepath.Join(t.TempDir(), "db.sqlite3"),
 		"DRF_SECRET_KEY="+testSecretKey,
+		"DRF_FAST_HASHER=1",
 	)
 	usersJSON, err := json.Marshal(users)
 	if err != nil {

@@ -1,8 +1,10 @@
 """Settings of the seed stack: Django + Django REST Framework + simplejwt,
-configured as drover's built-in API claims to behave. Used only by
-internal/e2e/drf_test.go, which runs it under gunicorn next to drover.
+configured as drover's built-in API claims to behave, DEBUG off. Run under
+gunicorn next to drover by internal/e2e/drf_test.go (the conformance test)
+and by bench/ (make bench).
 
-The test sets DRF_DB (SQLite file) and DRF_SECRET_KEY (the JWT signing key).
+Environment: DRF_DB (SQLite file), DRF_SECRET_KEY (the JWT signing key),
+DRF_FAST_HASHER and DRF_ACCESS_MINUTES (below).
 """
 import os
 from datetime import timedelta
@@ -39,12 +41,15 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
-# MD5 first only so that creating users and logging in are fast in the
-# test; it changes timing, never a response.
-PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.MD5PasswordHasher",
-    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-]
+# DRF_FAST_HASHER=1 (the conformance test) puts MD5 first only so that
+# creating users and logging in are fast; it changes timing, never a
+# response. Without it (the benchmark) Django's default PBKDF2 is used, the
+# cost the login rows measure.
+if os.environ.get("DRF_FAST_HASHER"):
+    PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
 
 USE_TZ = True
 LANGUAGE_CODE = "en-us"
@@ -61,7 +66,8 @@ REST_FRAMEWORK = {
 }
 
 SIMPLE_JWT = {
-    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=5),
+    # DRF_ACCESS_MINUTES: the benchmark runs a whole run on one token.
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=int(os.environ.get("DRF_ACCESS_MINUTES", "5"))),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=1),
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,

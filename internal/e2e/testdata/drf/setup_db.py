@@ -1,6 +1,8 @@
-"""Creates the benchmark's database: runs the migrations, then adds the
-user named by BENCH_USER with the password BENCH_PASSWORD (hashed with
-Django's default hasher). Prints the hasher's algorithm and iterations."""
+"""Creates the benchmark's database (bench/, make bench): runs the
+migrations, then adds the user named by BENCH_USER with the password
+BENCH_PASSWORD (hashed with the configured hasher, Django's default PBKDF2
+unless DRF_FAST_HASHER is set). Prints the hasher's algorithm and
+iterations."""
 import os
 
 import django
