@@ -491,6 +491,14 @@ func TestMatchesDjangoRESTFramework(t *testing.T) {
 	obtain := func(body any) func(*side) wireRequest {
 		return func(*side) wireRequest { return post("/api/token/", body) }
 	}
+	// withAccess builds the request from a fresh access token of alice's,
+	// minted by the server under test.
+	withAccess := func(build func(access string) wireRequest) func(*side) wireRequest {
+		return func(s *side) wireRequest {
+			access, _ := s.login("alice")
+			return build(access)
+		}
+	}
 	fixed := func(r wireRequest) func(*side) wireRequest {
 		return func(*side) wireRequest { return r }
 	}
@@ -596,10 +604,7 @@ func TestMatchesDjangoRESTFramework(t *testing.T) {
 			s.blacklist(refresh)
 			return post("/api/token/refresh/", field("refresh", refresh))
 		}},
-		{name: "refresh with access token", give: func(s *side) wireRequest {
-			access, _ := s.login("alice")
-			return post("/api/token/refresh/", field("refresh", access))
-		}},
+		{name: "refresh with access token", give: withAccess(func(access string) wireRequest { return post("/api/token/refresh/", field("refresh", access)) })},
 		{name: "refresh tampered", give: func(s *side) wireRequest {
 			_, refresh := s.login("alice")
 			return post("/api/token/refresh/", field("refresh", tamper(refresh)))
@@ -617,18 +622,12 @@ func TestMatchesDjangoRESTFramework(t *testing.T) {
 		{name: "refresh OPTIONS", give: fixed(bearer("OPTIONS", "/api/token/refresh/", ""))},
 
 		// POST /api/token/verify/
-		{name: "verify access", give: func(s *side) wireRequest {
-			access, _ := s.login("alice")
-			return post("/api/token/verify/", field("token", access))
-		}},
+		{name: "verify access", give: withAccess(func(access string) wireRequest { return post("/api/token/verify/", field("token", access)) })},
 		{name: "verify refresh", give: func(s *side) wireRequest {
 			_, refresh := s.login("alice")
 			return post("/api/token/verify/", field("token", refresh))
 		}},
-		{name: "verify form", give: func(s *side) wireRequest {
-			access, _ := s.login("alice")
-			return raw("POST", "/api/token/verify/", form, "token="+access)
-		}},
+		{name: "verify form", give: withAccess(func(access string) wireRequest { return raw("POST", "/api/token/verify/", form, "token="+access) })},
 		{name: "verify blacklisted refresh", give: func(s *side) wireRequest {
 			_, refresh := s.login("alice")
 			s.blacklist(refresh)
@@ -639,10 +638,7 @@ func TestMatchesDjangoRESTFramework(t *testing.T) {
 			s.rotate(refresh)
 			return post("/api/token/verify/", field("token", refresh))
 		}},
-		{name: "verify tampered", give: func(s *side) wireRequest {
-			access, _ := s.login("alice")
-			return post("/api/token/verify/", field("token", tamper(access)))
-		}},
+		{name: "verify tampered", give: withAccess(func(access string) wireRequest { return post("/api/token/verify/", field("token", tamper(access))) })},
 		{name: "verify access of an inactive user", give: func(s *side) wireRequest {
 			access, _ := s.login("erin")
 			s.deactivateUser("erin")
@@ -670,53 +666,29 @@ func TestMatchesDjangoRESTFramework(t *testing.T) {
 			s.rotate(refresh)
 			return post("/api/token/blacklist/", field("refresh", refresh))
 		}},
-		{name: "blacklist access token", give: func(s *side) wireRequest {
-			access, _ := s.login("alice")
-			return post("/api/token/blacklist/", field("refresh", access))
-		}},
+		{name: "blacklist access token", give: withAccess(func(access string) wireRequest { return post("/api/token/blacklist/", field("refresh", access)) })},
 		{name: "blacklist garbage", give: fixed(post("/api/token/blacklist/", field("refresh", "a.b.c")))},
 		{name: "blacklist missing", give: obtainAt("/api/token/blacklist/", map[string]any{})},
 		{name: "blacklist GET", give: fixed(bearer("GET", "/api/token/blacklist/", ""))},
 		{name: "blacklist OPTIONS", give: fixed(bearer("OPTIONS", "/api/token/blacklist/", ""))},
 
 		// GET /hello/
-		{name: "hello with access", give: func(s *side) wireRequest {
-			access, _ := s.login("alice")
-			return bearer("GET", "/hello/", "Bearer "+access)
-		}},
-		{name: "hello HEAD", give: func(s *side) wireRequest {
-			access, _ := s.login("alice")
-			return bearer("HEAD", "/hello/", "Bearer "+access)
-		}},
-		{name: "hello with extra spaces", give: func(s *side) wireRequest {
-			access, _ := s.login("alice")
-			return bearer("GET", "/hello/", "Bearer   "+access+" ")
-		}},
+		{name: "hello with access", give: withAccess(func(access string) wireRequest { return bearer("GET", "/hello/", "Bearer "+access) })},
+		{name: "hello HEAD", give: withAccess(func(access string) wireRequest { return bearer("HEAD", "/hello/", "Bearer "+access) })},
+		{name: "hello with extra spaces", give: withAccess(func(access string) wireRequest { return bearer("GET", "/hello/", "Bearer   "+access+" ") })},
 		{name: "hello without header", give: fixed(bearer("GET", "/hello/", ""))},
 		{name: "hello HEAD without header", give: fixed(bearer("HEAD", "/hello/", ""))},
 		{name: "hello empty Authorization", give: fixed(wireRequest{method: "GET", path: "/hello/", authz: " "})},
 		{name: "hello Bearer alone", give: fixed(bearer("GET", "/hello/", "Bearer"))},
-		{name: "hello Bearer two tokens", give: func(s *side) wireRequest {
-			access, _ := s.login("alice")
-			return bearer("GET", "/hello/", "Bearer "+access+" "+access)
-		}},
-		{name: "hello lowercase bearer", give: func(s *side) wireRequest {
-			access, _ := s.login("alice")
-			return bearer("GET", "/hello/", "bearer "+access)
-		}},
+		{name: "hello Bearer two tokens", give: withAccess(func(access string) wireRequest { return bearer("GET", "/hello/", "Bearer "+access+" "+access) })},
+		{name: "hello lowercase bearer", give: withAccess(func(access string) wireRequest { return bearer("GET", "/hello/", "bearer "+access) })},
 		{name: "hello Basic", give: fixed(bearer("GET", "/hello/", "Basic YWxpY2U6cHc="))},
-		{name: "hello JWT scheme", give: func(s *side) wireRequest {
-			access, _ := s.login("alice")
-			return bearer("GET", "/hello/", "JWT "+access)
-		}},
+		{name: "hello JWT scheme", give: withAccess(func(access string) wireRequest { return bearer("GET", "/hello/", "JWT "+access) })},
 		{name: "hello with refresh", give: func(s *side) wireRequest {
 			_, refresh := s.login("alice")
 			return bearer("GET", "/hello/", "Bearer "+refresh)
 		}},
-		{name: "hello tampered", give: func(s *side) wireRequest {
-			access, _ := s.login("alice")
-			return bearer("GET", "/hello/", "Bearer "+tamper(access))
-		}},
+		{name: "hello tampered", give: withAccess(func(access string) wireRequest { return bearer("GET", "/hello/", "Bearer "+tamper(access)) })},
 		{name: "hello garbage", give: fixed(bearer("GET", "/hello/", "Bearer abc.def.ghi"))},
 		{name: "hello expired", give: fixed(bearer("GET", "/hello/", "Bearer "+forge(claims("access", 1, now.Add(-time.Hour), 5*time.Minute))))},
 		{name: "hello alg none", give: fixed(bearer("GET", "/hello/", "Bearer "+forgeWith("none", claims("access", 1, now, 5*time.Minute), func(string) string { return "" })))},
@@ -728,27 +700,17 @@ func TestMatchesDjangoRESTFramework(t *testing.T) {
 			s.deactivateUser("carol")
 			return bearer("GET", "/hello/", "Bearer "+access)
 		}},
-		{name: "hello POST with access", give: func(s *side) wireRequest {
-			access, _ := s.login("alice")
-			return bearer("POST", "/hello/", "Bearer "+access)
-		}},
+		{name: "hello POST with access", give: withAccess(func(access string) wireRequest { return bearer("POST", "/hello/", "Bearer "+access) })},
 		{name: "hello POST without header", give: fixed(bearer("POST", "/hello/", ""))},
 		{name: "hello DELETE with a bad token", give: fixed(bearer("DELETE", "/hello/", "Bearer abc.def.ghi"))},
 		{name: "hello OPTIONS without header", give: fixed(bearer("OPTIONS", "/hello/", ""))},
-		{name: "hello OPTIONS with access", give: func(s *side) wireRequest {
-			access, _ := s.login("alice")
-			return bearer("OPTIONS", "/hello/", "Bearer "+access)
-		}},
+		{name: "hello OPTIONS with access", give: withAccess(func(access string) wireRequest { return bearer("OPTIONS", "/hello/", "Bearer "+access) })},
 		{name: "hello Accept xml without header", give: fixed(wireRequest{method: "GET", path: "/hello/", accept: "application/xml"})},
-		{name: "hello Accept text/html with access", give: func(s *side) wireRequest {
-			access, _ := s.login("alice")
+		{name: "hello Accept text/html with access", give: withAccess(func(access string) wireRequest {
 			return wireRequest{method: "GET", path: "/hello/", authz: "Bearer " + access, accept: "text/html"}
-		}},
+		})},
 		{name: "hello ?format=xml without header", give: fixed(bearer("GET", "/hello/?format=xml", ""))},
-		{name: "hello ?format=json with access", give: func(s *side) wireRequest {
-			access, _ := s.login("alice")
-			return bearer("GET", "/hello/?format=json", "Bearer "+access)
-		}},
+		{name: "hello ?format=json with access", give: withAccess(func(access string) wireRequest { return bearer("GET", "/hello/?format=json", "Bearer "+access) })},
 		{name: "hello without slash", give: fixed(bearer("GET", "/hello", ""))},
 		{name: "hello without slash, query kept", give: fixed(bearer("GET", "/hello?a=1&b=%2F", ""))},
 		{name: "hello OPTIONS without slash", give: fixed(bearer("OPTIONS", "/hello", ""))},
