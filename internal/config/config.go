@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/netip"
 	"runtime"
 	"time"
@@ -46,6 +47,17 @@ type Server struct {
 	BootTimeout time.Duration
 	// Timeout is the liveness clock: a worker silent for longer is killed.
 	Timeout time.Duration
+	// User and Group, when set, are who the workers run as: a name or a
+	// numeric ID. The supervisor binds the sockets first (as root, for
+	// port 80 or /run) and starts workers with these credentials.
+	User, Group string
+	// Umask, when not -1, is the file mode mask of the supervisor and its
+	// workers.
+	Umask int
+	// SocketOwner, when set, is "USER[:GROUP]" given to unix sockets.
+	SocketOwner string
+	// SocketMode is the permission of unix sockets.
+	SocketMode fs.FileMode
 }
 
 // Worker is the configuration of each worker process.
@@ -106,6 +118,9 @@ type Proxy struct {
 	ForwardedAllowIPs []netip.Prefix
 	// TrustAll is set by "*": every peer is believed.
 	TrustAll bool
+	// Protocol makes TCP listeners read a PROXY protocol (v1 or v2) header
+	// from trusted peers; from other peers a header is refused.
+	Protocol bool
 }
 
 // Auth configures authentication: where state lives, the signing keys,
@@ -152,7 +167,21 @@ type Auth struct {
 type TLS struct {
 	// CertFile is the certificate chain; KeyFile its private key.
 	CertFile, KeyFile string
+	// AutoDomains, when set, are the names drover obtains and renews
+	// certificates for through ACME (certmagic), kept in the state
+	// directory.
+	AutoDomains []string
+	// AutoEmail is the ACME account's contact address.
+	AutoEmail string
+	// AutoCA is the ACME directory URL.
+	AutoCA string
+	// AutoCARoot, when set, is a PEM file of roots trusted for the ACME
+	// server's own HTTPS (a private CA).
+	AutoCARoot string
 }
+
+// LetsEncrypt is the default ACME directory: Let's Encrypt's production CA.
+const LetsEncrypt = "https://acme-v02.api.letsencrypt.org/directory"
 
 // Default returns the configuration with every default filled in.
 func Default() Config {
@@ -164,6 +193,8 @@ func Default() Config {
 			GracefulTimeout: 30 * time.Second,
 			BootTimeout:     30 * time.Second,
 			Timeout:         30 * time.Second,
+			Umask:           -1,
+			SocketMode:      0o660,
 		},
 		Worker: Worker{
 			Class:             "go",
@@ -188,6 +219,9 @@ func Default() Config {
 				netip.MustParsePrefix("127.0.0.1/32"),
 				netip.MustParsePrefix("::1/128"),
 			},
+		},
+		TLS: TLS{
+			AutoCA: LetsEncrypt,
 		},
 		Auth: Auth{
 			StateDir:            "var",
@@ -252,6 +286,10 @@ func (c *Config) Validate() error {
 		return bad("limit-request-body", "must not be negative, got %d", c.Limits.RequestBody)
 	case (c.TLS.CertFile == "") != (c.TLS.KeyFile == ""):
 		return bad("certfile", "certfile and keyfile go together")
+	case c.TLS.CertFile != "" && len(c.TLS.AutoDomains) > 0:
+		return bad("tls-auto", "either certfile/keyfile or tls-auto, not both")
+	case len(c.TLS.AutoDomains) > 0 && c.TLS.AutoCA == "":
+		return bad("tls-auto-ca", "must not be empty with tls-auto")
 	case c.Auth.StateDir == "":
 		return bad("state-dir", "must not be empty")
 	case c.Auth.AccessLifetime < time.Second:

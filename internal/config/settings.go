@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"io/fs"
 	"math"
 	"net/netip"
 	"strconv"
@@ -85,6 +86,37 @@ func settings() []setting {
 			},
 			get: func(c *Config) string { return strconv.FormatInt(c.Limits.RequestBody, 10) },
 		},
+		stringSetting("user", "u", "run workers as this user (name or UID); the supervisor binds sockets first",
+			func(c *Config) *string { return &c.Server.User }),
+		stringSetting("group", "g", "run workers as this group (name or GID; default: the user's primary group)",
+			func(c *Config) *string { return &c.Server.Group }),
+		{
+			name: "umask", kind: "octal",
+			usage: `file mode mask of the supervisor and workers, octal like 027; empty to inherit`,
+			set: func(c *Config, v string) error {
+				m, err := parseUmask(v)
+				c.Server.Umask = m
+				return err
+			},
+			get: func(c *Config) string {
+				if c.Server.Umask < 0 {
+					return `""`
+				}
+				return tomlQuote(fmt.Sprintf("%04o", c.Server.Umask))
+			},
+		},
+		stringSetting("socket-owner", "", "owner of unix sockets: USER[:GROUP], names or IDs",
+			func(c *Config) *string { return &c.Server.SocketOwner }),
+		{
+			name: "socket-mode", kind: "octal",
+			usage: "permission of unix sockets, octal",
+			set: func(c *Config, v string) error {
+				m, err := parseMode(v)
+				c.Server.SocketMode = m
+				return err
+			},
+			get: func(c *Config) string { return tomlQuote(fmt.Sprintf("%04o", uint32(c.Server.SocketMode))) },
+		},
 		stringSetting("pid", "p", "write the supervisor's PID to this file",
 			func(c *Config) *string { return &c.Server.PIDFile }),
 		stringSetting("error-logfile", "", `error log: "-" for stderr, or a file (reopened on USR1)`,
@@ -117,10 +149,31 @@ func settings() []setting {
 				return tomlQuote(strings.Join(parts, ","))
 			},
 		},
+		boolSetting("proxy-protocol", "", "read a PROXY protocol v1/v2 header on TCP connections from forwarded-allow-ips peers",
+			func(c *Config) *bool { return &c.Proxy.Protocol }),
 		stringSetting("certfile", "", "PEM certificate chain: serve HTTPS (re-read by new workers on HUP)",
 			func(c *Config) *string { return &c.TLS.CertFile }),
 		stringSetting("keyfile", "", "PEM private key of --certfile",
 			func(c *Config) *string { return &c.TLS.KeyFile }),
+		{
+			name: "tls-auto", list: true, kind: "domain",
+			usage: "obtain and renew a certificate for this domain through ACME (certmagic), repeatable",
+			set: func(c *Config, v string) error {
+				d, err := parseDomain(v)
+				if err == nil {
+					c.TLS.AutoDomains = append(c.TLS.AutoDomains, d)
+				}
+				return err
+			},
+			reset: func(c *Config) { c.TLS.AutoDomains = nil },
+			get:   func(c *Config) string { return quoteList(c.TLS.AutoDomains) },
+		},
+		stringSetting("tls-auto-email", "", "contact address of the ACME account",
+			func(c *Config) *string { return &c.TLS.AutoEmail }),
+		stringSetting("tls-auto-ca", "", "ACME directory URL (default Let's Encrypt)",
+			func(c *Config) *string { return &c.TLS.AutoCA }),
+		stringSetting("tls-auto-ca-root", "", "PEM file of roots to trust for the ACME server's own HTTPS (a private CA)",
+			func(c *Config) *string { return &c.TLS.AutoCARoot }),
 		stringSetting("state-dir", "", "directory of drover's state: the SQLite store drover.db (default $STATE_DIRECTORY, else ./var)",
 			func(c *Config) *string { return &c.Auth.StateDir }),
 		stringSetting("secret-key-file", "", "file holding the HS256 signing key, at least 32 bytes (or set DROVER_SECRET_KEY)",
@@ -314,6 +367,47 @@ func ParseAllowIPs(s string) (prefixes []netip.Prefix, all bool, err error) {
 		}
 	}
 	return prefixes, all, nil
+}
+
+// parseUmask reads an octal umask; empty means "inherit" (-1).
+func parseUmask(s string) (int, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return -1, nil
+	}
+	m, err := parseMode(s)
+	return int(m), err
+}
+
+// parseMode reads an octal permission from 0 to 0777: "660", "0660",
+// "0o660".
+func parseMode(s string) (fs.FileMode, error) {
+	t := strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(s), "0o"), "0O")
+	n, err := strconv.ParseUint(t, 8, 32)
+	if err != nil || t == "" || n > 0o777 {
+		return 0, fmt.Errorf("%q is not an octal permission from 0 to 0777", s)
+	}
+	return fs.FileMode(n), nil
+}
+
+// parseDomain checks a --tls-auto name: a DNS name, lower-cased, without
+// a scheme, port or path.
+func parseDomain(s string) (string, error) {
+	d := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(s), "."))
+	if d == "" || len(d) > 253 || strings.ContainsAny(d, "/:@ ") {
+		return "", fmt.Errorf("%q is not a domain name", s)
+	}
+	for _, label := range strings.Split(d, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return "", fmt.Errorf("%q is not a domain name", s)
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '*' && label == "*") {
+				return "", fmt.Errorf("%q is not a domain name", s)
+			}
+		}
+	}
+	return d, nil
 }
 
 // tomlQuote writes s as a TOML basic string. Control characters use TOML's

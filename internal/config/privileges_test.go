@@ -1,0 +1,93 @@
+package config_test
+
+import (
+	"io/fs"
+	"slices"
+	"testing"
+
+	"github.com/drover/drover/internal/config"
+)
+
+// resolveArgs resolves flags over the defaults with no file and no
+// environment.
+func resolveArgs(t *testing.T, args ...string) (config.Config, error) {
+	t.Helper()
+	return config.Resolve(config.Source{Args: args})
+}
+
+func TestUmaskAndSocketMode(t *testing.T) {
+	tests := []struct {
+		name      string
+		args      []string
+		wantUmask int
+		wantMode  fs.FileMode
+		wantErr   string
+	}{
+		{name: "defaults", wantUmask: -1, wantMode: 0o660},
+		{name: "umask octal", args: []string{"--umask", "027"}, wantUmask: 0o27, wantMode: 0o660},
+		{name: "umask 0o prefix", args: []string{"--umask", "0o077"}, wantUmask: 0o77, wantMode: 0o660},
+		{name: "umask zero", args: []string{"--umask", "0"}, wantUmask: 0, wantMode: 0o660},
+		{name: "umask empty inherits", args: []string{"--umask", ""}, wantUmask: -1, wantMode: 0o660},
+		{name: "socket mode", args: []string{"--socket-mode", "0600"}, wantUmask: -1, wantMode: 0o600},
+		{name: "umask not octal", args: []string{"--umask", "089"}, wantErr: `invalid argument "089" for "--umask" flag: "089" is not an octal permission from 0 to 0777`},
+		{name: "umask too large", args: []string{"--umask", "1777"}, wantErr: `invalid argument "1777" for "--umask" flag: "1777" is not an octal permission from 0 to 0777`},
+		{name: "socket mode words", args: []string{"--socket-mode", "rw"}, wantErr: `invalid argument "rw" for "--socket-mode" flag: "rw" is not an octal permission from 0 to 0777`},
+		{name: "socket mode empty", args: []string{"--socket-mode", ""}, wantErr: `invalid argument "" for "--socket-mode" flag: "" is not an octal permission from 0 to 0777`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := resolveArgs(t, tt.args...)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("error = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Server.Umask != tt.wantUmask || cfg.Server.SocketMode != tt.wantMode {
+				t.Errorf("umask %o, socket mode %o; want %o, %o", cfg.Server.Umask, cfg.Server.SocketMode, tt.wantUmask, tt.wantMode)
+			}
+		})
+	}
+}
+
+func TestTLSAutoDomains(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		want    []string
+		wantErr string
+	}{
+		{name: "one domain", args: []string{"--tls-auto", "api.example.com"}, want: []string{"api.example.com"}},
+		{name: "repeated and lower-cased", args: []string{"--tls-auto", "A.example.com", "--tls-auto", "b.example.com."}, want: []string{"a.example.com", "b.example.com"}},
+		{name: "wildcard", args: []string{"--tls-auto", "*.example.com"}, want: []string{"*.example.com"}},
+		{name: "url", args: []string{"--tls-auto", "https://example.com"}, wantErr: `invalid argument "https://example.com" for "--tls-auto" flag: "https://example.com" is not a domain name`},
+		{name: "port", args: []string{"--tls-auto", "example.com:443"}, wantErr: `invalid argument "example.com:443" for "--tls-auto" flag: "example.com:443" is not a domain name`},
+		{name: "empty label", args: []string{"--tls-auto", "a..b"}, wantErr: `invalid argument "a..b" for "--tls-auto" flag: "a..b" is not a domain name`},
+		{name: "leading hyphen", args: []string{"--tls-auto", "-a.b"}, wantErr: `invalid argument "-a.b" for "--tls-auto" flag: "-a.b" is not a domain name`},
+		{name: "underscore", args: []string{"--tls-auto", "a_b.c"}, wantErr: `invalid argument "a_b.c" for "--tls-auto" flag: "a_b.c" is not a domain name`},
+		{name: "with certfile", args: []string{"--tls-auto", "a.example", "--certfile", "c", "--keyfile", "k"}, wantErr: "invalid --tls-auto: either certfile/keyfile or tls-auto, not both"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := resolveArgs(t, tt.args...)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("error = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(cfg.TLS.AutoDomains, tt.want) {
+				t.Errorf("domains = %q, want %q", cfg.TLS.AutoDomains, tt.want)
+			}
+			if cfg.TLS.AutoCA != config.LetsEncrypt {
+				t.Errorf("CA = %q, want Let's Encrypt", cfg.TLS.AutoCA)
+			}
+		})
+	}
+}
