@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -30,6 +31,10 @@ func runServe(ctx context.Context, p Program, args []string, stdout io.Writer) e
 	if _, err := cfg.LoadCertificate(); err != nil {
 		return exitcode.Wrap(exitcode.Config, err)
 	}
+	if err := server.CheckPrivileges(cfg.Server); err != nil {
+		return exitcode.Wrap(exitcode.Config, err)
+	}
+	applyUmask(cfg.Server)
 	if p.ownAPI() {
 		if err := prepareAPI(ctx, &cfg); err != nil {
 			return exitcode.Wrap(exitcode.Config, err)
@@ -40,6 +45,14 @@ func runServe(ctx context.Context, p Program, args []string, stdout io.Writer) e
 		return exitcode.Wrap(exitcode.Config, err)
 	}
 	defer logs.Close()
+	if err := handOver(cfg); err != nil {
+		return exitcode.Wrap(exitcode.Config, err)
+	}
+	// Log files reopened on USR1 are created by the supervisor, before the
+	// workers reopen them as --user.
+	reopen := func() error {
+		return errors.Join(logs.Reopen(), handOver(cfg))
+	}
 
 	reload := func() (config.Config, error) {
 		next, err := config.Resolve(config.Source{Args: args, Extra: extra})
@@ -51,7 +64,7 @@ func runServe(ctx context.Context, p Program, args []string, stdout io.Writer) e
 		}
 		return next, err
 	}
-	sup, err := server.New(server.Config{Settings: cfg, Reload: reload, Reopen: logs.Reopen}, logs.Error.Named("supervisor"))
+	sup, err := server.New(server.Config{Settings: cfg, Reload: reload, Reopen: reopen}, logs.Error.Named("supervisor"))
 	if err != nil {
 		return exitcode.Wrap(exitcode.Config, err)
 	}

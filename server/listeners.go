@@ -15,10 +15,6 @@ import (
 	"github.com/drover/drover/internal/config"
 )
 
-// unixSocketMode is the mode of unix sockets drover creates: the owner and
-// its group (nginx's, typically) may connect, nobody else.
-const unixSocketMode fs.FileMode = 0o660
-
 // listener is one bound socket the supervisor holds for the workers.
 type listener struct {
 	name string
@@ -51,13 +47,18 @@ func bindAll(cfg config.Server, log *zap.Logger) ([]*listener, error) {
 		log.Info("using sockets from systemd", zap.Int("count", len(out)), zap.Strings("ignored_bind", cfg.Bind))
 		return out, nil
 	}
+	owner, err := cfg.SocketOwnerIDs()
+	if err != nil {
+		return nil, err
+	}
+	perm := unixPerm{mode: cfg.SocketMode, owner: owner}
 	for _, addr := range cfg.Bind {
 		b, err := config.ParseBind(addr)
 		if err != nil {
 			closeAll(out)
 			return nil, fmt.Errorf("bind: %w", err)
 		}
-		ln, err := bind(b, cfg.Backlog)
+		ln, err := bind(b, cfg.Backlog, perm)
 		if err != nil {
 			closeAll(out)
 			return nil, err
@@ -98,14 +99,22 @@ func hold(name string, ln net.Listener) (*listener, error) {
 	return &listener{name: name, ln: ln, file: os.NewFile(uintptr(dup), name)}, nil
 }
 
-func bind(b config.Bind, backlog int) (net.Listener, error) {
+// unixPerm is the mode and owner given to unix sockets drover creates. The
+// default mode, 0660, lets the owner and its group (nginx's, typically)
+// connect, nobody else.
+type unixPerm struct {
+	mode  fs.FileMode
+	owner config.Owner
+}
+
+func bind(b config.Bind, backlog int, perm unixPerm) (net.Listener, error) {
 	var ln net.Listener
 	var err error
 	switch b.Network {
 	case "tcp":
 		ln, err = net.Listen("tcp", b.Address)
 	case "unix":
-		ln, err = bindUnix(b.Address)
+		ln, err = bindUnix(b.Address, perm)
 	case "fd":
 		f := os.NewFile(uintptr(b.FD), b.String())
 		ln, err = net.FileListener(f)
@@ -146,9 +155,9 @@ func setBacklog(ln net.Listener, backlog int) error {
 	return nil
 }
 
-// bindUnix creates a unix socket with mode 0660, replacing a stale socket
-// file nobody listens on but refusing to touch any other file.
-func bindUnix(path string) (net.Listener, error) {
+// bindUnix creates a unix socket with perm's mode and owner, replacing a
+// stale socket file nobody listens on but refusing to touch any other file.
+func bindUnix(path string, perm unixPerm) (net.Listener, error) {
 	if err := removeStale(path); err != nil {
 		return nil, err
 	}
@@ -160,9 +169,17 @@ func bindUnix(path string) (net.Listener, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.Chmod(path, unixSocketMode); err != nil {
+	// Owner first, then mode: the socket is never open to a group it is
+	// not meant for.
+	if perm.owner.UID != -1 || perm.owner.GID != -1 {
+		if err := os.Lchown(path, perm.owner.UID, perm.owner.GID); err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("socket owner: %w", err)
+		}
+	}
+	if err := os.Chmod(path, perm.mode); err != nil {
 		ln.Close()
-		return nil, err
+		return nil, fmt.Errorf("socket mode: %w", err)
 	}
 	return ln, nil
 }

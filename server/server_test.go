@@ -88,16 +88,36 @@ func TestPIDFile(t *testing.T) {
 
 func TestBindUnix(t *testing.T) {
 	dir := t.TempDir()
+	defaultPerm := unixPerm{mode: config.Default().Server.SocketMode, owner: config.Owner{UID: -1, GID: -1}}
 	t.Run("creates with mode 0660", func(t *testing.T) {
 		path := filepath.Join(dir, "a.sock")
-		ln, err := bindUnix(path)
+		ln, err := bindUnix(path, defaultPerm)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer ln.Close()
 		info, err := os.Stat(path)
-		if err != nil || info.Mode().Perm() != unixSocketMode {
-			t.Errorf("socket mode = %v, %v; want %o", info.Mode().Perm(), err, unixSocketMode)
+		if err != nil || info.Mode().Perm() != 0o660 {
+			t.Errorf("socket mode = %v, %v; want 0660", info.Mode().Perm(), err)
+		}
+	})
+	t.Run("takes the configured mode and owner", func(t *testing.T) {
+		if os.Geteuid() != 0 {
+			t.Skip("chown to another user needs root")
+		}
+		path := filepath.Join(dir, "owned.sock")
+		ln, err := bindUnix(path, unixPerm{mode: 0o600, owner: config.Owner{UID: 65534, GID: 65534}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		info, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := info.Sys().(*syscall.Stat_t)
+		if info.Mode().Perm() != 0o600 || st.Uid != 65534 || st.Gid != 65534 {
+			t.Errorf("socket mode %o owner %d:%d, want 0600 65534:65534", info.Mode().Perm(), st.Uid, st.Gid)
 		}
 	})
 	t.Run("replaces a stale socket", func(t *testing.T) {
@@ -108,7 +128,7 @@ func TestBindUnix(t *testing.T) {
 		}
 		old.(*net.UnixListener).SetUnlinkOnClose(false)
 		old.Close()
-		ln, err := bindUnix(path)
+		ln, err := bindUnix(path, defaultPerm)
 		if err != nil {
 			t.Fatalf("bindUnix over a stale socket: %v", err)
 		}
@@ -121,7 +141,7 @@ func TestBindUnix(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer live.Close()
-		if _, err := bindUnix(path); err == nil || !strings.Contains(err.Error(), "another process") {
+		if _, err := bindUnix(path, defaultPerm); err == nil || !strings.Contains(err.Error(), "another process") {
 			t.Errorf("bindUnix over a live socket = %v, want refusal", err)
 		}
 	})
@@ -130,7 +150,7 @@ func TestBindUnix(t *testing.T) {
 		if err := os.WriteFile(path, []byte("keep me"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := bindUnix(path); err == nil || !strings.Contains(err.Error(), "not a socket") {
+		if _, err := bindUnix(path, defaultPerm); err == nil || !strings.Contains(err.Error(), "not a socket") {
 			t.Errorf("bindUnix over a file = %v, want refusal", err)
 		}
 		if data, _ := os.ReadFile(path); string(data) != "keep me" {

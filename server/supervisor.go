@@ -91,6 +91,9 @@ func New(cfg Config, log *zap.Logger) (*Supervisor, error) {
 	if err := cfg.Settings.Validate(); err != nil {
 		return nil, err
 	}
+	if err := CheckPrivileges(cfg.Settings.Server); err != nil {
+		return nil, err
+	}
 	exe := cfg.Executable
 	if exe == "" {
 		var err error

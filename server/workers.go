@@ -96,6 +96,16 @@ func (s *Supervisor) spawn(slot, gen int, cfg config.Config) (*worker, error) {
 	// Own process group: a terminal's Ctrl-C reaches only the supervisor,
 	// which then stops the workers in order.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// --user/--group: the worker is this user from its first instruction,
+	// before any application code runs.
+	cred, err := cfg.Server.Credential()
+	if err != nil {
+		ours.Close()
+		return nil, fmt.Errorf("start worker: %w", err)
+	}
+	if cred != nil {
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: cred.UID, Gid: cred.GID, Groups: cred.Groups}
+	}
 	if err := cmd.Start(); err != nil {
 		ours.Close()
 		return nil, fmt.Errorf("start worker: %w", err)

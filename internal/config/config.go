@@ -309,6 +309,12 @@ func (c *Config) Validate() error {
 	case c.Auth.MaxConcurrentHashes < 1:
 		return bad("max-concurrent-hashes", "must be at least 1, got %d", c.Auth.MaxConcurrentHashes)
 	}
+	if _, err := c.Server.Credential(); err != nil {
+		return err
+	}
+	if _, err := c.Server.SocketOwnerIDs(); err != nil {
+		return err
+	}
 	for _, b := range c.Server.Bind {
 		if _, err := ParseBind(b); err != nil {
 			return &Error{Setting: "bind", Err: err}

@@ -91,3 +91,88 @@ func TestTLSAutoDomains(t *testing.T) {
 		})
 	}
 }
+
+func TestCredential(t *testing.T) {
+	tests := []struct {
+		name       string
+		user       string
+		group      string
+		wantUID    uint32
+		wantGID    uint32
+		wantNil    bool
+		wantErr    string
+		wantGroups bool
+	}{
+		{name: "neither", wantNil: true},
+		{name: "user by name takes its primary group", user: "nobody", wantUID: 65534, wantGID: 65534, wantGroups: true},
+		{name: "user by ID", user: "65534", wantUID: 65534, wantGID: 65534},
+		{name: "user and group by name", user: "nobody", group: "root", wantUID: 65534, wantGID: 0},
+		{name: "numeric user without an entry", user: "4242", wantUID: 4242, wantGID: 4242},
+		{name: "numeric group", user: "nobody", group: "4343", wantUID: 65534, wantGID: 4343},
+		{name: "unknown user", user: "no-such-user-here", wantErr: `invalid user: no user "no-such-user-here"`},
+		{name: "unknown group", user: "nobody", group: "no-such-group-here", wantErr: `invalid group: no group "no-such-group-here"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cred, err := config.Server{User: tt.user, Group: tt.group}.Credential()
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("error = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantNil {
+				if cred != nil {
+					t.Fatalf("credential = %+v, want nil", cred)
+				}
+				return
+			}
+			if cred.UID != tt.wantUID || cred.GID != tt.wantGID {
+				t.Errorf("uid/gid = %d/%d, want %d/%d", cred.UID, cred.GID, tt.wantUID, tt.wantGID)
+			}
+			if tt.wantGroups && !slices.Contains(cred.Groups, tt.wantGID) {
+				t.Errorf("groups %v lack the primary group %d", cred.Groups, tt.wantGID)
+			}
+		})
+	}
+}
+
+func TestSocketOwnerIDs(t *testing.T) {
+	tests := []struct {
+		give    string
+		want    config.Owner
+		wantErr string
+	}{
+		{give: "", want: config.Owner{UID: -1, GID: -1}},
+		{give: "nobody", want: config.Owner{UID: 65534, GID: -1}},
+		{give: "nobody:root", want: config.Owner{UID: 65534, GID: 0}},
+		{give: ":root", want: config.Owner{UID: -1, GID: 0}},
+		{give: "1000:1001", want: config.Owner{UID: 1000, GID: 1001}},
+		{give: "nobody:", wantErr: `invalid socket-owner: "nobody:" has an empty group after ':'`},
+		{give: "no-such-user-here:root", wantErr: `invalid socket-owner: no user "no-such-user-here"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.give, func(t *testing.T) {
+			got, err := config.Server{SocketOwner: tt.give}.SocketOwnerIDs()
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("error = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("SocketOwnerIDs(%q) = %+v, %v; want %+v", tt.give, got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestUnknownUserNamesTheFlag(t *testing.T) {
+	_, err := resolveArgs(t, "--user", "no-such-user-here")
+	if want := `invalid --user: no user "no-such-user-here"`; err == nil || err.Error() != want {
+		t.Fatalf("error = %v, want %q", err, want)
+	}
+}
