@@ -91,17 +91,38 @@ func start(t *testing.T, bin string, env []string, args ...string) *proc {
 // environment (DROVER_SECRET_KEY, to see drover without a key).
 func startWithout(t *testing.T, bin, unset string, env []string, args ...string) *proc {
 	t.Helper()
-	p := &proc{t: t, done: make(chan struct{})}
-	p.cond = sync.NewCond(&p.mu)
-	p.cmd = exec.Command(bin, args...)
+	cmd := exec.Command(bin, args...)
 	// Every process gets its own state dir and a signing key; env may
 	// override both.
 	base := []string{"DROVER_STATE_DIR=" + t.TempDir(), "DROVER_SECRET_KEY=" + testSecretKey}
 	for _, kv := range append(append(os.Environ(), base...), env...) {
 		if unset == "" || !strings.HasPrefix(kv, unset+"=") {
-			p.cmd.Env = append(p.cmd.Env, kv)
+			cmd.Env = append(cmd.Env, kv)
 		}
 	}
+	return launch(t, cmd)
+}
+
+// startAs starts bin with exactly the environment env (none of the
+// harness's state dir and key) as the user cred, or as the test's user
+// when cred is nil.
+func startAs(t *testing.T, cred *syscall.Credential, bin string, env []string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	if cred != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	}
+	return launch(t, cmd)
+}
+
+// launch starts cmd, keeping its stderr as log lines, and stops it (and
+// any process it left) when the test ends.
+func launch(t *testing.T, cmd *exec.Cmd) *proc {
+	t.Helper()
+	bin := cmd.Path
+	p := &proc{t: t, done: make(chan struct{}), cmd: cmd}
+	p.cond = sync.NewCond(&p.mu)
 	// stderr is a pipe of our own: workers inherit it, so it stays open
 	// after the supervisor exits; done tracks the supervisor alone.
 	r, w, err := os.Pipe()

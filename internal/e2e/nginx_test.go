@@ -77,8 +77,20 @@ func writeSelfSigned(t *testing.T, dir string) (certFile, keyFile string) {
 	return certFile, keyFile
 }
 
-// startNginx renders nginx/drover.conf for socket and runs nginx.
+// startNginx renders nginx/drover.conf for socket and runs nginx; as root,
+// its workers run as root too, to reach any socket a test makes.
 func startNginx(t *testing.T, socket string) *nginx {
+	t.Helper()
+	user := ""
+	if os.Getuid() == 0 {
+		user = "root"
+	}
+	return startNginxAs(t, socket, user)
+}
+
+// startNginxAs is startNginx with nginx's workers running as user (nginx's
+// "user" directive; empty for nginx's default).
+func startNginxAs(t *testing.T, socket, user string) *nginx {
 	t.Helper()
 	bin, err := exec.LookPath("nginx")
 	if err != nil {
@@ -119,9 +131,8 @@ func startNginx(t *testing.T, socket string) *nginx {
 	if err := os.WriteFile(filepath.Join(dir, "site.conf"), []byte(rendered), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	user := ""
-	if os.Getuid() == 0 {
-		user = "user root;" // the workers must reach drover's 0660 socket
+	if user != "" {
+		user = "user " + user + ";"
 	}
 	main := fmt.Sprintf(`%s
 worker_processes 1;
