@@ -103,6 +103,18 @@ func startNginxAs(t *testing.T, socket, user string) *nginx {
 		}
 	}
 	dir := t.TempDir()
+	if user != "" && user != "root" {
+		// Workers as another user reach their temp paths and the static
+		// files: a directory outside the test's 0700 temp tree.
+		var err error
+		if dir, err = os.MkdirTemp("", "drover-nginx-"); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(dir) })
+		if err := os.Chmod(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	static := filepath.Join(dir, "static")
 	if err := os.MkdirAll(static, 0o755); err != nil {
 		t.Fatal(err)
