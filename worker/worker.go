@@ -52,7 +52,7 @@ type Worker struct {
 	// worker closes them itself to drain.
 	serving []net.Listener
 	closing atomic.Bool
-	// https is set when the worker serves TLS (--certfile).
+	// https is set when the worker serves TLS (--certfile or --tls-auto).
 	https bool
 	// now is the clock; a test seam.
 	now func() time.Time
@@ -93,6 +93,15 @@ func New(cfg Config, log *zap.Logger) (*Worker, error) {
 	}
 	if cert != nil {
 		w.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12}
+		w.https = true
+	}
+	if len(s.TLS.AutoDomains) > 0 {
+		auto, err := newAutoTLS(s, cfg.Listeners, s.Server.BootTimeout/2, log)
+		if err != nil {
+			return nil, err
+		}
+		w.srv.RegisterOnShutdown(auto.stop)
+		w.srv.TLSConfig = auto.tlsConfig()
 		w.https = true
 	}
 	if s.Worker.Class == "sync" {
