@@ -127,8 +127,9 @@ func (w *Worker) Run(ctx context.Context) error {
 	stop := make(chan stopKind, 4)
 	g, gctx := errgroup.WithContext(ctx)
 
+	pp := newProxyProtocol(w.cfg.Settings, w.log)
 	for _, l := range w.cfg.Listeners {
-		w.serving = append(w.serving, w.limiter.gate(l))
+		w.serving = append(w.serving, w.limiter.gate(pp.wrap(l)))
 	}
 	for _, l := range w.serving {
 		g.Go(func() error {
