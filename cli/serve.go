@@ -28,7 +28,7 @@ func runServe(ctx context.Context, p Program, args []string, stdout io.Writer) e
 		fmt.Fprint(stdout, cfg.TOML())
 		return nil
 	}
-	if err := checkTLS(cfg); err != nil {
+	if err := checkTLS(&cfg); err != nil {
 		return exitcode.Wrap(exitcode.Config, err)
 	}
 	if err := server.CheckPrivileges(cfg.Server); err != nil {
@@ -57,7 +57,7 @@ func runServe(ctx context.Context, p Program, args []string, stdout io.Writer) e
 	reload := func() (config.Config, error) {
 		next, err := config.Resolve(config.Source{Args: args, Extra: extra})
 		if err == nil {
-			err = checkTLS(next) // a broken renewal must not take workers down
+			err = checkTLS(&next) // a broken renewal must not take workers down
 		}
 		if err == nil && p.ownAPI() {
 			err = next.LoadKeys(nil) // a rotated key file takes effect on HUP

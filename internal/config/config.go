@@ -167,6 +167,10 @@ type Auth struct {
 type TLS struct {
 	// CertFile is the certificate chain; KeyFile its private key.
 	CertFile, KeyFile string
+	// CertPEM and KeyPEM are the files' contents, read by the supervisor
+	// (ReadCertificate) and sent to the workers.
+	CertPEM []byte
+	KeyPEM  Secret
 	// AutoDomains, when set, are the names drover obtains and renews
 	// certificates for through ACME (certmagic), kept in the state
 	// directory.

@@ -157,3 +157,21 @@ func TestUserNeedsRootAndAKnownUser(t *testing.T) {
 		t.Errorf("unknown user: exit %d, output %q", code, out2)
 	}
 }
+
+// TestUserServesTLSWithARootOnlyKey: the key file is root's alone (as in
+// /etc/letsencrypt), the workers run as nobody; the supervisor reads the
+// pair and hands it to them, so HTTPS works.
+func TestUserServesTLSWithARootOnlyKey(t *testing.T) {
+	base := privilegeDirs(t)
+	cert, key := writeSelfSigned(t, t.TempDir()) // 0600 files in a 0700 directory
+	s := serve(t, droverBin, 2, []string{"DROVER_STATE_DIR=" + filepath.Join(base, "state")},
+		"--user", "nobody", "--certfile", cert, "--keyfile", key)
+	for _, pid := range s.waitWorkers(2, 5*time.Second) {
+		if uid, _ := ids(t, pid); uid != nobody {
+			t.Fatalf("worker %d runs as %d", pid, uid)
+		}
+	}
+	if code, body := get(t, clientFrom("127.0.0.1"), "https://"+s.addr+"/healthz"); code != 200 {
+		t.Errorf("GET https://…/healthz = %d %s", code, body)
+	}
+}
