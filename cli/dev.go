@@ -11,9 +11,12 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/spf13/pflag"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/drover/drover/dev"
+	"github.com/drover/drover/dev/reload"
 	"github.com/drover/drover/internal/config"
 	"github.com/drover/drover/internal/exitcode"
 	"github.com/drover/drover/internal/logging"
@@ -30,18 +33,45 @@ func devDefaults() config.Config {
 	return cfg
 }
 
-// runDev runs the single-process development server.
+// reloadFlags are drover dev's --reload flags: command-line only, not
+// settings.
+type reloadFlags struct {
+	on    bool
+	dir   string
+	extra []string
+	build string
+}
+
+func (f *reloadFlags) register(fs *pflag.FlagSet) {
+	fs.BoolVar(&f.on, "reload", false, "dev: rebuild and restart on source changes, holding the socket so no connection is refused")
+	fs.StringVar(&f.dir, "reload-dir", "", "dev: directory to watch (default the module root above the working directory)")
+	fs.StringArrayVar(&f.extra, "reload-extra-files", nil, "dev: glob of further files that trigger a rebuild, like '*.toml' or 'templates/*.html' (repeatable)")
+	fs.StringVar(&f.build, "reload-build", "", "dev: build command naming its binary with -o (default: go build of the program's main package)")
+}
+
+// runDev runs the single-process development server; with --reload, the
+// watcher that runs it as a child and replaces it on every change. A child
+// of the watcher (reload.EnvListeners set) serves the sockets it inherited
+// and prints no banner.
 func runDev(ctx context.Context, p Program, args []string, stdout io.Writer) error {
 	defaults := devDefaults()
-	cfg, shown, err := resolve(p, args, &defaults, nil, stdout)
+	var rf reloadFlags
+	cfg, shown, err := resolve(p, args, &defaults, rf.register, stdout)
 	if err != nil || shown {
 		return err
+	}
+	inherited, failureFile, err := reload.Inherited(os.Getenv)
+	if err != nil {
+		return exitcode.Wrap(exitcode.Config, err)
 	}
 	logs, err := logging.Open(cfg.Log, true)
 	if err != nil {
 		return exitcode.Wrap(exitcode.Config, err)
 	}
 	defer logs.Close()
+	if rf.on && inherited == nil {
+		return runReloadWatcher(ctx, p, cfg, rf, args, logs.Error.Named("reload"))
+	}
 	log := logs.Error.Named("dev")
 	if p.ownAPI() {
 		if err := devKeys(&cfg, log); err != nil {
@@ -53,11 +83,38 @@ func runDev(ctx context.Context, p Program, args []string, stdout io.Writer) err
 		return exitcode.Wrap(exitcode.WorkerBoot, err)
 	}
 	defer closeApp()
-	srv, err := dev.New(dev.Config{Settings: cfg, Handler: handler, Access: logs.Access, Banner: os.Stderr}, log)
+	dc := dev.Config{Settings: cfg, Handler: handler, Access: logs.Access, Banner: os.Stderr}
+	if inherited != nil {
+		dc.Banner, dc.Listeners, dc.FailureFile = nil, inherited, failureFile
+		// The watcher logs one line per rebuild; the server's own
+		// "stopping" at every swap would double it.
+		if log.Core().Enabled(zapcore.InfoLevel) {
+			log = log.WithOptions(zap.IncreaseLevel(zapcore.WarnLevel))
+		}
+	}
+	srv, err := dev.New(dc, log)
 	if err != nil {
 		return exitcode.Wrap(exitcode.Config, err)
 	}
 	return exitcode.Wrap(exitcode.Runtime, srv.Run(ctx))
+}
+
+// runReloadWatcher runs drover dev --reload's watcher: it binds, and runs
+// this program again as "dev" with the same flags (the --reload ones are
+// ignored by the child) on the sockets it holds.
+func runReloadWatcher(ctx context.Context, p Program, cfg config.Config, rf reloadFlags, args []string, log *zap.Logger) error {
+	w, err := reload.New(reload.Config{
+		Name:       p.name(),
+		Args:       append([]string{"dev"}, args...),
+		Bind:       cfg.Server.Bind,
+		Dir:        rf.dir,
+		ExtraFiles: rf.extra,
+		Build:      rf.build,
+	}, log)
+	if err != nil {
+		return exitcode.Wrap(exitcode.Config, err)
+	}
+	return exitcode.Wrap(exitcode.Runtime, w.Run(ctx))
 }
 
 // devKeyFile is where drover dev keeps the signing key it generates.

@@ -35,6 +35,14 @@ type Config struct {
 	Access *zap.Logger
 	// Banner receives the development-only banner; nil for none.
 	Banner io.Writer
+	// Listeners, when set, are served instead of binding
+	// Settings.Server.Bind: the sockets a reload watcher passed down
+	// (dev/reload).
+	Listeners []net.Listener
+	// FailureFile, when set, names a file that, while it exists, holds a
+	// Failure to answer every request with instead of the application:
+	// a failed rebuild under --reload.
+	FailureFile string
 }
 
 // Server is the development server: one process, one request at a time.
@@ -52,8 +60,12 @@ func New(cfg Config, log *zap.Logger) (*Server, error) {
 	s := cfg.Settings
 	chainCfg := app.FromSettings(s, os.Getpid(), 0)
 	chainCfg.DevErrors = true
+	handler := cfg.Handler
+	if cfg.FailureFile != "" {
+		handler = showFailure(cfg.FailureFile, handler)
+	}
 	srv := &http.Server{
-		Handler:           serial(app.Chain(chainCfg, log, cfg.Access, cfg.Handler)),
+		Handler:           serial(app.Chain(chainCfg, log, cfg.Access, handler)),
 		ReadHeaderTimeout: s.Worker.ReadHeaderTimeout,
 		IdleTimeout:       s.Worker.KeepAlive,
 		MaxHeaderBytes:    app.MaxHeaderBytes(chainCfg),
@@ -75,13 +87,18 @@ func serial(next http.Handler) http.Handler {
 
 // Run binds, prints the banner and serves until INT or TERM (or ctx ends).
 func (s *Server) Run(ctx context.Context) error {
-	listeners, err := listen(s.cfg.Settings.Server.Bind)
-	if err != nil {
-		return err
+	listeners := s.cfg.Listeners
+	if len(listeners) == 0 {
+		var err error
+		if listeners, err = listen(s.cfg.Settings.Server.Bind); err != nil {
+			return err
+		}
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	s.banner(listeners)
+	if s.cfg.Banner != nil {
+		WriteBanner(s.cfg.Banner, listeners)
+	}
 
 	g, gctx := errgroup.WithContext(ctx)
 	for _, l := range listeners {
@@ -127,10 +144,9 @@ func listen(binds []string) ([]net.Listener, error) {
 	return out, nil
 }
 
-func (s *Server) banner(listeners []net.Listener) {
-	if s.cfg.Banner == nil {
-		return
-	}
+// WriteBanner writes the development-only banner with the addresses
+// served.
+func WriteBanner(w io.Writer, listeners []net.Listener) {
 	urls := make([]string, len(listeners))
 	for i, l := range listeners {
 		if l.Addr().Network() == "unix" {
@@ -139,7 +155,7 @@ func (s *Server) banner(listeners []net.Listener) {
 			urls[i] = "http://" + l.Addr().String() + "/"
 		}
 	}
-	fmt.Fprintf(s.cfg.Banner, `
+	fmt.Fprintf(w, `
   drover dev: DEVELOPMENT SERVER. One process, one request at a time,
   stack traces shown to clients. Do not use it in production: run
   "drover serve" behind nginx instead.
