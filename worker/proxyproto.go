@@ -131,7 +131,7 @@ func (c *proxyConn) header() error {
 		case isReadFailure(err):
 			c.err = err // reset or closed before any header: nothing to report
 		default:
-			c.err = fmt.Errorf("proxy protocol header from %s refused: %w", c.peer, err)
+			c.err = fmt.Errorf("proxy protocol header refused: %w", err)
 			c.p.refused.report(c.peer, err)
 		}
 		c.Conn.Close()
