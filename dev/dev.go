@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"go.uber.org/zap"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/drover/drover/app"
 	"github.com/drover/drover/internal/config"
@@ -100,26 +99,9 @@ func (s *Server) Run(ctx context.Context) error {
 		WriteBanner(s.cfg.Banner, listeners)
 	}
 
-	g, gctx := errgroup.WithContext(ctx)
-	for _, l := range listeners {
-		g.Go(func() error {
-			if err := s.srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
-				return fmt.Errorf("serve %s: %w", l.Addr(), err)
-			}
-			return nil
-		})
-	}
-	g.Go(func() error {
-		<-gctx.Done()
-		s.log.Info("stopping")
-		sctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
-		defer cancel()
-		if err := s.srv.Shutdown(sctx); err != nil {
-			return s.srv.Close()
-		}
-		return nil
-	})
-	return g.Wait()
+	stopLog := context.AfterFunc(ctx, func() { s.log.Info("stopping") })
+	defer stopLog()
+	return Serve(ctx, s.srv, listeners)
 }
 
 func listen(binds []string) ([]net.Listener, error) {
