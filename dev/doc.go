@@ -6,5 +6,12 @@
 //
 // Lifecycle: Run binds the --bind addresses itself, prints a banner saying
 // it is for development only, and serves. INT (Ctrl-C) and TERM stop it,
-// letting the request in progress finish for a few seconds.
+// letting the request in progress finish for a few seconds: it stops
+// accepting first and answers every connection it had accepted (Serve).
+//
+// Under drover dev --reload (package dev/reload) the server runs as the
+// child of a watcher: it serves the listeners it was given
+// (Config.Listeners) instead of binding, prints no banner, and answers
+// every request with the Failure page stored in Config.FailureFile while
+// that file exists (a failed rebuild).
 package dev

@@ -57,7 +57,7 @@ func startChild(spec childSpec) (*child, error) {
 	cmd.Stderr = &tee{w: spec.stderr, tail: c.tail}
 	// Same process group as the watcher, so a terminal's Ctrl-C reaches
 	// both; SIGKILL when the watcher dies without stopping it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = childProcAttr()
 	// A grandchild holding stderr open must not keep Wait waiting.
 	cmd.WaitDelay = time.Second
 	if err := cmd.Start(); err != nil {
