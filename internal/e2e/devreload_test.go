@@ -122,38 +122,18 @@ func (a *devApp) url() string { return "http://127.0.0.1:" + strconv.Itoa(a.port
 // the test's directory.
 func (a *devApp) startReload(t *testing.T) *proc {
 	t.Helper()
-	p := &proc{t: t, done: make(chan struct{})}
-	p.cond = sync.NewCond(&p.mu)
-	p.cmd = exec.Command(a.bin, "dev", "--reload", "--bind", "127.0.0.1:"+strconv.Itoa(a.port))
-	p.cmd.Dir = a.mod
-	p.cmd.Env = append(os.Environ(), "TMPDIR="+filepath.Join(a.dir, "tmp"), "DROVER_STATE_DIR="+t.TempDir())
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.cmd.Stderr = w
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", a.bin, err)
-	}
-	w.Close()
-	go p.scan(r)
-	go func() {
-		p.err = p.cmd.Wait()
-		p.mu.Lock()
-		close(p.done)
-		p.cond.Broadcast()
-		p.mu.Unlock()
-	}()
+	cmd := exec.Command(a.bin, "dev", "--reload", "--bind", "127.0.0.1:"+strconv.Itoa(a.port))
+	cmd.Dir = a.mod
+	cmd.Env = append(os.Environ(), "TMPDIR="+filepath.Join(a.dir, "tmp"), "DROVER_STATE_DIR="+t.TempDir())
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Registered first, so it runs after launch's own cleanup stopped the
+	// watcher: anything still alive then was left behind.
 	t.Cleanup(func() {
-		p.stop()
 		for _, pid := range a.leftovers() {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
-		if t.Failed() {
-			t.Logf("stderr of devapp dev --reload:\n%s", p.output())
-		}
 	})
+	p := launch(t, cmd)
 	p.waitLog(10*time.Second, 0, 1, func(l logLine) bool { return strings.Contains(l.text, "Serving on http://") })
 	return p
 }
