@@ -19,6 +19,10 @@
 // generation keeps serving); TTIN and TTOU add or remove a worker; USR1
 // reopens log files here and in every worker.
 //
+// Privileges: with --user/--group the supervisor keeps its own identity
+// (root, to bind) and starts every worker as that user, so the processes
+// that run application code can neither signal nor trace it.
+//
 // server never imports worker: they meet only through package proto and
 // the process boundary.
 package server

@@ -10,6 +10,13 @@
 // reports Retiring and keeps serving until the supervisor, once a
 // replacement is ready, sends TERM.
 //
+// Listeners: with --proxy-protocol a connection from a trusted peer
+// (--forwarded-allow-ips, or a unix socket) may begin with a PROXY v1/v2
+// header naming the real client; from any other peer a header is refused.
+// TLS comes from the certificate the supervisor read (--certfile), or from
+// certmagic (--tls-auto), sharing its ACME storage in the state directory
+// with every other worker, so one orders and any answers the CA.
+//
 // Signals: TERM drains (stop accepting, finish in-flight requests up to
 // --graceful-timeout, then close); INT and QUIT stop at once; USR1 reopens
 // log files; HUP is ignored (it is the supervisor's). EOF on the channel
