@@ -190,8 +190,9 @@ func TestWorkerBootFailureExitsThree(t *testing.T) {
 	if code := p.wait(20 * time.Second); code != 3 {
 		t.Errorf("exit code = %d, want 3", code)
 	}
-	// The last line may still be in the pipe when the process has exited.
-	p.waitLog(5*time.Second, 0, 1, func(l logLine) bool { return strings.HasPrefix(l.text, "testapp: ") })
+	// The last line may still be in the pipe when the process has exited;
+	// the workers' own "testapp: worker boot" lines come earlier.
+	p.waitLog(5*time.Second, 0, 1, func(l logLine) bool { return strings.HasPrefix(l.text, "testapp: workers failed") })
 	out := p.output()
 	for _, want := range []string{
 		"testapp: workers failed to boot 3 times in a row",
