@@ -25,7 +25,32 @@ type listener struct {
 
 // bindAll opens every socket: systemd's when it passed any (socket
 // activation), else each --bind address.
+//
+// --http-redirect's socket comes last, bound by drover even under socket
+// activation: workers serve the last listener as plain HTTP when it is set.
 func bindAll(cfg config.Server, log *zap.Logger) ([]*listener, error) {
+	out, err := bindServed(cfg, log)
+	if err != nil || cfg.RedirectBind == "" {
+		return out, err
+	}
+	b, err := config.ParseBind(cfg.RedirectBind)
+	if err == nil {
+		var ln net.Listener
+		if ln, err = bind(b, cfg.Backlog, unixPerm{}); err == nil {
+			var l *listener
+			if l, err = hold("redirect:"+b.String(), ln); err == nil {
+				return append(out, l), nil
+			}
+			ln.Close()
+		}
+	}
+	closeAll(out)
+	return nil, fmt.Errorf("http-redirect: %w", err)
+}
+
+// bindServed opens the sockets served with the application: systemd's
+// when it passed any, else each --bind address.
+func bindServed(cfg config.Server, log *zap.Logger) ([]*listener, error) {
 	activated, err := activation.Listeners()
 	if err != nil {
 		return nil, fmt.Errorf("systemd socket activation: %w", err)

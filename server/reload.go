@@ -47,6 +47,11 @@ func (s *Supervisor) startReload() {
 			zap.Strings("running", s.settings.Server.Bind), zap.Strings("configured", next.Server.Bind))
 		next.Server.Bind = s.settings.Server.Bind
 	}
+	if next.Server.RedirectBind != s.settings.Server.RedirectBind {
+		s.log.Warn("http-redirect changed; its listener is kept until a restart",
+			zap.String("running", s.settings.Server.RedirectBind), zap.String("configured", next.Server.RedirectBind))
+		next.Server.RedirectBind = s.settings.Server.RedirectBind
+	}
 	r := &reload{gen: s.gen + 1, cfg: next, desired: next.Server.Workers, started: s.now()}
 	s.reload = r
 	s.notify.reloading(fmt.Sprintf("reloading: starting generation %d", r.gen))

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -53,6 +54,7 @@ func LoadACMERoots(t config.TLS) (*x509.CertPool, error) {
 // validation, from the challenge certmagic keeps in that storage.
 type autoTLS struct {
 	magic  *certmagic.Config
+	issuer *certmagic.ACMEIssuer
 	cache  *certmagic.Cache
 	cancel context.CancelFunc
 	once   sync.Once
@@ -63,10 +65,10 @@ type autoTLS struct {
 // reload serves them from its first connection), or after wait, whichever
 // comes first; obtaining and renewing go on in the background.
 //
-// HTTP-01 is off: with TLS on, drover serves only HTTPS, so the CA's plain
-// HTTP request could not reach it. TLS-ALPN-01 is answered on the served
-// listeners themselves.
-func newAutoTLS(s config.Config, listeners []net.Listener, wait time.Duration, log *zap.Logger) (*autoTLS, error) {
+// TLS-ALPN-01 is answered on the served listeners themselves, HTTP-01 on
+// the --http-redirect listener (plain); --tls-auto-challenge picks one, or
+// both where there is a listener for them.
+func newAutoTLS(s config.Config, listeners, plain []net.Listener, wait time.Duration, log *zap.Logger) (*autoTLS, error) {
 	roots, err := LoadACMERoots(s.TLS)
 	if err != nil {
 		return nil, err
@@ -85,20 +87,24 @@ func newAutoTLS(s config.Config, listeners []net.Listener, wait time.Duration, l
 		ShouldEmitFunc: func(event string) bool { return event == cachedEvent },
 	})
 	host, port := challengeAddr(listeners)
+	_, httpPort := challengeAddr(plain)
+	challenge := s.TLS.AutoChallenge
 	issuer := certmagic.NewACMEIssuer(magic, certmagic.ACMEIssuer{
-		CA:                   s.TLS.AutoCA,
-		Email:                s.TLS.AutoEmail,
-		Agreed:               true,
-		DisableHTTPChallenge: true,
-		ListenHost:           host,
-		AltTLSALPNPort:       port,
-		TrustedRoots:         roots,
-		Logger:               log,
+		CA:                      s.TLS.AutoCA,
+		Email:                   s.TLS.AutoEmail,
+		Agreed:                  true,
+		DisableHTTPChallenge:    len(plain) == 0 || challenge == "tls-alpn-01",
+		DisableTLSALPNChallenge: challenge == "http-01",
+		ListenHost:              host,
+		AltTLSALPNPort:          port,
+		AltHTTPPort:             httpPort,
+		TrustedRoots:            roots,
+		Logger:                  log,
 	})
 	magic.Issuers = []certmagic.Issuer{issuer}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	a := &autoTLS{magic: magic, cache: cache, cancel: cancel}
+	a := &autoTLS{magic: magic, issuer: issuer, cancel: cancel, cache: cache}
 	for _, d := range s.TLS.AutoDomains {
 		if magic.Storage.Exists(ctx, certmagic.StorageKeys.SiteCert(issuer.IssuerKey(), d)) {
 			loaded.expect(d)
@@ -123,6 +129,13 @@ func (a *autoTLS) tlsConfig() *tls.Config {
 	c.NextProtos = []string{"h2", "http/1.1", acmez.ACMETLS1Protocol}
 	c.MinVersion = tls.VersionTLS12
 	return c
+}
+
+// httpChallenge answers an ACME HTTP-01 challenge request, started by
+// this worker or any other (the token is in the shared storage), and
+// reports whether r was one.
+func (a *autoTLS) httpChallenge(w http.ResponseWriter, r *http.Request) bool {
+	return a.issuer.HandleHTTPChallenge(w, r)
 }
 
 // stop cancels orders and renewals under way and stops maintenance.

@@ -54,6 +54,9 @@ type Worker struct {
 	closing atomic.Bool
 	// https is set when the worker serves TLS (--certfile or --tls-auto).
 	https bool
+	// plain is --http-redirect's listener, served as plain HTTP beside
+	// HTTPS; empty when not set.
+	plain []net.Listener
 	// now is the clock; a test seam.
 	now func() time.Time
 }
@@ -75,8 +78,38 @@ func New(cfg Config, log *zap.Logger) (*Worker, error) {
 	w.limiter = newLimiter(s.Worker.Concurrency())
 	w.conns = newConns()
 
+	// The served sockets, and --http-redirect's, which the supervisor
+	// passes last.
+	served, plain := cfg.Listeners, []net.Listener(nil)
+	if s.Server.RedirectBind != "" && len(served) > 1 {
+		served, plain = served[:len(served)-1], served[len(served)-1:]
+	}
+	w.plain = plain
+
+	var tlsConfig *tls.Config
+	var challenge func(http.ResponseWriter, *http.Request) bool
+	cert, err := s.LoadCertificate()
+	if err != nil {
+		return nil, err
+	}
+	if cert != nil {
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12}
+	}
+	var auto *autoTLS
+	if len(s.TLS.AutoDomains) > 0 {
+		if auto, err = newAutoTLS(s, served, plain, s.Server.BootTimeout/2, log); err != nil {
+			return nil, err
+		}
+		tlsConfig, challenge = auto.tlsConfig(), auto.httpChallenge
+	}
+	w.https = tlsConfig != nil
+
+	inner := w.track.wrap(w.limiter.wrap(cfg.Handler))
+	if w.https && len(plain) > 0 {
+		inner = redirectToHTTPS(inner, challenge, httpsPort(served))
+	}
 	chainCfg := app.FromSettings(s, os.Getpid(), cfg.Generation)
-	handler := app.Chain(chainCfg, log, cfg.Access, w.track.wrap(w.limiter.wrap(cfg.Handler)))
+	handler := app.Chain(chainCfg, log, cfg.Access, inner)
 	w.srv = &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: s.Worker.ReadHeaderTimeout,
@@ -86,23 +119,10 @@ func New(cfg Config, log *zap.Logger) (*Worker, error) {
 		MaxHeaderBytes:    app.MaxHeaderBytes(chainCfg),
 		ErrorLog:          zap.NewStdLog(log.Named("http")),
 		ConnState:         w.conns.track,
+		TLSConfig:         tlsConfig,
 	}
-	cert, err := s.LoadCertificate()
-	if err != nil {
-		return nil, err
-	}
-	if cert != nil {
-		w.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12}
-		w.https = true
-	}
-	if len(s.TLS.AutoDomains) > 0 {
-		auto, err := newAutoTLS(s, cfg.Listeners, s.Server.BootTimeout/2, log)
-		if err != nil {
-			return nil, err
-		}
+	if auto != nil {
 		w.srv.RegisterOnShutdown(auto.stop)
-		w.srv.TLSConfig = auto.tlsConfig()
-		w.https = true
 	}
 	if s.Worker.Class == "sync" {
 		// Gunicorn's sync worker closes the connection after each response.
@@ -131,11 +151,12 @@ func (w *Worker) Run(ctx context.Context) error {
 	for _, l := range w.cfg.Listeners {
 		w.serving = append(w.serving, w.limiter.gate(pp.wrap(l)))
 	}
-	for _, l := range w.serving {
+	for i, l := range w.serving {
+		isPlain := len(w.plain) > 0 && i == len(w.serving)-1
 		g.Go(func() error {
 			var err error
 			// Not srv.TLSConfig != nil: Serve itself sets one up for HTTP/2.
-			if w.https {
+			if w.https && !isPlain {
 				err = w.srv.ServeTLS(l, "", "") // HTTP/2 and HTTP/1.1 over TLS
 			} else {
 				err = w.srv.Serve(l)

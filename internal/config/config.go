@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/netip"
 	"runtime"
 	"time"
@@ -58,6 +59,10 @@ type Server struct {
 	SocketOwner string
 	// SocketMode is the permission of unix sockets.
 	SocketMode fs.FileMode
+	// RedirectBind, when set, is a TCP address served as plain HTTP while
+	// the other sockets serve HTTPS: every request is redirected to HTTPS,
+	// and ACME HTTP-01 challenges are answered there.
+	RedirectBind string
 }
 
 // Worker is the configuration of each worker process.
@@ -182,6 +187,10 @@ type TLS struct {
 	// AutoCARoot, when set, is a PEM file of roots trusted for the ACME
 	// server's own HTTPS (a private CA).
 	AutoCARoot string
+	// AutoChallenge is the ACME challenge drover answers: "tls-alpn-01"
+	// (on the HTTPS sockets), "http-01" (on RedirectBind), or "any" of
+	// those it can.
+	AutoChallenge string
 }
 
 // LetsEncrypt is the default ACME directory: Let's Encrypt's production CA.
@@ -225,7 +234,8 @@ func Default() Config {
 			},
 		},
 		TLS: TLS{
-			AutoCA: LetsEncrypt,
+			AutoCA:        LetsEncrypt,
+			AutoChallenge: "any",
 		},
 		Auth: Auth{
 			StateDir:            "var",
@@ -294,6 +304,10 @@ func (c *Config) Validate() error {
 		return bad("tls-auto", "either certfile/keyfile or tls-auto, not both")
 	case len(c.TLS.AutoDomains) > 0 && c.TLS.AutoCA == "":
 		return bad("tls-auto-ca", "must not be empty with tls-auto")
+	case c.Server.RedirectBind != "" && c.TLS.CertFile == "" && len(c.TLS.AutoDomains) == 0:
+		return bad("http-redirect", "redirects to HTTPS, which needs certfile/keyfile or tls-auto")
+	case c.TLS.AutoChallenge == "http-01" && c.Server.RedirectBind == "":
+		return bad("tls-auto-challenge", "http-01 is answered on the http-redirect address, which is not set")
 	case c.Auth.StateDir == "":
 		return bad("state-dir", "must not be empty")
 	case c.Auth.AccessLifetime < time.Second:
@@ -322,6 +336,12 @@ func (c *Config) Validate() error {
 	for _, b := range c.Server.Bind {
 		if _, err := ParseBind(b); err != nil {
 			return &Error{Setting: "bind", Err: err}
+		}
+	}
+	if r := c.Server.RedirectBind; r != "" {
+		_, _, splitErr := net.SplitHostPort(r)
+		if b, err := ParseBind(r); err != nil || splitErr != nil || b.Network != "tcp" {
+			return bad("http-redirect", "%q is not a HOST:PORT address", r)
 		}
 	}
 	return nil

@@ -176,3 +176,33 @@ func TestUnknownUserNamesTheFlag(t *testing.T) {
 		t.Fatalf("error = %v, want %q", err, want)
 	}
 }
+
+func TestHTTPRedirectAndChallenge(t *testing.T) {
+	tls := []string{"--certfile", "c.pem", "--keyfile", "k.pem"}
+	auto := []string{"--tls-auto", "a.example"}
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr string
+	}{
+		{name: "redirect with certfile", args: append([]string{"--http-redirect", "0.0.0.0:80"}, tls...)},
+		{name: "redirect with tls-auto and http-01", args: append([]string{"--http-redirect", "[::]:80", "--tls-auto-challenge", "http-01"}, auto...)},
+		{name: "tls-alpn-01 alone", args: append([]string{"--tls-auto-challenge", "tls-alpn-01"}, auto...)},
+		{name: "redirect without TLS", args: []string{"--http-redirect", "0.0.0.0:80"}, wantErr: "invalid --http-redirect: redirects to HTTPS, which needs certfile/keyfile or tls-auto"},
+		{name: "redirect to a unix socket", args: append([]string{"--http-redirect", "unix:/run/x.sock"}, tls...), wantErr: `invalid --http-redirect: "unix:/run/x.sock" is not a HOST:PORT address`},
+		{name: "redirect not an address", args: append([]string{"--http-redirect", "eighty"}, tls...), wantErr: `invalid --http-redirect: "eighty" is not a HOST:PORT address`},
+		{name: "http-01 without redirect", args: append([]string{"--tls-auto-challenge", "http-01"}, auto...), wantErr: "invalid --tls-auto-challenge: http-01 is answered on the http-redirect address, which is not set"},
+		{name: "unknown challenge", args: append([]string{"--tls-auto-challenge", "dns-01"}, auto...), wantErr: `invalid argument "dns-01" for "--tls-auto-challenge" flag: "dns-01" is not one of any, tls-alpn-01, http-01`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := resolveArgs(t, tt.args...)
+			if tt.wantErr == "" && err != nil {
+				t.Fatalf("error = %v, want none", err)
+			}
+			if tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr) {
+				t.Fatalf("error = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}

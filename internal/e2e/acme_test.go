@@ -85,9 +85,9 @@ type acmeServer struct {
 }
 
 // startPebble runs pebble-challtestsrv as a DNS server answering 127.0.0.1
-// for every name, and pebble validating TLS-ALPN-01 on tlsPort, with
-// caCert/caKey as pebble's own HTTPS certificate.
-func startPebble(t *testing.T, dir string, tlsPort int, caCert, caKey string) *acmeServer {
+// for every name, and pebble validating TLS-ALPN-01 on tlsPort and HTTP-01
+// on httpPort, with caCert/caKey as pebble's own HTTPS certificate.
+func startPebble(t *testing.T, dir string, tlsPort, httpPort int, caCert, caKey string) *acmeServer {
 	t.Helper()
 	pebbleBin, dnsBin := buildPebble(t, dir)
 	loopback := func() string { return "127.0.0.1:" + strconv.Itoa(freePort(t)) }
@@ -101,7 +101,7 @@ func startPebble(t *testing.T, dir string, tlsPort int, caCert, caKey string) *a
 		"managementListenAddress": management,
 		"certificate":             caCert,
 		"privateKey":              caKey,
-		"httpPort":                tlsPort, // unused: drover disables HTTP-01
+		"httpPort":                httpPort,
 		"tlsPort":                 tlsPort,
 		"keyAlgorithm":            "ecdsa",
 	}}
@@ -243,7 +243,7 @@ func TestTLSAutoObtainsCertificateFromACMEServer(t *testing.T) {
 	caCert, caKey := writeSelfSigned(t, dir)
 	port := freePort(t)
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	acme := startPebble(t, dir, port, caCert, caKey)
+	acme := startPebble(t, dir, port, freePort(t), caCert, caKey)
 
 	// The roots drover trusts for pebble's HTTPS, in a file of their own
 	// so the test can break it later.
@@ -326,5 +326,42 @@ func TestTLSAutoRefusesUnreadableCARoot(t *testing.T) {
 	want := "drover: invalid tls-auto-ca-root: open /nonexistent/ca.pem: no such file or directory\n"
 	if code != 1 || out != want {
 		t.Errorf("serve with an unreadable --tls-auto-ca-root: exit %d, %q; want exit 1, %q", code, out, want)
+	}
+}
+
+// TestTLSAutoHTTP01OnTheRedirectSocket: with --http-redirect and only
+// HTTP-01 allowed, the CA's plain-HTTP validation reaches a worker on the
+// redirect socket, which answers it from the shared storage; every other
+// plain request is redirected to HTTPS.
+func TestTLSAutoHTTP01OnTheRedirectSocket(t *testing.T) {
+	dir := t.TempDir()
+	caCert, caKey := writeSelfSigned(t, dir)
+	port, redirectPort := freePort(t), freePort(t)
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	acme := startPebble(t, dir, freePort(t), redirectPort, caCert, caKey) // TLS-ALPN-01 would go nowhere
+	p := start(t, droverBin, nil, "serve", "--bind", addr, "--workers", "2", "--state-dir", t.TempDir(),
+		"--tls-auto", acmeDomain, "--tls-auto-ca", acme.dirURL, "--tls-auto-ca-root", caCert,
+		"--tls-auto-challenge", "http-01", "--http-redirect", "127.0.0.1:"+strconv.Itoa(redirectPort))
+	p.waitLog(10*time.Second, 0, 2, supervisorReady)
+
+	got := waitACMECertificate(t, addr, acme.root, 20*time.Second)
+	if names := got.PeerCertificates[0].DNSNames; len(names) != 1 || names[0] != acmeDomain {
+		t.Errorf("certificate names %v, want [%s]", names, acmeDomain)
+	}
+	if out := acme.output(); !strings.Contains(out, "Attempting to validate w/ HTTP: http://"+acmeDomain+":"+strconv.Itoa(redirectPort)+"/.well-known/acme-challenge/") || strings.Contains(out, "TLS-ALPN") {
+		t.Errorf("pebble's log does not show an HTTP-01 validation alone:\n%s", acme.output())
+	}
+
+	c := &http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, _ := http.NewRequest("POST", "http://127.0.0.1:"+strconv.Itoa(redirectPort)+"/api/token/?next=1", strings.NewReader("{}"))
+	req.Host = acmeDomain
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	want := "https://" + acmeDomain + ":" + strconv.Itoa(port) + "/api/token/?next=1"
+	if resp.StatusCode != http.StatusPermanentRedirect || resp.Header.Get("Location") != want {
+		t.Errorf("plain POST = %d Location %q, want 308 %q", resp.StatusCode, resp.Header.Get("Location"), want)
 	}
 }
