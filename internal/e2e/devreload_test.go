@@ -122,8 +122,14 @@ func (a *devApp) url() string { return "http://127.0.0.1:" + strconv.Itoa(a.port
 // the test's directory.
 func (a *devApp) startReload(t *testing.T) *proc {
 	t.Helper()
-	cmd := exec.Command(a.bin, "dev", "--reload", "--bind", "127.0.0.1:"+strconv.Itoa(a.port))
-	cmd.Dir = a.mod
+	return a.startReloadOf(t, a.bin, a.mod)
+}
+
+// startReloadOf is startReload of the binary bin in the directory dir.
+func (a *devApp) startReloadOf(t *testing.T, bin, dir string) *proc {
+	t.Helper()
+	cmd := exec.Command(bin, "dev", "--reload", "--bind", "127.0.0.1:"+strconv.Itoa(a.port))
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "TMPDIR="+filepath.Join(a.dir, "tmp"), "DROVER_STATE_DIR="+t.TempDir())
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	// Registered first, so it runs after launch's own cleanup stopped the
@@ -410,4 +416,66 @@ func TestDevReloadKilledWatcherLeavesNoProgram(t *testing.T) {
 	if !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Errorf("after the watcher was killed: %v, want connection refused (nothing left serving)", err)
 	}
+}
+
+// TestDevReloadRestartsAReplacedBinary: an installed binary run where no
+// module is at hand watches itself; installing a new build over it (as
+// go install or a package upgrade does, by rename) restarts the server on
+// the same socket, with no connection refused.
+func TestDevReloadRestartsAReplacedBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a Go program twice")
+	}
+	a := newDevApp(t)
+	bindir, elsewhere := filepath.Join(a.dir, "bin"), filepath.Join(a.dir, "elsewhere")
+	for _, d := range []string{bindir, elsewhere} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	installed := filepath.Join(bindir, "devapp")
+	data, err := os.ReadFile(a.bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(installed, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := a.startReloadOf(t, installed, elsewhere)
+	url := a.url()
+	waitAnswer(t, url, "v1", bodyIs("v1"))
+	p.waitLog(5*time.Second, 0, 1, func(l logLine) bool { return strings.Contains(l.text, "no module to rebuild from") })
+	loop := startReloadLoop(url)
+
+	a.writeMain(t, "v2", "")
+	next := filepath.Join(a.dir, "devapp-v2")
+	build := exec.Command("go", "build", "-o", next, ".")
+	build.Dir = a.mod
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build v2: %v\n%s", err, out)
+	}
+	if rebuilt := rebuildsSince(p, 0); len(rebuilt) != 0 {
+		t.Errorf("the source edit was watched without a module at hand: %q", rebuilt)
+	}
+	mark := p.mark()
+	if err := os.Rename(next, installed); err != nil {
+		t.Fatal(err)
+	}
+	waitAnswer(t, url, "v2 from the replaced binary", bodyIs("v2"))
+	p.waitLog(5*time.Second, mark, 1, func(l logLine) bool { return strings.Contains(l.text, "binary replaced: restarted") })
+
+	statuses, errs := loop.finish()
+	if len(errs) > 0 {
+		t.Errorf("%d requests failed across the restart; first: %s", len(errs), errs[0])
+	}
+	if statuses[http.StatusOK] < 10 {
+		t.Errorf("request loop statuses = %v, want 200s", statuses)
+	}
+	if err := syscall.Kill(-p.cmd.Process.Pid, syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if code := p.wait(10 * time.Second); code != 0 {
+		t.Errorf("exit status after Ctrl-C = %d, want 0", code)
+	}
+	a.waitNoLeftovers(t)
 }
