@@ -24,6 +24,8 @@ func FuzzResolveFile(f *testing.F) {
 		"workers = \"many\"\n",
 		"workers = inf\ntimeout = nan\n",
 		"pid = \"\\u0000\"\n",
+		"user = \"nobody\"\numask = \"027\"\nsocket_mode = \"0o600\"\nsocket_owner = \":root\"\n",
+		"tls_auto = [\"a.example\", \"*.b.example\"]\ntls_auto_challenge = \"http-01\"\nhttp_redirect = \"[::]:80\"\n",
 		"= 3\n",
 		defaults.TOML(),
 	} {
