@@ -26,6 +26,15 @@ func TestRunCommands(t *testing.T) {
 		{name: "unknown command", giveArgs: []string{"frobnicate"}, wantCode: exitcode.Usage, wantErrMsg: `unknown command "frobnicate"`},
 		{name: "bad setting", giveArgs: []string{"check", "--workers", "0"}, wantCode: exitcode.Config, wantErrMsg: "invalid --workers"},
 		{name: "stray argument", giveArgs: []string{"serve", "extra"}, wantCode: exitcode.Config, wantErrMsg: `unexpected argument "extra"`},
+		{name: "dev -h lists the reload flags", giveArgs: []string{"dev", "-h"}, wantOut: "--reload-extra-files"},
+		{name: "dev: bad reload glob", giveArgs: []string{"dev", "--reload", "--reload-extra-files", "[", "--bind", "127.0.0.1:0"},
+			wantCode: exitcode.Config, wantErrMsg: `--reload-extra-files "["`},
+		{name: "dev: reload build command without -o", giveArgs: []string{"dev", "--reload", "--reload-build", "make", "--bind", "127.0.0.1:0"},
+			wantCode: exitcode.Config, wantErrMsg: "-o PATH"},
+		{name: "dev: missing reload dir", giveArgs: []string{"dev", "--reload", "--reload-dir", "/nonexistent/drover", "--bind", "127.0.0.1:0"},
+			wantCode: exitcode.Config, wantErrMsg: "--reload-dir /nonexistent/drover: not a directory"},
+		{name: "reload flags are not serve's", giveArgs: []string{"serve", "--reload"},
+			wantCode: exitcode.Config, wantErrMsg: "unknown flag: --reload"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -33,19 +33,29 @@ func bindAll(cfg config.Server, log *zap.Logger) ([]*listener, error) {
 	if err != nil || cfg.RedirectBind == "" {
 		return out, err
 	}
-	b, err := config.ParseBind(cfg.RedirectBind)
-	if err == nil {
-		var ln net.Listener
-		if ln, err = bind(b, cfg.Backlog, unixPerm{}); err == nil {
-			var l *listener
-			if l, err = hold("redirect:"+b.String(), ln); err == nil {
-				return append(out, l), nil
-			}
-			ln.Close()
-		}
+	l, err := bindRedirect(cfg)
+	if err != nil {
+		closeAll(out)
+		return nil, fmt.Errorf("http-redirect: %w", err)
 	}
-	closeAll(out)
-	return nil, fmt.Errorf("http-redirect: %w", err)
+	return append(out, l), nil
+}
+
+// bindRedirect opens --http-redirect's TCP socket.
+func bindRedirect(cfg config.Server) (*listener, error) {
+	b, err := config.ParseBind(cfg.RedirectBind)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := bind(b, cfg.Backlog, unixPerm{})
+	if err != nil {
+		return nil, err
+	}
+	l, err := hold("redirect:"+b.String(), ln)
+	if err != nil {
+		ln.Close()
+	}
+	return l, err
 }
 
 // bindServed opens the sockets served with the application: systemd's

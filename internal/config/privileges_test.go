@@ -15,6 +15,20 @@ func resolveArgs(t *testing.T, args ...string) (config.Config, error) {
 	return config.Resolve(config.Source{Args: args})
 }
 
+// errorAsWanted checks err against want ("" for no error) and reports
+// whether the case should go on to check the result: only when both say
+// there is no error.
+func errorAsWanted(t *testing.T, err error, want string) bool {
+	t.Helper()
+	switch {
+	case want == "" && err != nil:
+		t.Fatalf("error = %v, want none", err)
+	case want != "" && (err == nil || err.Error() != want):
+		t.Fatalf("error = %v, want %q", err, want)
+	}
+	return want == ""
+}
+
 func TestUmaskAndSocketMode(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -37,14 +51,8 @@ func TestUmaskAndSocketMode(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg, err := resolveArgs(t, tt.args...)
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("error = %v, want %q", err, tt.wantErr)
-				}
+			if !errorAsWanted(t, err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if cfg.Server.Umask != tt.wantUmask || cfg.Server.SocketMode != tt.wantMode {
 				t.Errorf("umask %o, socket mode %o; want %o, %o", cfg.Server.Umask, cfg.Server.SocketMode, tt.wantUmask, tt.wantMode)
@@ -73,14 +81,8 @@ func TestTLSAutoDomains(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg, err := resolveArgs(t, tt.args...)
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("error = %v, want %q", err, tt.wantErr)
-				}
+			if !errorAsWanted(t, err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if !slices.Equal(cfg.TLS.AutoDomains, tt.want) {
 				t.Errorf("domains = %q, want %q", cfg.TLS.AutoDomains, tt.want)
@@ -115,14 +117,8 @@ func TestCredential(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cred, err := config.Server{User: tt.user, Group: tt.group}.Credential()
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("error = %v, want %q", err, tt.wantErr)
-				}
+			if !errorAsWanted(t, err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if tt.wantNil {
 				if cred != nil {
@@ -157,14 +153,8 @@ func TestSocketOwnerIDs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.give, func(t *testing.T) {
 			got, err := config.Server{SocketOwner: tt.give}.SocketOwnerIDs()
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("error = %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || got != tt.want {
-				t.Errorf("SocketOwnerIDs(%q) = %+v, %v; want %+v", tt.give, got, err, tt.want)
+			if errorAsWanted(t, err, tt.wantErr) && got != tt.want {
+				t.Errorf("SocketOwnerIDs(%q) = %+v, want %+v", tt.give, got, tt.want)
 			}
 		})
 	}
@@ -197,12 +187,7 @@ func TestHTTPRedirectAndChallenge(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := resolveArgs(t, tt.args...)
-			if tt.wantErr == "" && err != nil {
-				t.Fatalf("error = %v, want none", err)
-			}
-			if tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr) {
-				t.Fatalf("error = %v, want %q", err, tt.wantErr)
-			}
+			errorAsWanted(t, err, tt.wantErr)
 		})
 	}
 }
