@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"strconv"
 	"syscall"
 
 	"github.com/coreos/go-systemd/v22/activation"
@@ -13,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/drover/drover/internal/config"
+	"github.com/drover/drover/internal/proto"
 )
 
 // listener is one bound socket the supervisor holds for the workers.
@@ -242,4 +244,20 @@ func closeAll(ls []*listener) {
 		l.file.Close()
 		l.ln.Close()
 	}
+}
+
+// inheritEnv is what a worker's environment needs to find the listeners
+// inheritFiles passes it.
+func inheritEnv(ls []*listener) []string {
+	return []string{proto.EnvListeners + "=" + strconv.Itoa(len(ls))}
+}
+
+// inheritFiles are the listeners' descriptors in the order a worker
+// finds them, from proto.FDFirstListener on.
+func inheritFiles(ls []*listener) []*os.File {
+	files := make([]*os.File, 0, len(ls))
+	for _, l := range ls {
+		files = append(files, l.file)
+	}
+	return files
 }

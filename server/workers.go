@@ -84,14 +84,9 @@ func (s *Supervisor) spawn(slot, gen int, cfg config.Config) (*worker, error) {
 	defer theirs.Close()
 
 	cmd := exec.Command(s.exe, s.args...)
-	cmd.Env = append(append([]string(nil), s.env...),
-		proto.EnvRole+"="+proto.RoleWorker,
-		proto.EnvListeners+"="+strconv.Itoa(len(s.listeners)),
-	)
-	cmd.ExtraFiles = append(cmd.ExtraFiles, theirs)
-	for _, l := range s.listeners {
-		cmd.ExtraFiles = append(cmd.ExtraFiles, l.file)
-	}
+	cmd.Env = append(append([]string(nil), s.env...), proto.EnvRole+"="+proto.RoleWorker)
+	cmd.Env = append(cmd.Env, inheritEnv(s.listeners)...)
+	cmd.ExtraFiles = append([]*os.File{theirs}, inheritFiles(s.listeners)...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	// Own process group: a terminal's Ctrl-C reaches only the supervisor,
 	// which then stops the workers in order.
