@@ -52,7 +52,8 @@ func (s *Supervisor) startReload() {
 			zap.String("running", s.settings.Server.RedirectBind), zap.String("configured", next.Server.RedirectBind))
 		next.Server.RedirectBind = s.settings.Server.RedirectBind
 	}
-	r := &reload{gen: s.gen + 1, cfg: next, desired: next.Server.Workers, started: s.now()}
+	s.lastGen++
+	r := &reload{gen: s.lastGen, cfg: next, desired: next.Server.Workers, started: s.now()}
 	s.reload = r
 	s.notify.reloading(fmt.Sprintf("reloading: starting generation %d", r.gen))
 	s.log.Info("reloading: starting a new generation", zap.Int("generation", r.gen), zap.Int("workers", r.desired))
@@ -64,19 +65,19 @@ func (s *Supervisor) startReload() {
 	}
 }
 
-// reloadProgress completes the reload once the whole new generation is
-// ready: it becomes the current one and every older worker drains.
-func (s *Supervisor) reloadProgress() {
+// completeReloadIfReady completes the reload once the whole new
+// generation is ready: it becomes the current one and every older worker
+// drains.
+func (s *Supervisor) completeReloadIfReady() {
 	r := s.reload
-	if s.liveWorkers(r.gen, stateReady) < r.desired {
+	if serving, _ := s.readyWorkers(r.gen); serving < r.desired {
 		return
 	}
 	s.gen, s.settings, s.desired = r.gen, r.cfg, r.desired
 	s.reload = nil
-	drain := s.settings.Server.GracefulTimeout + drainGrace
 	for _, w := range s.workers {
-		if w.generation < s.gen && w.state != stateDraining && w.state != stateKilled {
-			s.stopWorker(w, syscall.SIGTERM, drain)
+		if w.generation != s.gen && !w.leaving() {
+			s.drainWorker(w, whyReloaded)
 		}
 	}
 	s.log.Info("reload complete", zap.Int("generation", s.gen), zap.Int("workers", s.desired),
@@ -93,7 +94,7 @@ func (s *Supervisor) abandonReload(reason string) {
 	s.reload = nil
 	for _, w := range s.workers {
 		if w.generation == r.gen {
-			w.state = stateKilled
+			w.fate, w.why = fateKilled, whyAbandoned
 			w.signal(syscall.SIGKILL)
 		}
 	}

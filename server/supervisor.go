@@ -61,14 +61,21 @@ type Supervisor struct {
 	exe      string
 	args     []string
 	env      []string
-	now      func() time.Time
+	// now and startProcess are the clock and the process starter; tests
+	// replace them to drive the worker table through event sequences.
+	now          func() time.Time
+	startProcess func(processSpec) (process, error)
 
 	listeners []*listener
 	workers   map[int]*worker // by pid
 	slots     map[int]*slot
 	desired   int
-	gen       int
-	reload    *reload
+	// gen is the serving generation; lastGen the newest ever started.
+	// Every reload takes a number never used before, so a late exit of
+	// an abandoned generation can match no later one.
+	gen     int
+	lastGen int
+	reload  *reload
 
 	stopping  bool
 	stopUntil time.Time
@@ -106,18 +113,20 @@ func New(cfg Config, log *zap.Logger) (*Supervisor, error) {
 		args = []string{"worker"}
 	}
 	return &Supervisor{
-		cfg:      cfg,
-		settings: cfg.Settings,
-		log:      log,
-		exe:      exe,
-		args:     args,
-		now:      time.Now,
-		workers:  make(map[int]*worker),
-		slots:    make(map[int]*slot),
-		desired:  cfg.Settings.Server.Workers,
-		gen:      1,
-		events:   make(chan event, 64),
-		done:     make(chan struct{}),
+		cfg:          cfg,
+		settings:     cfg.Settings,
+		log:          log,
+		exe:          exe,
+		args:         args,
+		now:          time.Now,
+		startProcess: startExec,
+		workers:      make(map[int]*worker),
+		slots:        make(map[int]*slot),
+		desired:      cfg.Settings.Server.Workers,
+		gen:          1,
+		lastGen:      1,
+		events:       make(chan event, 64),
+		done:         make(chan struct{}),
 	}, nil
 }
 
@@ -221,18 +230,25 @@ func (s *Supervisor) stop(fast bool) {
 	}
 	s.stopUntil = s.now().Add(wait)
 	for _, w := range s.workers {
-		s.stopWorker(w, sig, wait)
+		s.stopWorker(w, sig, wait, whyStopping)
 	}
 }
 
-// stopWorker signals w to stop and schedules its SIGKILL after wait.
-func (s *Supervisor) stopWorker(w *worker, sig syscall.Signal, wait time.Duration) {
-	if w.state == stateKilled {
+// stopWorker signals w to stop and schedules its SIGKILL after wait. A
+// worker already being killed stays so.
+func (s *Supervisor) stopWorker(w *worker, sig syscall.Signal, wait time.Duration, why reason) {
+	if w.fate == fateKilled {
 		return
 	}
-	w.state = stateDraining
+	w.fate, w.why = fateDraining, why
 	w.killAt = s.now().Add(wait)
 	w.signal(sig)
+}
+
+// drainWorker tells w to finish what it has and exit (TERM), within
+// --graceful-timeout.
+func (s *Supervisor) drainWorker(w *worker, why reason) {
+	s.stopWorker(w, syscall.SIGTERM, s.settings.Server.GracefulTimeout+drainGrace, why)
 }
 
 // halt stops everything fast and makes Run return err.
@@ -258,10 +274,10 @@ func (s *Supervisor) scale(delta int) {
 	}
 	s.desired = n
 	s.log.Info("worker count changed", zap.Int("workers", n))
-	// Retire the workers above the new count, newest slot first.
+	// Drain the workers of the slots above the new count.
 	for _, w := range s.workers {
-		if w.slot > n && w.state != stateDraining && w.state != stateKilled {
-			s.stopWorker(w, syscall.SIGTERM, s.settings.Server.GracefulTimeout+drainGrace)
+		if w.slot > n && !w.leaving() {
+			s.drainWorker(w, whyScaledDown)
 		}
 	}
 }
@@ -283,8 +299,8 @@ func (s *Supervisor) handle(ev event) {
 	if !ok {
 		return
 	}
-	if ev.msg == nil {
-		s.exited(w, ev)
+	if ev.exited {
+		s.exited(w, ev.status)
 		return
 	}
 	switch m := ev.msg.(type) {
@@ -294,8 +310,8 @@ func (s *Supervisor) handle(ev event) {
 		w.lastBeat = s.now()
 		w.stats = m
 	case proto.Retiring:
-		if w.state == stateReady {
-			w.state = stateRetiring
+		if w.phase == phaseReady && w.fate == fateServing {
+			w.fate, w.why = fateRetiring, whyRetiring
 			w.log.Info("worker retiring; starting its replacement", zap.String("reason", m.Reason), zap.Uint64("requests", m.Requests))
 		}
 	default:
@@ -306,43 +322,45 @@ func (s *Supervisor) handle(ev event) {
 // ready marks w ready and retires what it replaces: in a reload, the old
 // generation once the whole new one is ready; otherwise a retiring worker
 // of the same slot.
+//
+// A worker already told to leave may still report ready; it is then no
+// replacement for anything.
 func (s *Supervisor) ready(w *worker) {
-	if w.state != stateBooting {
+	if w.phase != phaseBooting {
 		return
 	}
 	now := s.now()
-	w.state, w.readyAt, w.lastBeat = stateReady, now, now
+	w.phase, w.readyAt, w.lastBeat = phaseReady, now, now
+	if w.fate != fateServing {
+		return
+	}
 	w.log.Info("worker ready", zap.Duration("boot", now.Sub(w.started)))
 	s.slotFor(w.slot).failures = 0
 	if s.reload != nil && w.generation == s.reload.gen {
-		s.reloadProgress()
+		s.completeReloadIfReady()
 		return
 	}
 	for _, old := range s.workers {
-		if old.slot == w.slot && old.state == stateRetiring {
-			s.stopWorker(old, syscall.SIGTERM, s.settings.Server.GracefulTimeout+drainGrace)
+		if old.slot == w.slot && old.fate == fateRetiring {
+			s.drainWorker(old, whyReplaced)
 		}
 	}
 }
 
 // exited removes w from the table, decides what its exit means, and
 // schedules its replacement through reconcile.
-func (s *Supervisor) exited(w *worker, ev event) {
+func (s *Supervisor) exited(w *worker, status string) {
 	delete(s.workers, w.pid)
 	w.conn.Close()
-	status := describeExit(ev.exit)
-	if ev.err != nil {
-		status = ev.err.Error()
-	}
 	log := w.log.With(zap.String("status", status), zap.Duration("uptime", s.now().Sub(w.started)))
 	switch {
-	case s.stopping || w.state == stateDraining:
-		log.Info("worker exited")
+	case s.stopping || w.fate == fateDraining:
+		log.Info("worker exited", zap.String("reason", string(w.why)))
 	case s.reload != nil && w.generation == s.reload.gen:
 		s.abandonReload(fmt.Sprintf("a new worker (slot %d) ended with %s", w.slot, status))
 	case w.generation != s.gen:
 		log.Info("worker of another generation exited")
-	case w.state == stateBooting:
+	case w.phase == phaseBooting:
 		sl := s.slotFor(w.slot)
 		sl.failures++
 		log.Error("worker failed to boot", zap.Int("failures_in_a_row", sl.failures))
@@ -359,7 +377,7 @@ func (s *Supervisor) exited(w *worker, ev event) {
 		}
 		sl.crashes++
 		sl.nextSpawn = s.now().Add(backoff(sl.crashes))
-		log.Warn("worker died; replacing it", zap.String("state", w.state.String()), zap.Int("restarts", sl.crashes),
+		log.Warn("worker died; replacing it", zap.Stringer("fate", w.fate), zap.Int("restarts", sl.crashes),
 			zap.Duration("backoff", backoff(sl.crashes)))
 	}
 }
@@ -411,20 +429,21 @@ func (s *Supervisor) checkClocks() {
 	for _, w := range s.workers {
 		switch {
 		case !w.killAt.IsZero() && now.After(w.killAt):
-			w.log.Warn("worker did not exit in time; killing it", zap.String("state", w.state.String()))
+			// The kill enforces a decision already taken: the fate stays.
+			w.log.Warn("worker did not exit in time; killing it", zap.Stringer("fate", w.fate), zap.String("reason", string(w.why)))
 			w.killAt = time.Time{}
-			w.state = stateKilled
 			w.signal(syscall.SIGKILL)
-		case w.state == stateBooting && now.Sub(w.started) > s.settings.Server.BootTimeout:
+		case w.phase == phaseBooting && !w.leaving() && now.Sub(w.started) > s.settings.Server.BootTimeout:
 			w.log.Error("worker did not report ready within the boot timeout; killing it",
 				zap.Duration("boot_timeout", s.settings.Server.BootTimeout))
+			w.fate, w.why = fateKilled, whyBootTimeout
 			w.signal(syscall.SIGKILL)
-		case (w.state == stateReady || w.state == stateRetiring) && now.Sub(w.lastBeat) > s.settings.Server.Timeout:
+		case w.phase == phaseReady && !w.leaving() && now.Sub(w.lastBeat) > s.settings.Server.Timeout:
 			s.hung(w, now)
 		}
 	}
 	if s.reload != nil {
-		s.reloadProgress()
+		s.completeReloadIfReady()
 	}
 	s.notify.ping(now)
 }
@@ -435,7 +454,8 @@ func (s *Supervisor) reportStatus() {
 	if s.reload != nil {
 		return
 	}
-	ready := s.liveWorkers(s.gen, stateReady) + s.liveWorkers(s.gen, stateRetiring)
+	serving, retiring := s.readyWorkers(s.gen)
+	ready := serving + retiring
 	status := s.status()
 	if ready >= s.desired {
 		s.notify.serving(status)
@@ -446,7 +466,8 @@ func (s *Supervisor) reportStatus() {
 
 // status is the one-line state systemd shows.
 func (s *Supervisor) status() string {
-	ready := s.liveWorkers(s.gen, stateReady) + s.liveWorkers(s.gen, stateRetiring)
+	serving, retiring := s.readyWorkers(s.gen)
+	ready := serving + retiring
 	return fmt.Sprintf("%d of %d workers ready (generation %d)", ready, s.desired, s.gen)
 }
 
@@ -463,18 +484,24 @@ func (s *Supervisor) hung(w *worker, now time.Time) {
 			fmt.Sprintf("%s %s request_id=%s age=%s", r.Method, r.Path, r.RequestID, (r.Age+now.Sub(w.lastBeat)).Round(time.Millisecond))))
 	}
 	w.log.Error("worker timed out (no heartbeat); dumping its stacks and killing it", fields...)
-	w.state = stateKilled
+	w.fate, w.why = fateKilled, whyHeartbeat
 	w.killAt = now.Add(dumpGrace)
 	w.signal(syscall.SIGABRT)
 }
 
-// liveWorkers counts the workers of generation gen in state st.
-func (s *Supervisor) liveWorkers(gen int, st state) int {
-	n := 0
+// readyWorkers counts the ready workers of generation gen that serve
+// their slot, and those that serve it until their replacement is ready.
+func (s *Supervisor) readyWorkers(gen int) (serving, retiring int) {
 	for _, w := range s.workers {
-		if w.generation == gen && w.state == st {
-			n++
+		if w.generation != gen || w.phase != phaseReady {
+			continue
+		}
+		switch w.fate {
+		case fateServing:
+			serving++
+		case fateRetiring:
+			retiring++
 		}
 	}
-	return n
+	return serving, retiring
 }

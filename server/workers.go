@@ -18,29 +18,56 @@ import (
 	"github.com/drover/drover/internal/proto"
 )
 
-// state is where a worker is in its life.
-type state int
+// phase is how far a worker got in its life.
+type phase int
 
 const (
-	stateBooting  state = iota // started, not yet ready
-	stateReady                 // serving
-	stateRetiring              // asked to be replaced, still serving
-	stateDraining              // told to stop (TERM or INT)
-	stateKilled                // hung or late: SIGKILL sent or scheduled
+	phaseBooting phase = iota // started, not yet ready
+	phaseReady                // reported ready: serving
 )
 
-func (s state) String() string {
-	return [...]string{"booting", "ready", "retiring", "draining", "killed"}[s]
+func (p phase) String() string { return [...]string{"booting", "ready"}[p] }
+
+// fate is what the supervisor has decided for a worker, whatever its
+// phase; why says which event decided it.
+type fate int
+
+const (
+	fateServing  fate = iota // covers its slot
+	fateRetiring             // asked to be replaced; serves until its replacement is ready
+	fateDraining             // told to stop (TERM or INT), killed if late; its exit is expected
+	fateKilled               // SIGKILL sent or scheduled against its will
+)
+
+func (f fate) String() string {
+	return [...]string{"serving", "retiring", "draining", "killed"}[f]
 }
+
+// reason is why a worker was given its fate.
+type reason string
+
+// Why a worker was given its fate.
+const (
+	whyRetiring    reason = "retiring"         // it asked (max-requests, max-rss, age)
+	whyReplaced    reason = "replaced"         // its slot's replacement is ready
+	whyReloaded    reason = "reloaded"         // a new generation is ready
+	whyScaledDown  reason = "scaled down"      // TTOU
+	whyStopping    reason = "stopping"         // TERM, INT or QUIT to the supervisor
+	whyAbandoned   reason = "reload abandoned" // its generation failed to come up
+	whyBootTimeout reason = "boot timeout"     // not ready within --boot-timeout
+	whyHeartbeat   reason = "no heartbeat"     // silent for --timeout
+)
 
 // worker is the supervisor's record of one worker process.
 type worker struct {
 	pid        int
 	slot       int
 	generation int
-	cmd        *exec.Cmd
+	proc       process
 	conn       net.Conn
-	state      state
+	phase      phase
+	fate       fate
+	why        reason
 	started    time.Time
 	readyAt    time.Time
 	lastBeat   time.Time
@@ -51,24 +78,81 @@ type worker struct {
 }
 
 // serving reports whether the worker covers its slot: booting towards
-// ready, or ready. A retiring, draining or killed worker needs a
-// replacement.
-func (w *worker) serving() bool { return w.state == stateBooting || w.state == stateReady }
+// ready, or ready, with nothing decided against it. A retiring, draining
+// or killed worker needs a replacement.
+func (w *worker) serving() bool { return w.fate == fateServing }
+
+// leaving reports whether the worker was told to stop or is being killed.
+func (w *worker) leaving() bool { return w.fate == fateDraining || w.fate == fateKilled }
 
 // signal sends sig, logging (not returning) a failure: the worker may have
 // exited already, which its exit event reports.
 func (w *worker) signal(sig syscall.Signal) {
-	if err := w.cmd.Process.Signal(sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
+	if err := w.proc.Signal(sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		w.log.Debug("signal worker", zap.Stringer("signal", sig), zap.Error(err))
 	}
 }
 
 // event is something a worker's goroutines report to the supervisor loop.
 type event struct {
-	pid  int
-	msg  proto.Message    // a message from the worker, or
-	exit *os.ProcessState // its exit (msg nil)
-	err  error            // Wait's error, if the exit could not be read
+	pid    int
+	msg    proto.Message // a message from the worker, or
+	exited bool          // its exit (msg nil), described by status
+	status string
+}
+
+// processSpec is what starting a worker process takes.
+type processSpec struct {
+	exe   string
+	args  []string
+	env   []string
+	files []*os.File // ExtraFiles: fd 3 on
+	cred  *config.Credential
+}
+
+// process is a started worker process, as the supervisor drives it.
+type process interface {
+	Pid() int
+	Signal(sig syscall.Signal) error
+	// Wait blocks until the process exits and describes how it ended.
+	Wait() string
+}
+
+// execProcess is a real worker process.
+type execProcess struct{ cmd *exec.Cmd }
+
+// startExec starts spec as a real process. It is the supervisor's default
+// startProcess.
+func startExec(spec processSpec) (process, error) {
+	cmd := exec.Command(spec.exe, spec.args...)
+	cmd.Env = spec.env
+	cmd.ExtraFiles = spec.files
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	// Own process group: a terminal's Ctrl-C reaches only the supervisor,
+	// which then stops the workers in order.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// --user/--group: the worker is this user from its first instruction,
+	// before any application code runs.
+	if c := spec.cred; c != nil {
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: c.UID, Gid: c.GID, Groups: c.Groups}
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	return execProcess{cmd: cmd}, nil
+}
+
+func (p execProcess) Pid() int { return p.cmd.Process.Pid }
+
+func (p execProcess) Signal(sig syscall.Signal) error { return p.cmd.Process.Signal(sig) }
+
+func (p execProcess) Wait() string {
+	err := p.cmd.Wait()
+	var exitErr *exec.ExitError
+	if err != nil && !errors.As(err, &exitErr) {
+		return err.Error() // the exit could not be read
+	}
+	return describeExit(p.cmd.ProcessState)
 }
 
 // spawn starts a worker process for slot in generation gen with cfg: the
@@ -83,39 +167,33 @@ func (s *Supervisor) spawn(slot, gen int, cfg config.Config) (*worker, error) {
 	theirs := os.NewFile(uintptr(fds[1]), "drover-channel-worker")
 	defer theirs.Close()
 
-	cmd := exec.Command(s.exe, s.args...)
-	cmd.Env = append(append([]string(nil), s.env...), proto.EnvRole+"="+proto.RoleWorker)
-	cmd.Env = append(cmd.Env, inheritEnv(s.listeners)...)
-	cmd.ExtraFiles = append([]*os.File{theirs}, inheritFiles(s.listeners)...)
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	// Own process group: a terminal's Ctrl-C reaches only the supervisor,
-	// which then stops the workers in order.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	// --user/--group: the worker is this user from its first instruction,
-	// before any application code runs.
-	cred, err := cfg.Server.Credential()
-	if err != nil {
+	env := append(append([]string(nil), s.env...), proto.EnvRole+"="+proto.RoleWorker)
+	spec := processSpec{
+		exe:   s.exe,
+		args:  s.args,
+		env:   append(env, inheritEnv(s.listeners)...),
+		files: append([]*os.File{theirs}, inheritFiles(s.listeners)...),
+	}
+	if spec.cred, err = cfg.Server.Credential(); err != nil {
 		ours.Close()
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
-	if cred != nil {
-		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: cred.UID, Gid: cred.GID, Groups: cred.Groups}
-	}
-	if err := cmd.Start(); err != nil {
+	proc, err := s.startProcess(spec)
+	if err != nil {
 		ours.Close()
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
 	conn, err := net.FileConn(ours)
 	ours.Close()
 	if err != nil {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		_ = proc.Signal(syscall.SIGKILL)
+		proc.Wait()
 		return nil, fmt.Errorf("worker channel: %w", err)
 	}
 	now := s.now()
 	w := &worker{
-		pid: cmd.Process.Pid, slot: slot, generation: gen, cmd: cmd, conn: conn,
-		state: stateBooting, started: now, lastBeat: now,
+		pid: proc.Pid(), slot: slot, generation: gen, proc: proc, conn: conn,
+		started: now, lastBeat: now,
 	}
 	w.log = s.log.With(zap.Int("worker_pid", w.pid), zap.Int("slot", slot), zap.Int("generation", gen))
 	s.workers[w.pid] = w
@@ -133,12 +211,7 @@ func (s *Supervisor) spawn(slot, gen int, cfg config.Config) (*worker, error) {
 
 // wait reports the worker's exit to the loop.
 func (s *Supervisor) wait(w *worker) {
-	err := w.cmd.Wait()
-	var exitErr *exec.ExitError
-	if errors.As(err, &exitErr) {
-		err = nil // a non-zero status is in ProcessState
-	}
-	s.report(event{pid: w.pid, exit: w.cmd.ProcessState, err: err})
+	s.report(event{pid: w.pid, exited: true, status: w.proc.Wait()})
 }
 
 // read reports the worker's messages to the loop until the channel ends.

@@ -1,0 +1,420 @@
+package server
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zaptest"
+	"golang.org/x/sys/unix"
+
+	"github.com/drover/drover/internal/config"
+	"github.com/drover/drover/internal/proto"
+)
+
+// The supervisor's state machine, driven through event sequences with a
+// fake clock and fake processes. The e2e tests prove the processes; this
+// table proves the orderings, one row each.
+func TestSupervisorEvents(t *testing.T) {
+	tests := []struct {
+		name  string
+		steps []step
+		want  string
+	}{
+		{
+			name:  "workers boot and report ready",
+			steps: []step{ready(101), ready(102)},
+			want: `generation 1, 2 workers
+101 slot 1 gen 1: ready, serving
+102 slot 2 gen 1: ready, serving`,
+		},
+		{
+			name:  "a worker that exits while booting counts a boot failure and is replaced",
+			steps: []step{ready(102), exit(101)},
+			want: `generation 1, 2 workers
+slot 1: 1 boot failures, 0 crashes
+101 slot 1 gen 1: exited
+102 slot 2 gen 1: ready, serving
+103 slot 1 gen 1: booting, serving`,
+		},
+		{
+			name:  "three boot failures in a row halt the supervisor",
+			steps: []step{ready(102), exit(101), exit(103), after(150 * time.Millisecond), exit(104)},
+			want: `generation 1, 2 workers, halted: workers failed to boot 3 times in a row (last: exit status 3); see the worker's error above
+slot 1: 3 boot failures, 0 crashes
+101 slot 1 gen 1: exited
+102 slot 2 gen 1: ready, draining (stopping); got INT
+103 slot 1 gen 1: exited
+104 slot 1 gen 1: exited`,
+		},
+		{
+			name:  "a ready worker that dies is replaced at once and counts a crash",
+			steps: []step{ready(101), ready(102), exit(101)},
+			want: `generation 1, 2 workers
+slot 1: 0 boot failures, 1 crashes
+101 slot 1 gen 1: exited
+102 slot 2 gen 1: ready, serving
+103 slot 1 gen 1: booting, serving`,
+		},
+		{
+			name:  "a retiring worker is drained once its replacement is ready",
+			steps: []step{ready(101), ready(102), retiring(101), ready(103)},
+			want: `generation 1, 2 workers
+101 slot 1 gen 1: ready, draining (replaced); got TERM
+102 slot 2 gen 1: ready, serving
+103 slot 1 gen 1: ready, serving`,
+		},
+		{
+			name:  "a retiring worker that dies before its replacement is ready counts a crash",
+			steps: []step{ready(101), ready(102), retiring(101), exit(101)},
+			want: `generation 1, 2 workers
+slot 1: 0 boot failures, 1 crashes
+101 slot 1 gen 1: exited
+102 slot 2 gen 1: ready, serving
+103 slot 1 gen 1: booting, serving`,
+		},
+		{
+			name:  "the exit of a draining worker is expected: no crash, no replacement",
+			steps: []step{ready(101), ready(102), ttou(), exit(102)},
+			want: `generation 1, 1 workers
+101 slot 1 gen 1: ready, serving
+102 slot 2 gen 1: exited; got TERM`,
+		},
+		{
+			name:  "a draining worker past its deadline is killed and its exit still expected",
+			steps: []step{ready(101), ready(102), ttou(), after(29 * time.Second), beat(101), after(3 * time.Second), exit(102)},
+			want: `generation 1, 1 workers
+101 slot 1 gen 1: ready, serving
+102 slot 2 gen 1: exited; got TERM KILL`,
+		},
+		{
+			name:  "TTIN adds a worker",
+			steps: []step{ready(101), ready(102), ttin()},
+			want: `generation 1, 3 workers
+101 slot 1 gen 1: ready, serving
+102 slot 2 gen 1: ready, serving
+103 slot 3 gen 1: booting, serving`,
+		},
+		{
+			name: "a worker silent past --timeout dumps its stacks, is killed and replaced",
+			steps: []step{ready(101), ready(102), after(20 * time.Second), beat(102), after(11 * time.Second),
+				after(1100 * time.Millisecond), exit(101)},
+			want: `generation 1, 2 workers
+slot 1: 0 boot failures, 1 crashes
+101 slot 1 gen 1: exited; got ABRT KILL
+102 slot 2 gen 1: ready, serving
+103 slot 1 gen 1: booting, serving`,
+		},
+		{
+			name:  "a worker past --boot-timeout is killed once and counts a boot failure",
+			steps: []step{ready(102), after(29 * time.Second), beat(102), after(2 * time.Second), after(time.Second), after(time.Second), exit(101)},
+			want: `generation 1, 2 workers
+slot 1: 1 boot failures, 0 crashes
+101 slot 1 gen 1: exited; got KILL
+102 slot 2 gen 1: ready, serving
+103 slot 1 gen 1: booting, serving`,
+		},
+		{
+			name:  "a reload completes once the whole new generation is ready",
+			steps: []step{ready(101), ready(102), hup(), ready(103), ready(104)},
+			want: `generation 2, 2 workers
+101 slot 1 gen 1: ready, draining (reloaded); got TERM
+102 slot 2 gen 1: ready, draining (reloaded); got TERM
+103 slot 1 gen 2: ready, serving
+104 slot 2 gen 2: ready, serving`,
+		},
+		{
+			name:  "half a new generation ready drains nothing",
+			steps: []step{ready(101), ready(102), hup(), ready(103)},
+			want: `generation 1, 2 workers, reloading to generation 2
+101 slot 1 gen 1: ready, serving
+102 slot 2 gen 1: ready, serving
+103 slot 1 gen 2: ready, serving
+104 slot 2 gen 2: booting, serving`,
+		},
+		{
+			name:  "a new worker that fails abandons the reload and the old generation keeps serving",
+			steps: []step{ready(101), ready(102), hup(), ready(103), exit(104)},
+			want: `generation 1, 2 workers
+101 slot 1 gen 1: ready, serving
+102 slot 2 gen 1: ready, serving
+103 slot 1 gen 2: ready, killed (reload abandoned); got KILL
+104 slot 2 gen 2: exited`,
+		},
+		{
+			name:  "a Ready from a worker of an abandoned reload is ignored",
+			steps: []step{ready(101), ready(102), hup(), exit(103), ready(104)},
+			want: `generation 1, 2 workers
+101 slot 1 gen 1: ready, serving
+102 slot 2 gen 1: ready, serving
+103 slot 1 gen 2: exited
+104 slot 2 gen 2: ready, killed (reload abandoned); got KILL`,
+		},
+		{
+			name:  "HUP during a reload is ignored",
+			steps: []step{ready(101), ready(102), hup(), hup()},
+			want: `generation 1, 2 workers, reloading to generation 2
+101 slot 1 gen 1: ready, serving
+102 slot 2 gen 1: ready, serving
+103 slot 1 gen 2: booting, serving
+104 slot 2 gen 2: booting, serving`,
+		},
+		{
+			name:  "TTIN during a reload is refused",
+			steps: []step{ready(101), ready(102), hup(), ttin(), ready(103), ready(104)},
+			want: `generation 2, 2 workers
+101 slot 1 gen 1: ready, draining (reloaded); got TERM
+102 slot 2 gen 1: ready, draining (reloaded); got TERM
+103 slot 1 gen 2: ready, serving
+104 slot 2 gen 2: ready, serving`,
+		},
+		{
+			name: "HUP during an abandon: a late exit of the abandoned generation leaves the next reload alone",
+			steps: []step{ready(101), ready(102), hup(), exit(103), hup(), exit(104),
+				ready(105), ready(106)},
+			want: `generation 3, 2 workers
+101 slot 1 gen 1: ready, draining (reloaded); got TERM
+102 slot 2 gen 1: ready, draining (reloaded); got TERM
+103 slot 1 gen 2: exited
+104 slot 2 gen 2: exited; got KILL
+105 slot 1 gen 3: ready, serving
+106 slot 2 gen 3: ready, serving`,
+		},
+		{
+			name: "a late exit of an abandoned generation after the next reload completed is no crash",
+			steps: []step{ready(101), ready(102), hup(), exit(103), hup(), ready(105), ready(106),
+				exit(104)},
+			want: `generation 3, 2 workers
+101 slot 1 gen 1: ready, draining (reloaded); got TERM
+102 slot 2 gen 1: ready, draining (reloaded); got TERM
+103 slot 1 gen 2: exited
+104 slot 2 gen 2: exited; got KILL
+105 slot 1 gen 3: ready, serving
+106 slot 2 gen 3: ready, serving`,
+		},
+		{
+			name:  "TERM drains every worker and their exits are expected",
+			steps: []step{ready(101), ready(102), term(), exit(101), exit(102)},
+			want: `generation 1, 2 workers, stopping
+101 slot 1 gen 1: exited; got TERM
+102 slot 2 gen 1: exited; got TERM`,
+		},
+		{
+			name:  "TERM during a reload abandons it and drains the old generation",
+			steps: []step{ready(101), ready(102), hup(), term()},
+			want: `generation 1, 2 workers, stopping
+101 slot 1 gen 1: ready, draining (stopping); got TERM
+102 slot 2 gen 1: ready, draining (stopping); got TERM
+103 slot 1 gen 2: booting, killed (reload abandoned); got KILL
+104 slot 2 gen 2: booting, killed (reload abandoned); got KILL`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tb := newTestbed(t)
+			for _, st := range tt.steps {
+				st(tb)
+			}
+			if got := tb.describe(); got != tt.want {
+				t.Errorf("after the steps the table is\n%s\nwant\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
+// step is one event of a sequence, applied as the supervisor loop would.
+type step func(*testbed)
+
+func ready(pid int) step {
+	return func(tb *testbed) { tb.event(event{pid: pid, msg: proto.Ready{PID: pid}}) }
+}
+
+func beat(pid int) step {
+	return func(tb *testbed) { tb.event(event{pid: pid, msg: proto.Heartbeat{}}) }
+}
+
+func retiring(pid int) step {
+	return func(tb *testbed) { tb.event(event{pid: pid, msg: proto.Retiring{Reason: "max-requests"}}) }
+}
+
+func exit(pid int) step {
+	return func(tb *testbed) {
+		tb.procs[pid].exited = true
+		tb.event(event{pid: pid, exited: true, status: "exit status 3"})
+	}
+}
+
+func hup() step  { return send(cmdReload) }
+func ttin() step { return send(cmdIncrease) }
+func ttou() step { return send(cmdDecrease) }
+func term() step { return send(cmdStopGraceful) }
+
+func send(c command) step {
+	return func(tb *testbed) {
+		tb.s.command(c)
+		tb.afterEach()
+	}
+}
+
+func after(d time.Duration) step {
+	return func(tb *testbed) {
+		tb.clock = tb.clock.Add(d)
+		tb.s.checkClocks()
+		tb.afterEach()
+	}
+}
+
+// testbed is a supervisor whose processes and clock the test owns.
+type testbed struct {
+	t     *testing.T
+	s     *Supervisor
+	clock time.Time
+	procs map[int]*fakeProcess
+	order []*fakeProcess
+	// identities keeps "slot N gen G" of every worker seen in the table,
+	// for the line of one that has exited.
+	identities map[int]string
+}
+
+// fakeProcess records the signals the supervisor sends; it exits when the
+// test says so.
+type fakeProcess struct {
+	pid     int
+	signals []string
+	exited  bool
+	channel *os.File // the worker's end, kept open as a real worker does
+	done    chan struct{}
+}
+
+func (p *fakeProcess) Pid() int { return p.pid }
+
+func (p *fakeProcess) Signal(sig syscall.Signal) error {
+	p.signals = append(p.signals, strings.TrimPrefix(unix.SignalName(sig), "SIG"))
+	return nil
+}
+
+func (p *fakeProcess) Wait() string {
+	<-p.done
+	return "exit status 0"
+}
+
+func newTestbed(t *testing.T) *testbed {
+	cfg := config.Default()
+	cfg.Server.Workers = 2
+	cfg.Server.BootTimeout = 30 * time.Second
+	cfg.Server.Timeout = 30 * time.Second
+	cfg.Server.GracefulTimeout = 30 * time.Second
+	log := zaptest.NewLogger(t)
+	s, err := New(Config{Settings: cfg, Executable: "/nonexistent/drover"}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb := &testbed{t: t, s: s, clock: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), procs: make(map[int]*fakeProcess),
+		identities: make(map[int]string)}
+	s.now = func() time.Time { return tb.clock }
+	s.startProcess = tb.start
+	s.notify = newNotifier(log)
+	t.Cleanup(tb.close)
+	s.reconcile()
+	tb.remember()
+	return tb
+}
+
+func (tb *testbed) start(spec processSpec) (process, error) {
+	fd, err := unix.Dup(int(spec.files[0].Fd()))
+	if err != nil {
+		return nil, err
+	}
+	p := &fakeProcess{pid: 101 + len(tb.order), channel: os.NewFile(uintptr(fd), "fake-worker-channel"), done: make(chan struct{})}
+	tb.procs[p.pid] = p
+	tb.order = append(tb.order, p)
+	return p, nil
+}
+
+// event hands ev to the supervisor and finishes the loop iteration.
+func (tb *testbed) event(ev event) {
+	if _, ok := tb.s.workers[ev.pid]; !ok {
+		tb.t.Fatalf("event for pid %d, which is not in the table", ev.pid)
+	}
+	tb.s.handle(ev)
+	tb.afterEach()
+}
+
+// afterEach is what Run does after every event.
+func (tb *testbed) afterEach() {
+	if !tb.s.stopping {
+		tb.s.reconcile()
+		tb.s.reportStatus()
+	}
+	tb.remember()
+}
+
+func (tb *testbed) remember() {
+	for pid, w := range tb.s.workers {
+		tb.identities[pid] = fmt.Sprintf("slot %d gen %d", w.slot, w.generation)
+	}
+}
+
+// close ends the goroutines spawn started for each fake process.
+func (tb *testbed) close() {
+	close(tb.s.done)
+	for _, w := range tb.s.workers {
+		w.conn.Close()
+	}
+	for _, p := range tb.order {
+		p.channel.Close()
+		close(p.done)
+	}
+}
+
+// describe renders the supervisor's table: its generation and count,
+// slots that failed, and every process it started with what it was sent.
+func (tb *testbed) describe() string {
+	s := tb.s
+	head := fmt.Sprintf("generation %d, %d workers", s.gen, s.desired)
+	if s.reload != nil {
+		head += fmt.Sprintf(", reloading to generation %d", s.reload.gen)
+	}
+	if s.haltErr != nil {
+		head += ", halted: " + s.haltErr.Error()
+	} else if s.stopping {
+		head += ", stopping"
+	}
+	lines := []string{head}
+	var slots []int
+	for n, sl := range s.slots {
+		if sl.failures > 0 || sl.crashes > 0 {
+			slots = append(slots, n)
+		}
+	}
+	slices.Sort(slots)
+	for _, n := range slots {
+		lines = append(lines, fmt.Sprintf("slot %d: %d boot failures, %d crashes", n, s.slots[n].failures, s.slots[n].crashes))
+	}
+	for _, p := range tb.order {
+		lines = append(lines, tb.describeProcess(p))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (tb *testbed) describeProcess(p *fakeProcess) string {
+	w, alive := tb.s.workers[p.pid]
+	var line string
+	switch {
+	case alive:
+		line = fmt.Sprintf("%d slot %d gen %d: %s, %s", p.pid, w.slot, w.generation, w.phase, w.fate)
+		if w.why != "" {
+			line += fmt.Sprintf(" (%s)", w.why)
+		}
+	default:
+		line = fmt.Sprintf("%d %s: exited", p.pid, tb.identities[p.pid])
+	}
+	if len(p.signals) > 0 {
+		line += "; got " + strings.Join(p.signals, " ")
+	}
+	return line
+}
