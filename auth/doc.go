@@ -40,5 +40,6 @@
 // (argon2$argon2id$v=19$m=19456,t=2,p=1$salt$hash); [Hasher.Verify] also
 // reads Django's pbkdf2_sha256, pbkdf2_sha1 and argon2i hashes and asks for
 // a re-hash after a login with one. At most [HasherConfig.MaxConcurrent]
-// hashes run at once in a process, each holding its memory cost.
+// hashes run at once, each holding its memory cost: in a process, or
+// across every worker of a host once they [Hasher.Share] one directory.
 package auth

@@ -84,9 +84,10 @@ type HasherConfig struct {
 	Iterations uint32
 	// Parallelism is the argon2id lanes; 1 by default.
 	Parallelism uint8
-	// MaxConcurrent bounds the hashes computed at once in this process
-	// (each holds Memory KiB); runtime.NumCPU() by default. Callers past
-	// the bound wait, as long as their context allows.
+	// MaxConcurrent bounds the hashes computed at once in this process,
+	// or across every process of a host after [Hasher.Share] (each holds
+	// Memory KiB); [DefaultMaxConcurrent] by default. Callers past the
+	// bound wait, as long as their context allows.
 	MaxConcurrent int
 }
 
@@ -106,10 +107,15 @@ func (c HasherConfig) withDefaults() HasherConfig {
 		c.Memory = 8 * uint32(c.Parallelism)
 	}
 	if c.MaxConcurrent <= 0 {
-		c.MaxConcurrent = runtime.NumCPU()
+		c.MaxConcurrent = DefaultMaxConcurrent()
 	}
 	return c
 }
+
+// DefaultMaxConcurrent is [HasherConfig.MaxConcurrent]'s default: half the
+// CPUs, at least one, so that logins under load leave the other half to
+// the requests that need no hash.
+func DefaultMaxConcurrent() int { return max(1, runtime.NumCPU()/2) }
 
 // Hasher hashes passwords with argon2id in Django's encoding and verifies
 // drover's and Django's hashes. It bounds the hashes running at once, since

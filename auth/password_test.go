@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"regexp"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -113,9 +112,9 @@ func TestHasherDefaults(t *testing.T) {
 		wantParams string
 		wantMax    int
 	}{
-		{name: "zero", give: HasherConfig{}, wantParams: "m=19456,t=2,p=1", wantMax: runtime.NumCPU()},
+		{name: "zero", give: HasherConfig{}, wantParams: "m=19456,t=2,p=1", wantMax: DefaultMaxConcurrent()},
 		{name: "set", give: HasherConfig{Memory: 65536, Iterations: 3, Parallelism: 4, MaxConcurrent: 7}, wantParams: "m=65536,t=3,p=4", wantMax: 7},
-		{name: "memory below 8 KiB per lane", give: HasherConfig{Memory: 16, Parallelism: 4}, wantParams: "m=32,t=2,p=4", wantMax: runtime.NumCPU()},
+		{name: "memory below 8 KiB per lane", give: HasherConfig{Memory: 16, Parallelism: 4}, wantParams: "m=32,t=2,p=4", wantMax: DefaultMaxConcurrent()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -81,7 +81,7 @@ const pruneBatch = 1000
 // process of a host (see the constants above for how). It is safe for
 // concurrent use by goroutines and processes. The file must be on a local
 // filesystem: WAL mode shares memory between the processes, which network
-// filesystems do not provide; several hosts need the PostgreSQL store.
+// filesystems do not provide, so it serves the workers of one host only.
 type SQLiteStore struct {
 	db *sql.DB
 	// writer is held by the one goroutine of this process that writes, so

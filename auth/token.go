@@ -38,9 +38,9 @@ const (
 	DefaultMaxTokenSize = 8192
 )
 
-// minSecretLen is the shortest HS256 secret: the size of the hash
-// (RFC 7518, section 3.2).
-const minSecretLen = 32
+// MinSecretSize is the shortest HS256 secret in bytes: the size of the
+// hash (RFC 7518, section 3.2).
+const MinSecretSize = 32
 
 // TokenConfig configures signing and verification. Zero values mean
 // defaults, filled in by [NewTokens].
@@ -158,7 +158,7 @@ func NewTokens(cfg TokenConfig) (*Tokens, error) {
 		if len(cfg.PrivateKeyPEM) > 0 || len(cfg.PublicKeyPEM) > 0 {
 			return nil, errors.New("token algorithm HS256 uses Secret, not PEM keys")
 		}
-		if len(cfg.Secret) < minSecretLen {
+		if len(cfg.Secret) < MinSecretSize {
 			return nil, fmt.Errorf("token secret: %w (got %d)", ErrWeakSecret, len(cfg.Secret))
 		}
 		secret := append([]byte(nil), cfg.Secret...) // the caller's slice may change
