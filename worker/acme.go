@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -17,13 +16,9 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/drover/drover/internal/config"
+	"github.com/drover/drover/internal/statedir"
 )
 
-// acmeStorageDir is where --tls-auto keeps its ACME account, certificates,
-// challenge tokens and locks, inside the state directory. Every worker
-// shares it: certmagic's storage locks make one process obtain a
-// certificate and the others load the result.
-const acmeStorageDir = "certmagic"
 
 // cachedEvent is the certmagic event emitted once a managed certificate
 // is in memory, ready for handshakes.
@@ -81,7 +76,7 @@ func newAutoTLS(s config.Config, listeners, plain []net.Listener, wait time.Dura
 		Logger:           log,
 	})
 	magic = certmagic.New(cache, certmagic.Config{
-		Storage:        &certmagic.FileStorage{Path: filepath.Join(s.Auth.StateDir, acmeStorageDir)},
+		Storage:        &certmagic.FileStorage{Path: statedir.Dir(s.Auth.StateDir).ACME()},
 		Logger:         log,
 		OnEvent:        loaded.onEvent,
 		ShouldEmitFunc: func(event string) bool { return event == cachedEvent },

@@ -31,6 +31,7 @@ import (
 
 	"github.com/drover/drover/internal/config"
 	"github.com/drover/drover/internal/proto"
+	"github.com/drover/drover/internal/statedir"
 )
 
 // selfSigned makes a certificate for name and returns it with its PEM
@@ -188,7 +189,7 @@ func TestAutoTLSServesFromSharedStorage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	storage := &certmagic.FileStorage{Path: filepath.Join(state, acmeStorageDir)}
+	storage := &certmagic.FileStorage{Path: statedir.Dir(state).ACME()}
 	for key, value := range map[string][]byte{
 		certmagic.StorageKeys.SiteCert(issuerKey, domain):                                            certPEM,
 		certmagic.StorageKeys.SitePrivateKey(issuerKey, domain):                                      keyPEM,
