@@ -2,14 +2,17 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/drover/drover/internal/config"
 	"github.com/drover/drover/internal/exitcode"
 	"github.com/drover/drover/internal/logging"
+	"github.com/drover/drover/internal/proto"
 	"github.com/drover/drover/worker"
 )
 
@@ -24,6 +27,14 @@ func runWorker(ctx context.Context, p Program) error {
 		return exitcode.Wrap(exitcode.WorkerBoot, fmt.Errorf("worker boot: %w", err))
 	}
 	msg, err := worker.ReadConfig(ch, configTimeout)
+	if errors.Is(err, proto.ErrSchemaMismatch) {
+		// This binary has other settings than the supervisor's (a HUP onto
+		// a build that added one): say so, so the supervisor can refuse
+		// the reload, rather than serve with zero values for them.
+		if sendErr := proto.Encode(ch, proto.Refused{Reason: err.Error(), Schema: config.Schema()}); sendErr != nil {
+			err = errors.Join(err, sendErr)
+		}
+	}
 	if err != nil {
 		return exitcode.Wrap(exitcode.WorkerBoot, fmt.Errorf("worker boot: %w", err))
 	}

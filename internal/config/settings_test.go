@@ -3,6 +3,7 @@ package config_test
 import (
 	"net/netip"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,5 +123,15 @@ func TestParseAllowIPs(t *testing.T) {
 					tt.give, got, all, err, tt.want, tt.wantAll, tt.wantErr)
 			}
 		})
+	}
+}
+
+func TestSchema(t *testing.T) {
+	got := config.Schema()
+	if len(got) != 16 || strings.Trim(got, "0123456789abcdef") != "" {
+		t.Errorf("Schema() = %q, want 16 hex digits", got)
+	}
+	if again := config.Schema(); again != got {
+		t.Errorf("Schema() = %q, then %q; want the same", got, again)
 	}
 }

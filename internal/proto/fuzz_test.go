@@ -22,6 +22,7 @@ func FuzzDecode(f *testing.F) {
 		proto.Ready{PID: 4242},
 		proto.Heartbeat{Requests: 7, InFlight: 1, RSS: 1 << 20, Oldest: []proto.Request{{Method: "GET", Path: "/", RequestID: "x", Age: 5}}},
 		proto.Retiring{Reason: "max-requests", Requests: 1000},
+		proto.Refused{Reason: "settings schema mismatch", Schema: config.Schema()},
 	} {
 		var buf bytes.Buffer
 		if err := proto.Encode(&buf, m); err != nil {
@@ -36,6 +37,10 @@ func FuzzDecode(f *testing.F) {
 	f.Add(frame(proto.Version, byte(proto.KindReady), `null`))
 	f.Add(frame(proto.Version+1, byte(proto.KindReady), `{}`))
 	f.Add(frame(proto.Version, 9, `{}`))
+	f.Add(frame(proto.Version, byte(proto.KindConfig), `{"schema":"0000000000000000","slot":1}`))
+	f.Add(frame(proto.Version, byte(proto.KindConfig), `{"slot":1}`))
+	f.Add(frame(proto.Version, byte(proto.KindConfig), `{"schema":"`+config.Schema()+`","SCHEMA":"x"}`))
+	f.Add(frame(proto.Version, byte(proto.KindRefused), `{"reason":"","schema":null}`))
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := proto.Decode(bytes.NewReader(data))

@@ -11,9 +11,12 @@ import (
 	"github.com/drover/drover/internal/config"
 )
 
-// Version is the protocol version written in every frame. A peer reading
-// another version refuses the frame: supervisor and worker are always the
-// same binary except across an upgrade, which re-executes the supervisor.
+// Version is the protocol version written in every frame: the framing and
+// the message kinds. A peer reading another version refuses the frame.
+// What a Config frame's configuration holds is versioned apart, by the
+// settings schema it carries (config.Schema): a worker binary built with
+// other settings than its supervisor's refuses the frame rather than run
+// with zero values for the settings it does not share.
 const Version = 1
 
 // MaxSize bounds one frame (version, kind and payload), so a broken or
@@ -29,6 +32,7 @@ const (
 	KindReady     Kind = 2
 	KindHeartbeat Kind = 3
 	KindRetiring  Kind = 4
+	KindRefused   Kind = 5
 )
 
 // Message is one protocol message.
@@ -38,7 +42,9 @@ type Message interface {
 }
 
 // Config is the supervisor's first message to a new worker: the resolved
-// configuration and who the worker is.
+// configuration and who the worker is. Its frame also carries the
+// sender's settings schema (config.Schema), written by Encode and checked
+// by Decode: callers neither set nor see it.
 type Config struct {
 	Config     config.Config `json:"config"`
 	Slot       int           `json:"slot"`
@@ -77,6 +83,24 @@ type Retiring struct {
 	Requests uint64 `json:"requests"`
 }
 
+// Refused tells the supervisor a new worker will not run the Config it
+// was sent, and exits with exitcode.WorkerBoot right after: its binary's
+// settings schema differs from the supervisor's (ErrSchemaMismatch), as
+// after a HUP onto a build that added or changed a setting.
+type Refused struct {
+	// Reason is the worker's one-line account, naming both schemas.
+	Reason string `json:"reason"`
+	// Schema is the worker binary's settings schema (config.Schema).
+	Schema string `json:"schema"`
+}
+
+// configFrame is a Config frame's payload: the message and the settings
+// schema of the binary that encoded it.
+type configFrame struct {
+	Schema string `json:"schema"`
+	Config
+}
+
 // Kind implements Message.
 func (Config) Kind() Kind { return KindConfig }
 
@@ -89,21 +113,32 @@ func (Heartbeat) Kind() Kind { return KindHeartbeat }
 // Kind implements Message.
 func (Retiring) Kind() Kind { return KindRetiring }
 
+// Kind implements Message.
+func (Refused) Kind() Kind { return KindRefused }
+
 // Errors Decode returns for frames it refuses.
 var (
 	ErrTooLarge = errors.New("proto: frame too large")
 	ErrVersion  = errors.New("proto: unsupported version")
 	ErrKind     = errors.New("proto: unknown message kind")
 	ErrShort    = errors.New("proto: frame too short")
+	// ErrSchemaMismatch is a Config frame encoded with another settings
+	// schema than this binary's; the error names both.
+	ErrSchemaMismatch = errors.New("proto: the supervisor's settings schema differs from this binary's")
 )
 
 const headerSize = 4
 
 // Encode writes m as one frame: a 4-byte big-endian length, then the
-// version byte, the kind byte and the JSON payload. The frame goes out in
-// a single Write, so several goroutines may Encode to one net.Conn.
+// version byte, the kind byte and the JSON payload. A Config's payload
+// also carries this binary's config.Schema. The frame goes out in a
+// single Write, so several goroutines may Encode to one net.Conn.
 func Encode(w io.Writer, m Message) error {
-	payload, err := json.Marshal(m)
+	var v any = m
+	if c, ok := m.(Config); ok {
+		v = configFrame{Schema: config.Schema(), Config: c}
+	}
+	payload, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("proto: encode %T: %w", m, err)
 	}
@@ -123,7 +158,9 @@ func Encode(w io.Writer, m Message) error {
 }
 
 // Decode reads one frame. It returns io.EOF, unwrapped, when the peer
-// closed the channel cleanly between frames: the peer is gone.
+// closed the channel cleanly between frames: the peer is gone. A Config
+// frame whose settings schema is not this binary's is refused with
+// ErrSchemaMismatch.
 func Decode(r io.Reader) (Message, error) {
 	var header [headerSize]byte
 	if _, err := io.ReadFull(r, header[:]); err != nil {
@@ -152,13 +189,15 @@ func Decode(r io.Reader) (Message, error) {
 	var m Message
 	switch Kind(body[1]) {
 	case KindConfig:
-		m = &Config{}
+		return decodeConfig(body[2:])
 	case KindReady:
 		m = &Ready{}
 	case KindHeartbeat:
 		m = &Heartbeat{}
 	case KindRetiring:
 		m = &Retiring{}
+	case KindRefused:
+		m = &Refused{}
 	default:
 		return nil, fmt.Errorf("%w %d", ErrKind, body[1])
 	}
@@ -168,16 +207,32 @@ func Decode(r io.Reader) (Message, error) {
 	return deref(m), nil
 }
 
+// decodeConfig reads a Config frame's payload and checks its schema.
+func decodeConfig(payload []byte) (Message, error) {
+	var f configFrame
+	if err := json.Unmarshal(payload, &f); err != nil {
+		return nil, fmt.Errorf("proto: decode kind %d: %w", KindConfig, err)
+	}
+	if own := config.Schema(); f.Schema != own {
+		sent := f.Schema
+		if sent == "" {
+			sent = "none"
+		}
+		return nil, fmt.Errorf("%w: the supervisor's is %s, this binary's %s", ErrSchemaMismatch, sent, own)
+	}
+	return f.Config, nil
+}
+
 // deref returns the message by value, as callers switch on value types.
 func deref(m Message) Message {
 	switch m := m.(type) {
-	case *Config:
-		return *m
 	case *Ready:
 		return *m
 	case *Heartbeat:
 		return *m
 	case *Retiring:
+		return *m
+	case *Refused:
 		return *m
 	}
 	return m

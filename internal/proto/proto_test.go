@@ -64,6 +64,7 @@ func TestRoundTrip(t *testing.T) {
 			},
 		}},
 		{name: "retiring", give: proto.Retiring{Reason: "max-requests", Requests: 1000}},
+		{name: "refused", give: proto.Refused{Reason: "settings schema mismatch", Schema: "0123456789abcdef"}},
 		{name: "zero values", give: proto.Heartbeat{}},
 	}
 	for _, tt := range tests {
@@ -228,6 +229,45 @@ func TestDecodeBadPayload(t *testing.T) {
 	}
 }
 
+// TestConfigSchema checks that a Config frame carries the encoder's
+// settings schema and that Decode refuses one that is not this binary's.
+func TestConfigSchema(t *testing.T) {
+	own := config.Schema()
+	tests := []struct {
+		name      string
+		give      []byte
+		wantErr   error
+		wantInErr []string
+	}{
+		{name: "own schema", give: frame(proto.Version, byte(proto.KindConfig), `{"schema":"`+own+`","slot":3}`)},
+		{name: "other schema", give: frame(proto.Version, byte(proto.KindConfig), `{"schema":"feedfacefeedface","slot":3}`),
+			wantErr: proto.ErrSchemaMismatch, wantInErr: []string{"feedfacefeedface", own}},
+		{name: "no schema (an older supervisor)", give: frame(proto.Version, byte(proto.KindConfig), `{"slot":3}`),
+			wantErr: proto.ErrSchemaMismatch, wantInErr: []string{"none", own}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := proto.Decode(bytes.NewReader(tt.give))
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Decode(%q) = %v, %v; want %v", tt.give, m, err, tt.wantErr)
+			}
+			for _, s := range tt.wantInErr {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("Decode(%q) = %v, want the error to name %q", tt.give, err, s)
+				}
+			}
+		})
+	}
+
+	var buf bytes.Buffer
+	if err := proto.Encode(&buf, proto.Config{Slot: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if want := `"schema":"` + own + `"`; !strings.Contains(buf.String(), want) {
+		t.Errorf("Encode(Config) wrote %q, want it to carry %s", buf.Bytes(), want)
+	}
+}
+
 // TestDecodeEOF checks that a clean close between frames is io.EOF itself,
 // so callers can test err == io.EOF for "the peer is gone".
 func TestDecodeEOF(t *testing.T) {
@@ -315,6 +355,7 @@ func TestKinds(t *testing.T) {
 		{give: proto.Ready{}, want: proto.KindReady},
 		{give: proto.Heartbeat{}, want: proto.KindHeartbeat},
 		{give: proto.Retiring{}, want: proto.KindRetiring},
+		{give: proto.Refused{}, want: proto.KindRefused},
 	}
 	for _, tt := range tests {
 		t.Run(reflect.TypeOf(tt.give).Name(), func(t *testing.T) {
