@@ -85,7 +85,7 @@ func Run(ctx context.Context, p Program, args []string, stdout io.Writer) error 
 	case "dev":
 		return runDev(ctx, p, rest, stdout)
 	case "check":
-		return runCheck(rest, stdout)
+		return runCheck(p, rest, stdout)
 	case "createuser", "changepassword", "deactivateuser", "activateuser":
 		return runUserCommand(ctx, cmd, rest, os.Stdin, stdout)
 	case "help":
@@ -131,10 +131,25 @@ Flags:
 	config.Usage(w, config.Default(), extra)
 }
 
-func runCheck(args []string, stdout io.Writer) error {
-	cfg, shown, err := resolve(Program{}, args, nil, nil, stdout)
+// runCheck refuses what serve refuses, through the same prepare, and
+// prints the configuration; it creates nothing.
+//
+// One refusal of serve's is only noted: no signing key at all. An
+// operator runs check from a shell that often lacks the service's
+// environment file, where DROVER_SECRET_KEY lives; a key that is set is
+// checked as serve checks it. prepare checks the keys last, so every
+// other check has passed by then.
+func runCheck(p Program, args []string, stdout io.Writer) error {
+	cfg, shown, err := resolve(p, args, nil, nil, stdout)
 	if err != nil || shown {
 		return err
+	}
+	err = prepare(p, &cfg)
+	switch {
+	case errors.Is(err, config.ErrNoSigningKey):
+		fmt.Fprintf(stdout, "# no signing key is set here (%s or --secret-key-file); serve refuses to start without one\n", config.EnvSecretKey)
+	case err != nil:
+		return exitcode.Wrap(exitcode.Config, err)
 	}
 	fmt.Fprint(stdout, cfg.TOML())
 	return nil

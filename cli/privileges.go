@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/drover/drover/internal/config"
+	"github.com/drover/drover/internal/statedir"
 )
 
 // applyUmask sets --umask for the supervisor and, since a child inherits
@@ -20,34 +20,18 @@ func applyUmask(s config.Server) {
 	}
 }
 
-// storeFiles are the files of the SQLite store a root supervisor may
-// create before the workers run as --user.
-var storeFiles = []string{storeFile, storeFile + "-wal", storeFile + "-shm", storeFile + "-journal"}
-
-// handOver gives the workers' user what a root supervisor created for
-// them: the state directory, the store's files and the hash-slot locks,
-// and the log files the workers append to. It follows no symbolic link
-// and leaves alone what does not exist. Without --user, or when not root,
-// it does nothing.
-func handOver(cfg config.Config) error {
+// chownForWorkers gives the workers' user (--user, --group) what a root
+// supervisor created for them: what the state directory lists as
+// worker-owned (statedir.Dir.WorkerOwned) and the log files the workers
+// append to. It follows no symbolic link and leaves alone what does not
+// exist. Without --user, or when not root, it does nothing.
+func chownForWorkers(cfg config.Config) error {
 	cred, err := cfg.Server.Credential()
 	if err != nil || cred == nil || os.Geteuid() != 0 {
 		return err
 	}
 	uid, gid := int(cred.UID), int(cred.GID)
-	dir := cfg.Auth.StateDir
-	paths := []string{dir}
-	for _, name := range storeFiles {
-		paths = append(paths, filepath.Join(dir, name))
-	}
-	slots := filepath.Join(dir, hashSlotDir)
-	paths = append(paths, slots)
-	if entries, err := os.ReadDir(slots); err == nil {
-		for _, e := range entries {
-			paths = append(paths, filepath.Join(slots, e.Name()))
-		}
-	}
-	paths = append(paths, logFiles(cfg.Log)...)
+	paths := append(statedir.Dir(cfg.Auth.StateDir).WorkerOwned(), logFiles(cfg.Log)...)
 	for _, p := range paths {
 		if err := os.Lchown(p, uid, gid); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("give %s to user %s: %w", p, cred.Name, err)

@@ -28,12 +28,13 @@ func runServe(ctx context.Context, p Program, args []string, stdout io.Writer) e
 		fmt.Fprint(stdout, cfg.TOML())
 		return nil
 	}
-	if err := checkTLS(&cfg); err != nil {
+	if err := prepare(p, &cfg); err != nil {
 		return exitcode.Wrap(exitcode.Config, err)
 	}
-	if err := server.CheckPrivileges(cfg.Server); err != nil {
-		return exitcode.Wrap(exitcode.Config, err)
-	}
+
+	// What the workers need, created once by the supervisor and given to
+	// their user: the store (created or migrated here rather than in every
+	// worker at the same moment) and the log files.
 	applyUmask(cfg.Server)
 	if p.ownAPI() {
 		if err := prepareAPI(ctx, &cfg); err != nil {
@@ -45,22 +46,25 @@ func runServe(ctx context.Context, p Program, args []string, stdout io.Writer) e
 		return exitcode.Wrap(exitcode.Config, err)
 	}
 	defer logs.Close()
-	if err := handOver(cfg); err != nil {
+	if err := chownForWorkers(cfg); err != nil {
 		return exitcode.Wrap(exitcode.Config, err)
 	}
-	// Log files reopened on USR1 are created by the supervisor, before the
-	// workers reopen them as --user.
-	reopen := func() error {
-		return errors.Join(logs.Reopen(), handOver(cfg))
-	}
 
+	// Log files reopened on USR1 are created by the supervisor, before the
+	// workers reopen them as --user: those of the configuration serving
+	// now, which a HUP may have changed since the start.
+	reopen := func(current config.Config) error {
+		return errors.Join(logs.Reopen(), chownForWorkers(current))
+	}
+	// A HUP re-resolves and prepares the configuration as the start did,
+	// so what every new worker would fail on refuses the reload instead.
 	reload := func() (config.Config, error) {
 		next, err := config.Resolve(config.Source{Args: args, Extra: extra})
 		if err == nil {
-			err = checkTLS(&next) // a broken renewal must not take workers down
+			err = checkReload(cfg, next)
 		}
-		if err == nil && p.ownAPI() {
-			err = next.LoadKeys(nil) // a rotated key file takes effect on HUP
+		if err == nil {
+			err = prepare(p, &next)
 		}
 		return next, err
 	}

@@ -43,8 +43,9 @@ type Config struct {
 	Settings config.Config
 	// Reload re-resolves the configuration on HUP; nil keeps Settings.
 	Reload func() (config.Config, error)
-	// Reopen reopens the supervisor's log files on USR1; nil for none.
-	Reopen func() error
+	// Reopen reopens the supervisor's log files on USR1, given the
+	// configuration serving now (a HUP may have changed it); nil for none.
+	Reopen func(config.Config) error
 	// Executable is the worker binary; empty means this one.
 	Executable string
 	// Args are the workers' argv after argv[0]; nil means ["worker"].
@@ -284,7 +285,7 @@ func (s *Supervisor) scale(delta int) {
 
 func (s *Supervisor) reopenLogs() {
 	if s.cfg.Reopen != nil {
-		if err := s.cfg.Reopen(); err != nil {
+		if err := s.cfg.Reopen(s.settings); err != nil {
 			s.log.Error("reopen log files", zap.Error(err))
 		}
 	}
