@@ -87,6 +87,12 @@ func (s *Supervisor) completeReloadIfReady() {
 
 // abandonReload kills the new generation and keeps the old one serving.
 func (s *Supervisor) abandonReload(reason string) {
+	s.endReload("reload abandoned; the running workers keep serving", reason)
+}
+
+// endReload kills the new generation, keeps the old one serving, and
+// logs line with the reason.
+func (s *Supervisor) endReload(line, reason string) {
 	r := s.reload
 	if r == nil {
 		return
@@ -98,8 +104,7 @@ func (s *Supervisor) abandonReload(reason string) {
 			w.signal(syscall.SIGKILL)
 		}
 	}
-	s.log.Error("reload abandoned; the running workers keep serving",
-		zap.String("reason", reason), zap.Int("abandoned_generation", r.gen), zap.Int("serving_generation", s.gen))
+	s.log.Error(line, zap.String("reason", reason), zap.Int("abandoned_generation", r.gen), zap.Int("serving_generation", s.gen))
 	if !s.stopping {
 		s.notify.reloaded("reload abandoned; " + s.status())
 	}

@@ -310,6 +310,8 @@ func (s *Supervisor) handle(ev event) {
 	case proto.Heartbeat:
 		w.lastBeat = s.now()
 		w.stats = m
+	case proto.Refused:
+		s.refused(w, m)
 	case proto.Retiring:
 		if w.phase == phaseReady && w.fate == fateServing {
 			w.fate, w.why = fateRetiring, whyRetiring
@@ -318,6 +320,22 @@ func (s *Supervisor) handle(ev event) {
 	default:
 		w.log.Warn("unexpected message from worker", zap.Uint8("kind", uint8(m.Kind())))
 	}
+}
+
+// errSkew is what a worker binary that cannot read the supervisor's
+// configuration makes the supervisor say.
+const errSkew = "this worker binary does not match the supervisor; restart to upgrade"
+
+// refused handles a new worker that will not run the configuration it
+// was sent (its binary's settings differ: a new build renamed over the
+// old one). A reload onto it is refused; a worker replaced outside a
+// reload fails to boot, and its exit counts as such.
+func (s *Supervisor) refused(w *worker, m proto.Refused) {
+	if s.reload != nil && w.generation == s.reload.gen {
+		s.endReload("reload refused: "+errSkew, m.Reason)
+		return
+	}
+	w.log.Error("worker refused its configuration: "+errSkew, zap.String("reason", m.Reason))
 }
 
 // ready marks w ready and retires what it replaces: in a reload, the old

@@ -146,6 +146,24 @@ slot 1: 1 boot failures, 0 crashes
 104 slot 2 gen 2: exited`,
 		},
 		{
+			name:  "a new worker that refuses its configuration refuses the reload",
+			steps: []step{ready(101), ready(102), hup(), ready(104), refused(103)},
+			want: `generation 1, 2 workers
+101 slot 1 gen 1: ready, serving
+102 slot 2 gen 1: ready, serving
+103 slot 1 gen 2: booting, killed (reload abandoned); got KILL
+104 slot 2 gen 2: ready, killed (reload abandoned); got KILL`,
+		},
+		{
+			name:  "a replacement that refuses its configuration outside a reload fails to boot",
+			steps: []step{ready(102), refused(101), exit(101)},
+			want: `generation 1, 2 workers
+slot 1: 1 boot failures, 0 crashes
+101 slot 1 gen 1: exited
+102 slot 2 gen 1: ready, serving
+103 slot 1 gen 1: booting, serving`,
+		},
+		{
 			name:  "a Ready from a worker of an abandoned reload is ignored",
 			steps: []step{ready(101), ready(102), hup(), exit(103), ready(104)},
 			want: `generation 1, 2 workers
@@ -239,6 +257,10 @@ func beat(pid int) step {
 
 func retiring(pid int) step {
 	return func(tb *testbed) { tb.event(event{pid: pid, msg: proto.Retiring{Reason: "max-requests"}}) }
+}
+
+func refused(pid int) step {
+	return func(tb *testbed) { tb.event(event{pid: pid, msg: proto.Refused{Reason: "settings schema 1 is not 2"}}) }
 }
 
 func exit(pid int) step {

@@ -74,7 +74,10 @@ type worker struct {
 	stats      proto.Heartbeat
 	// killAt, when set, is when the worker gets SIGKILL if still alive.
 	killAt time.Time
-	log    *zap.Logger
+	// readDone closes when the channel's reader has reported its last
+	// message, so the exit is reported after everything the worker said.
+	readDone chan struct{}
+	log      *zap.Logger
 }
 
 // serving reports whether the worker covers its slot: booting towards
@@ -193,7 +196,7 @@ func (s *Supervisor) spawn(slot, gen int, cfg config.Config) (*worker, error) {
 	now := s.now()
 	w := &worker{
 		pid: proc.Pid(), slot: slot, generation: gen, proc: proc, conn: conn,
-		started: now, lastBeat: now,
+		started: now, lastBeat: now, readDone: make(chan struct{}),
 	}
 	w.log = s.log.With(zap.Int("worker_pid", w.pid), zap.Int("slot", slot), zap.Int("generation", gen))
 	s.workers[w.pid] = w
@@ -209,13 +212,27 @@ func (s *Supervisor) spawn(slot, gen int, cfg config.Config) (*worker, error) {
 	return w, nil
 }
 
-// wait reports the worker's exit to the loop.
+// wait reports the worker's exit to the loop, after the messages it wrote
+// before it exited (a Refused, typically). A descendant that inherited the
+// channel could keep it open: past channelLinger the channel is closed.
 func (s *Supervisor) wait(w *worker) {
-	s.report(event{pid: w.pid, exited: true, status: w.proc.Wait()})
+	status := w.proc.Wait()
+	select {
+	case <-w.readDone:
+	case <-time.After(channelLinger):
+		w.conn.Close()
+		<-w.readDone
+	}
+	s.report(event{pid: w.pid, exited: true, status: status})
 }
+
+// channelLinger is how long after a worker's exit its channel may stay
+// open before the supervisor stops reading it.
+const channelLinger = time.Second
 
 // read reports the worker's messages to the loop until the channel ends.
 func (s *Supervisor) read(w *worker) {
+	defer close(w.readDone)
 	for {
 		m, err := proto.Decode(w.conn)
 		if err != nil {
