@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"runtime"
 	"time"
+
+	"github.com/drover/drover/auth"
 )
 
 // Config is drover's resolved configuration: defaults, then the config
@@ -168,7 +170,9 @@ type Auth struct {
 }
 
 // TLS is drover's own HTTPS: a certificate and key in PEM files, read by
-// each worker as it starts, so a HUP picks up a renewed certificate.
+// the supervisor at start and on every HUP and sent to each new worker, so
+// a HUP picks up a renewed certificate and a root-only key serves --user
+// workers.
 type TLS struct {
 	// CertFile is the certificate chain; KeyFile its private key.
 	CertFile, KeyFile string
@@ -239,15 +243,15 @@ func Default() Config {
 		},
 		Auth: Auth{
 			StateDir:            "var",
-			Algorithm:           "HS256",
-			AccessLifetime:      5 * time.Minute,
-			RefreshLifetime:     24 * time.Hour,
+			Algorithm:           auth.DefaultAlgorithm,
+			AccessLifetime:      auth.DefaultAccessLifetime,
+			RefreshLifetime:     auth.DefaultRefreshLifetime,
 			RotateRefreshTokens: true,
 			UserCacheTTL:        time.Second,
-			Argon2Memory:        19 << 20,
-			Argon2Iterations:    2,
-			Argon2Parallelism:   1,
-			MaxConcurrentHashes: max(1, runtime.NumCPU()/2),
+			Argon2Memory:        auth.DefaultArgon2Memory << 10, // KiB to bytes
+			Argon2Iterations:    auth.DefaultArgon2Iterations,
+			Argon2Parallelism:   auth.DefaultArgon2Parallelism,
+			MaxConcurrentHashes: auth.DefaultMaxConcurrent(),
 		},
 	}
 }

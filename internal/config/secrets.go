@@ -5,15 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+
+	"github.com/drover/drover/auth"
 )
 
 // EnvSecretKey holds the HS256 signing key itself. Secrets come from the
 // environment or from files, never from flags or the config file.
 const EnvSecretKey = EnvPrefix + "SECRET_KEY"
-
-// MinSecretKey is the shortest HS256 key drover accepts (RFC 7518 §3.2:
-// at least the hash size).
-const MinSecretKey = 32
 
 // Secret is key material. It travels to workers in the Config message but
 // prints as [redacted], so a stray %v or log field does not leak it.
@@ -66,8 +64,8 @@ func (c *Config) LoadKeys(lookup func(string) (string, bool)) error {
 	default:
 		return &Error{Setting: "secret-key-file", Err: ErrNoSigningKey}
 	}
-	if n := len(a.Keys.Secret); n < MinSecretKey {
-		return &Error{Setting: a.Keys.Source, Err: fmt.Errorf("the signing key is %d bytes; at least %d are needed", n, MinSecretKey)}
+	if n := len(a.Keys.Secret); n < auth.MinSecretSize {
+		return &Error{Setting: a.Keys.Source, Err: fmt.Errorf("the signing key is %d bytes; at least %d are needed", n, auth.MinSecretSize)}
 	}
 	return nil
 }

@@ -151,7 +151,7 @@ func settings() []setting {
 		},
 		boolSetting("proxy-protocol", "", "read a PROXY protocol v1/v2 header on TCP connections from forwarded-allow-ips peers",
 			func(c *Config) *bool { return &c.Proxy.Protocol }),
-		stringSetting("certfile", "", "PEM certificate chain: serve HTTPS (re-read by new workers on HUP)",
+		stringSetting("certfile", "", "PEM certificate chain: serve HTTPS (re-read by the supervisor on HUP)",
 			func(c *Config) *string { return &c.TLS.CertFile }),
 		stringSetting("keyfile", "", "PEM private key of --certfile",
 			func(c *Config) *string { return &c.TLS.KeyFile }),
