@@ -16,6 +16,7 @@ import (
 type reload struct {
 	gen     int
 	cfg     config.Config
+	cred    *config.Credential
 	desired int
 	started time.Time
 }
@@ -52,13 +53,18 @@ func (s *Supervisor) startReload() {
 			zap.String("running", s.settings.Server.RedirectBind), zap.String("configured", next.Server.RedirectBind))
 		next.Server.RedirectBind = s.settings.Server.RedirectBind
 	}
+	cred, err := next.Server.Credential()
+	if err != nil {
+		s.log.Error("reload refused: the configuration is invalid; the running workers keep serving", zap.Error(err))
+		return
+	}
 	s.lastGen++
-	r := &reload{gen: s.lastGen, cfg: next, desired: next.Server.Workers, started: s.now()}
+	r := &reload{gen: s.lastGen, cfg: next, cred: cred, desired: next.Server.Workers, started: s.now()}
 	s.reload = r
 	s.notify.reloading(fmt.Sprintf("reloading: starting generation %d", r.gen))
 	s.log.Info("reloading: starting a new generation", zap.Int("generation", r.gen), zap.Int("workers", r.desired))
 	for n := 1; n <= r.desired; n++ {
-		if _, err := s.spawn(n, r.gen, r.cfg); err != nil {
+		if _, err := s.spawn(n, r.gen, r.cfg, r.cred); err != nil {
 			s.abandonReload(err.Error())
 			return
 		}
@@ -73,7 +79,7 @@ func (s *Supervisor) completeReloadIfReady() {
 	if serving, _ := s.readyWorkers(r.gen); serving < r.desired {
 		return
 	}
-	s.gen, s.settings, s.desired = r.gen, r.cfg, r.desired
+	s.gen, s.settings, s.cred, s.desired = r.gen, r.cfg, r.cred, r.desired
 	s.reload = nil
 	for _, w := range s.workers {
 		if w.generation != s.gen && !w.leaving() {

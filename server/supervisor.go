@@ -59,9 +59,13 @@ type Supervisor struct {
 	cfg      Config
 	settings config.Config
 	log      *zap.Logger
-	exe      string
-	args     []string
-	env      []string
+	// cred is who the workers of settings run as, looked up once per
+	// configuration rather than at every spawn; nil for the supervisor's
+	// own identity.
+	cred *config.Credential
+	exe  string
+	args []string
+	env  []string
 	// now and startProcess are the clock and the process starter; tests
 	// replace them to drive the worker table through event sequences.
 	now          func() time.Time
@@ -102,9 +106,12 @@ func New(cfg Config, log *zap.Logger) (*Supervisor, error) {
 	if err := CheckPrivileges(cfg.Settings.Server); err != nil {
 		return nil, err
 	}
+	cred, err := cfg.Settings.Server.Credential()
+	if err != nil {
+		return nil, err
+	}
 	exe := cfg.Executable
 	if exe == "" {
-		var err error
 		if exe, err = os.Executable(); err != nil {
 			return nil, fmt.Errorf("find own executable: %w", err)
 		}
@@ -116,6 +123,7 @@ func New(cfg Config, log *zap.Logger) (*Supervisor, error) {
 	return &Supervisor{
 		cfg:          cfg,
 		settings:     cfg.Settings,
+		cred:         cred,
 		log:          log,
 		exe:          exe,
 		args:         args,
@@ -434,7 +442,7 @@ func (s *Supervisor) reconcile() {
 		if covered[n] || now.Before(s.slotFor(n).nextSpawn) {
 			continue
 		}
-		if _, err := s.spawn(n, s.gen, s.settings); err != nil {
+		if _, err := s.spawn(n, s.gen, s.settings, s.cred); err != nil {
 			s.halt(exitcode.Wrap(exitcode.Runtime, err))
 			return
 		}

@@ -158,10 +158,10 @@ func (p execProcess) Wait() string {
 	return describeExit(p.cmd.ProcessState)
 }
 
-// spawn starts a worker process for slot in generation gen with cfg: the
-// binary re-executed with the role marker, the channel at fd 3 and the
-// listeners from fd 4.
-func (s *Supervisor) spawn(slot, gen int, cfg config.Config) (*worker, error) {
+// spawn starts a worker process for slot in generation gen with cfg, as
+// cred (nil: the supervisor's own identity): the binary re-executed with
+// the role marker, the channel at fd 3 and the listeners from fd 4.
+func (s *Supervisor) spawn(slot, gen int, cfg config.Config, cred *config.Credential) (*worker, error) {
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("socketpair: %w", err)
@@ -176,10 +176,7 @@ func (s *Supervisor) spawn(slot, gen int, cfg config.Config) (*worker, error) {
 		args:  s.args,
 		env:   append(env, inheritEnv(s.listeners)...),
 		files: append([]*os.File{theirs}, inheritFiles(s.listeners)...),
-	}
-	if spec.cred, err = cfg.Server.Credential(); err != nil {
-		ours.Close()
-		return nil, fmt.Errorf("start worker: %w", err)
+		cred:  cred,
 	}
 	proc, err := s.startProcess(spec)
 	if err != nil {
