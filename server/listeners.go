@@ -1,35 +1,35 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"net"
 	"os"
-	"strconv"
-	"syscall"
 
 	"github.com/coreos/go-systemd/v22/activation"
 	"go.uber.org/zap"
-	"golang.org/x/sys/unix"
 
 	"github.com/drover/drover/internal/config"
 	"github.com/drover/drover/internal/proto"
+	"github.com/drover/drover/internal/sockets"
 )
 
 // listener is one bound socket the supervisor holds for the workers.
 type listener struct {
+	// name is how logs and the workers' environment name the socket:
+	// "127.0.0.1:8000", "unix:/run/drover.sock", "systemd:[::]:8000".
 	name string
+	// role says whether workers serve it with the application or as
+	// --http-redirect's plain-HTTP socket.
+	role sockets.Role
 	ln   net.Listener
 	// file is a duplicate descriptor passed to every worker.
 	file *os.File
 }
 
 // bindAll opens every socket: systemd's when it passed any (socket
-// activation), else each --bind address.
-//
-// --http-redirect's socket comes last, bound by drover even under socket
-// activation: workers serve the last listener as plain HTTP when it is set.
+// activation), else each --bind address; and --http-redirect's, bound by
+// drover even under socket activation, which workers find by its role.
 func bindAll(cfg config.Server, log *zap.Logger) ([]*listener, error) {
 	out, err := bindServed(cfg, log)
 	if err != nil || cfg.RedirectBind == "" {
@@ -49,15 +49,16 @@ func bindRedirect(cfg config.Server) (*listener, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := bind(b, cfg.Backlog, unixPerm{})
+	ln, err := sockets.Listen(b, sockets.Options{Backlog: cfg.Backlog})
 	if err != nil {
 		return nil, err
 	}
-	l, err := hold("redirect:"+b.String(), ln)
+	h, err := sockets.Hold("redirect:"+b.String(), sockets.RoleRedirect, ln)
 	if err != nil {
 		ln.Close()
+		return nil, err
 	}
-	return l, err
+	return fromHeld([]*sockets.Held{h})[0], nil
 }
 
 // bindServed opens the sockets served with the application: systemd's
@@ -67,19 +68,19 @@ func bindServed(cfg config.Server, log *zap.Logger) ([]*listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("systemd socket activation: %w", err)
 	}
-	var out []*listener
 	if len(activated) > 0 {
+		var out []*listener
 		for i, ln := range activated {
 			if ln == nil {
 				closeAll(out)
 				return nil, fmt.Errorf("systemd socket activation: descriptor %d is not a stream socket", 3+i)
 			}
-			l, err := hold("systemd:"+ln.Addr().String(), ln)
+			h, err := sockets.Hold("systemd:"+ln.Addr().String(), sockets.RoleApp, ln)
 			if err != nil {
 				closeAll(out)
 				return nil, err
 			}
-			out = append(out, l)
+			out = append(out, fromHeld([]*sockets.Held{h})...)
 		}
 		log.Info("using sockets from systemd", zap.Int("count", len(out)), zap.Strings("ignored_bind", cfg.Bind))
 		return out, nil
@@ -88,176 +89,60 @@ func bindServed(cfg config.Server, log *zap.Logger) ([]*listener, error) {
 	if err != nil {
 		return nil, err
 	}
-	perm := unixPerm{mode: cfg.SocketMode, owner: owner}
-	for _, addr := range cfg.Bind {
-		b, err := config.ParseBind(addr)
-		if err != nil {
-			closeAll(out)
-			return nil, fmt.Errorf("bind: %w", err)
-		}
-		ln, err := bind(b, cfg.Backlog, perm)
-		if err != nil {
-			closeAll(out)
-			return nil, err
-		}
-		l, err := hold(b.String(), ln)
-		if err != nil {
-			ln.Close()
-			closeAll(out)
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, nil
-}
-
-// hold keeps ln and a duplicate of its descriptor to pass to workers.
-//
-// The duplicate is made with fcntl and wrapped by os.NewFile rather than
-// taken from ln.File: a net listener's File puts the shared open file
-// description into blocking mode when os/exec reads its Fd, which would
-// leave every worker's accept(2) blocking in the kernel, deaf to Close.
-func hold(name string, ln net.Listener) (*listener, error) {
-	sc, ok := ln.(syscall.Conn)
-	if !ok {
-		return nil, fmt.Errorf("bind %s: %T cannot be passed to workers", name, ln)
-	}
-	raw, err := sc.SyscallConn()
+	bs, err := sockets.ListenAll(cfg.Bind, sockets.Options{
+		Backlog: cfg.Backlog,
+		Unix:    &sockets.Perm{Mode: cfg.SocketMode, Owner: owner},
+		FD:      true,
+	})
 	if err != nil {
-		return nil, fmt.Errorf("bind %s: %w", name, err)
+		return nil, err
 	}
-	dup, dupErr := -1, error(nil)
-	if err := raw.Control(func(fd uintptr) { dup, dupErr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0) }); err != nil {
-		return nil, fmt.Errorf("bind %s: %w", name, err)
+	hs, err := sockets.HoldAll(bs, sockets.RoleApp)
+	if err != nil {
+		return nil, err
 	}
-	if dupErr != nil {
-		return nil, fmt.Errorf("bind %s: duplicate descriptor: %w", name, dupErr)
-	}
-	return &listener{name: name, ln: ln, file: os.NewFile(uintptr(dup), name)}, nil
+	return fromHeld(hs), nil
 }
 
-// unixPerm is the mode and owner given to unix sockets drover creates. The
-// default mode, 0660, lets the owner and its group (nginx's, typically)
-// connect, nobody else.
+func fromHeld(hs []*sockets.Held) []*listener {
+	out := make([]*listener, len(hs))
+	for i, h := range hs {
+		out[i] = &listener{name: h.Name, role: h.Role, ln: h.Listener, file: h.File}
+	}
+	return out
+}
+
+func held(ls []*listener) []*sockets.Held {
+	out := make([]*sockets.Held, len(ls))
+	for i, l := range ls {
+		out[i] = &sockets.Held{Name: l.name, Role: l.role, Listener: l.ln, File: l.file}
+	}
+	return out
+}
+
+// unixPerm is the mode and owner given to unix sockets drover creates
+// (sockets.Perm).
 type unixPerm struct {
 	mode  fs.FileMode
 	owner config.Owner
 }
 
-func bind(b config.Bind, backlog int, perm unixPerm) (net.Listener, error) {
-	var ln net.Listener
-	var err error
-	switch b.Network {
-	case "tcp":
-		ln, err = net.Listen("tcp", b.Address)
-	case "unix":
-		ln, err = bindUnix(b.Address, perm)
-	case "fd":
-		f := os.NewFile(uintptr(b.FD), b.String())
-		ln, err = net.FileListener(f)
-		f.Close()
-	default:
-		err = fmt.Errorf("unknown network %q", b.Network)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("bind %s: %w", b, err)
-	}
-	if b.Network != "fd" {
-		if err := setBacklog(ln, backlog); err != nil {
-			ln.Close()
-			return nil, fmt.Errorf("bind %s: %w", b, err)
-		}
-	}
-	return ln, nil
-}
-
-// setBacklog calls listen(2) again with the configured backlog; Linux
-// applies the new length to a listening socket (Go always uses somaxconn).
-func setBacklog(ln net.Listener, backlog int) error {
-	sc, ok := ln.(syscall.Conn)
-	if !ok {
-		return nil
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var lerr error
-	if err := raw.Control(func(fd uintptr) { lerr = unix.Listen(int(fd), backlog) }); err != nil {
-		return err
-	}
-	if lerr != nil {
-		return fmt.Errorf("listen backlog %d: %w", backlog, lerr)
-	}
-	return nil
-}
-
-// bindUnix creates a unix socket with perm's mode and owner, replacing a
-// stale socket file nobody listens on but refusing to touch any other file.
+// bindUnix creates a unix socket with perm's mode and owner
+// (sockets.ListenUnix).
 func bindUnix(path string, perm unixPerm) (net.Listener, error) {
-	if err := removeStale(path); err != nil {
-		return nil, err
-	}
-	// The socket is created with the process umask; tighten it for the
-	// moment of bind so the file never exists with a looser mode.
-	old := unix.Umask(0o177)
-	ln, err := net.Listen("unix", path)
-	unix.Umask(old)
-	if err != nil {
-		return nil, err
-	}
-	// Owner first, then mode: the socket is never open to a group it is
-	// not meant for.
-	if perm.owner.UID != -1 || perm.owner.GID != -1 {
-		if err := os.Lchown(path, perm.owner.UID, perm.owner.GID); err != nil {
-			ln.Close()
-			return nil, fmt.Errorf("socket owner: %w", err)
-		}
-	}
-	if err := os.Chmod(path, perm.mode); err != nil {
-		ln.Close()
-		return nil, fmt.Errorf("socket mode: %w", err)
-	}
-	return ln, nil
+	return sockets.ListenUnix(path, sockets.Perm{Mode: perm.mode, Owner: perm.owner})
 }
 
-func removeStale(path string) error {
-	info, err := os.Lstat(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if info.Mode().Type() != fs.ModeSocket {
-		return fmt.Errorf("%s exists and is not a socket", path)
-	}
-	if c, err := net.Dial("unix", path); err == nil {
-		c.Close()
-		return fmt.Errorf("%s: another process is listening on it", path)
-	}
-	return os.Remove(path)
-}
-
-func closeAll(ls []*listener) {
-	for _, l := range ls {
-		l.file.Close()
-		l.ln.Close()
-	}
-}
+func closeAll(ls []*listener) { sockets.CloseAll(held(ls)) }
 
 // inheritEnv is what a worker's environment needs to find the listeners
-// inheritFiles passes it.
+// inheritFiles passes it, by name and role.
 func inheritEnv(ls []*listener) []string {
-	return []string{proto.EnvListeners + "=" + strconv.Itoa(len(ls))}
+	return []string{proto.EnvListeners + "=" + sockets.Env(held(ls))}
 }
 
-// inheritFiles are the listeners' descriptors in the order a worker
-// finds them, from proto.FDFirstListener on.
+// inheritFiles are the listeners' descriptors in the order inheritEnv
+// lists them, for a worker to find from proto.FDFirstListener on.
 func inheritFiles(ls []*listener) []*os.File {
-	files := make([]*os.File, 0, len(ls))
-	for _, l := range ls {
-		files = append(files, l.file)
-	}
-	return files
+	return sockets.Files(held(ls))
 }

@@ -4,19 +4,20 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/drover/drover/internal/proto"
+	"github.com/drover/drover/internal/sockets"
 )
 
 // Inherited opens what the supervisor passed this process: the report
 // channel at proto.FDChannel and the listeners from proto.FDFirstListener
-// on, counted by proto.EnvListeners.
+// on, named with their roles in proto.EnvListeners (see package sockets;
+// sockets.RoleOf tells a listener's role).
 func Inherited(getenv func(string) string) (net.Conn, []net.Listener, error) {
-	n, err := strconv.Atoi(getenv(proto.EnvListeners))
-	if err != nil || n < 1 {
-		return nil, nil, fmt.Errorf("%s=%q: not started by a drover supervisor", proto.EnvListeners, getenv(proto.EnvListeners))
+	env := getenv(proto.EnvListeners)
+	if _, err := sockets.Parse(env); err != nil {
+		return nil, nil, fmt.Errorf("%s=%q: not started by a drover supervisor: %w", proto.EnvListeners, env, err)
 	}
 	chFile := os.NewFile(proto.FDChannel, "drover-channel")
 	ch, err := net.FileConn(chFile)
@@ -24,19 +25,12 @@ func Inherited(getenv func(string) string) (net.Conn, []net.Listener, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("open channel fd %d: %w", proto.FDChannel, err)
 	}
-	listeners := make([]net.Listener, 0, n)
-	for i := range n {
-		fd := uintptr(proto.FDFirstListener + i)
-		f := os.NewFile(fd, "drover-listener-"+strconv.Itoa(i))
-		l, err := net.FileListener(f)
-		f.Close()
-		if err != nil {
-			ch.Close()
-			return nil, nil, fmt.Errorf("open listener fd %d: %w", fd, err)
-		}
-		listeners = append(listeners, l)
+	listeners, err := sockets.Inherit(env, proto.FDFirstListener)
+	if err != nil {
+		ch.Close()
+		return nil, nil, fmt.Errorf("inherit listeners: %w", err)
 	}
-	return ch, listeners, nil
+	return ch, sockets.NetListeners(listeners), nil
 }
 
 // ReadConfig waits up to timeout for the supervisor's Config message.

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -18,7 +17,9 @@ import (
 
 	"github.com/drover/drover/app"
 	"github.com/drover/drover/internal/config"
+	"github.com/drover/drover/internal/graceful"
 	"github.com/drover/drover/internal/proto"
+	"github.com/drover/drover/internal/sockets"
 )
 
 // Config is what a worker needs to run: the settings the supervisor sent,
@@ -30,7 +31,9 @@ type Config struct {
 	Slot, Generation int
 	// Channel is the report channel to the supervisor.
 	Channel net.Conn
-	// Listeners are the inherited sockets to serve.
+	// Listeners are the inherited sockets to serve, each with its role
+	// (sockets.RoleOf): --http-redirect's is served as plain HTTP beside
+	// HTTPS; a listener without a role is the application's.
 	Listeners []net.Listener
 	// Handler is the application; the worker wraps it in app.Chain.
 	Handler http.Handler
@@ -47,11 +50,8 @@ type Worker struct {
 	srv     *http.Server
 	track   *tracker
 	limiter *limiter
-	conns   *conns
-	// serving are the listeners being served; closing is set once the
-	// worker closes them itself to drain.
-	serving []net.Listener
-	closing atomic.Bool
+	// served are the application's listeners.
+	served []net.Listener
 	// https is set when the worker serves TLS (--certfile or --tls-auto).
 	https bool
 	// plain is --http-redirect's listener, served as plain HTTP beside
@@ -76,15 +76,13 @@ func New(cfg Config, log *zap.Logger) (*Worker, error) {
 	s := cfg.Settings
 	w.track = newTracker(retireAfter(s.Worker), w.now)
 	w.limiter = newLimiter(s.Worker.Concurrency())
-	w.conns = newConns()
 
-	// The served sockets, and --http-redirect's, which the supervisor
-	// passes last.
-	served, plain := cfg.Listeners, []net.Listener(nil)
-	if s.Server.RedirectBind != "" && len(served) > 1 {
-		served, plain = served[:len(served)-1], served[len(served)-1:]
+	// The served sockets, and --http-redirect's, found by their roles.
+	served, plain := sockets.Select(cfg.Listeners, sockets.RoleApp), sockets.Select(cfg.Listeners, sockets.RoleRedirect)
+	if len(served) == 0 {
+		return nil, errors.New("worker: no application listener, only --http-redirect's")
 	}
-	w.plain = plain
+	w.served, w.plain = served, plain
 
 	var tlsConfig *tls.Config
 	var challenge func(http.ResponseWriter, *http.Request) bool
@@ -118,7 +116,6 @@ func New(cfg Config, log *zap.Logger) (*Worker, error) {
 		IdleTimeout:       s.Worker.KeepAlive,
 		MaxHeaderBytes:    app.MaxHeaderBytes(chainCfg),
 		ErrorLog:          zap.NewStdLog(log.Named("http")),
-		ConnState:         w.conns.track,
 		TLSConfig:         tlsConfig,
 	}
 	if auto != nil {
@@ -148,25 +145,19 @@ func (w *Worker) Run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 
 	pp := newProxyProtocol(w.cfg.Settings, w.log)
-	for _, l := range w.cfg.Listeners {
-		w.serving = append(w.serving, w.limiter.gate(pp.wrap(l)))
+	var listeners []graceful.Listener
+	for _, l := range w.served {
+		// Not srv.TLSConfig != nil: Serve itself sets one up for HTTP/2.
+		listeners = append(listeners, graceful.Listener{Listener: w.limiter.gate(pp.wrap(l)), TLS: w.https})
 	}
-	for i, l := range w.serving {
-		isPlain := len(w.plain) > 0 && i == len(w.serving)-1
-		g.Go(func() error {
-			var err error
-			// Not srv.TLSConfig != nil: Serve itself sets one up for HTTP/2.
-			if w.https && !isPlain {
-				err = w.srv.ServeTLS(l, "", "") // HTTP/2 and HTTP/1.1 over TLS
-			} else {
-				err = w.srv.Serve(l)
-			}
-			if errors.Is(err, http.ErrServerClosed) || (w.closing.Load() && errors.Is(err, net.ErrClosed)) {
-				return nil
-			}
-			return fmt.Errorf("serve %s: %w", l.Addr(), err)
-		})
+	for _, l := range w.plain {
+		listeners = append(listeners, graceful.Listener{Listener: w.limiter.gate(pp.wrap(l))})
 	}
+	gs, err := graceful.New(graceful.Config{Server: w.srv, Listeners: listeners, CloseKeepAlives: true}, w.log)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	gs.Go(g)
 	sigs := notifySignals()
 	if err := proto.Encode(w.cfg.Channel, proto.Ready{PID: os.Getpid()}); err != nil {
 		signal.Stop(sigs)
@@ -182,7 +173,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	g.Go(func() error { w.handleSignals(sigs, done, stop); return nil })
 	g.Go(func() error {
 		defer close(done)
-		err := w.shutdown(gctx, stop)
+		err := w.shutdown(gctx, gs, stop)
 		// Unblocks watchSupervisor; the supervisor sees our exit instead.
 		w.cfg.Channel.Close()
 		return err
@@ -208,9 +199,10 @@ func requestStop(stop chan<- stopKind, kind stopKind) {
 }
 
 // shutdown waits for the first stop request and stops the server. A
-// graceful stop drains in-flight requests up to the graceful timeout; a
-// fast stop during the drain closes what is left at once.
-func (w *Worker) shutdown(ctx context.Context, stop <-chan stopKind) error {
+// graceful stop drains in-flight requests up to the graceful timeout (see
+// package graceful for why a drain is not Shutdown alone); a fast stop
+// during the drain closes what is left at once.
+func (w *Worker) shutdown(ctx context.Context, gs *graceful.Server, stop <-chan stopKind) error {
 	var kind stopKind
 	select {
 	case kind = <-stop:
@@ -219,20 +211,19 @@ func (w *Worker) shutdown(ctx context.Context, stop <-chan stopKind) error {
 	}
 	if kind == stopFast {
 		w.log.Info("worker stopping now", zap.Int("in_flight", w.track.inFlight()))
-		return w.srv.Close()
+		return gs.Close()
 	}
 	timeout := w.cfg.Settings.Server.GracefulTimeout
 	w.log.Info("worker draining", zap.Int("in_flight", w.track.inFlight()), zap.Duration("graceful_timeout", timeout))
 	sctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	drained := make(chan error, 1)
-	go func() { drained <- w.drain(sctx) }()
+	go func() { drained <- gs.Drain(sctx) }()
 	for {
 		select {
 		case err := <-drained:
 			if err != nil {
-				w.log.Warn("drain cut short; closing connections", zap.Int("in_flight", w.track.inFlight()), zap.Error(err))
-				return w.srv.Close()
+				w.log.Warn("drain cut short; connections closed", zap.Int("in_flight", w.track.inFlight()), zap.Error(err))
 			}
 			return nil
 		case kind := <-stop:
@@ -241,26 +232,6 @@ func (w *Worker) shutdown(ctx context.Context, stop <-chan stopKind) error {
 			}
 		}
 	}
-}
-
-// drain stops accepting (the shared socket's backlog goes to the other
-// workers), closes idle keep-alive connections, waits for every request
-// already on its way, then shuts the server down. See conns for why
-// Shutdown alone is not enough.
-func (w *Worker) drain(ctx context.Context) error {
-	w.closing.Store(true)
-	for _, l := range w.serving {
-		if err := l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-			w.log.Warn("close listener", zap.Error(err))
-		}
-	}
-	w.srv.SetKeepAlivesEnabled(false)
-	select {
-	case <-w.conns.quieted():
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	return w.srv.Shutdown(ctx)
 }
 
 // watchSupervisor reads the channel until it fails: EOF means the

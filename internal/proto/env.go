@@ -7,11 +7,13 @@ const (
 	EnvRole = "DROVER_ROLE"
 	// RoleWorker is EnvRole's value in a worker process.
 	RoleWorker = "worker"
-	// EnvListeners holds the number of inherited listeners.
+	// EnvListeners names the inherited listeners and their roles, one
+	// entry per descriptor from FDFirstListener on, in the format of
+	// package sockets: "app=127.0.0.1:8000,redirect=0.0.0.0:80".
 	EnvListeners = "DROVER_LISTENERS"
 	// FDChannel is the worker's end of the report socketpair.
 	FDChannel = 3
 	// FDFirstListener is the first inherited listener; the others follow
-	// in --bind order.
+	// in EnvListeners's order (--bind's, then --http-redirect's).
 	FDFirstListener = 4
 )
