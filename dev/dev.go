@@ -18,6 +18,7 @@ import (
 
 	"github.com/drover/drover/app"
 	"github.com/drover/drover/internal/config"
+	"github.com/drover/drover/internal/sockets"
 )
 
 // stopTimeout bounds how long Ctrl-C waits for the request in progress.
@@ -101,27 +102,19 @@ func (s *Server) Run(ctx context.Context) error {
 
 	stopLog := context.AfterFunc(ctx, func() { s.log.Info("stopping") })
 	defer stopLog()
-	return Serve(ctx, s.srv, listeners)
+	return Serve(ctx, s.srv, listeners, s.log)
 }
 
+// listen binds the addresses as drover dev does: TCP or unix, with Go's
+// defaults (fd:// is refused: it is for drover serve).
 func listen(binds []string) ([]net.Listener, error) {
-	var out []net.Listener
-	for _, addr := range binds {
-		b, err := config.ParseBind(addr)
-		if err == nil && b.Network == "fd" {
-			err = fmt.Errorf("%s: fd:// is for drover serve", addr)
-		}
-		var l net.Listener
-		if err == nil {
-			l, err = net.Listen(b.Network, b.Address)
-		}
-		if err != nil {
-			for _, l := range out {
-				l.Close()
-			}
-			return nil, fmt.Errorf("bind %s: %w", addr, err)
-		}
-		out = append(out, l)
+	bs, err := sockets.ListenAll(binds, sockets.Options{})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]net.Listener, len(bs))
+	for i, b := range bs {
+		out[i] = b.Listener
 	}
 	return out, nil
 }

@@ -6,10 +6,11 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"strconv"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/drover/drover/internal/sockets"
 )
 
 // tailSize is how much of a program's stderr is kept for the page shown
@@ -47,12 +48,10 @@ func startChild(spec childSpec) (*child, error) {
 	c := &child{tail: &tail{max: tailSize}, exited: make(chan struct{})}
 	cmd := exec.Command(spec.exe, spec.args...)
 	cmd.Env = append(append([]string(nil), spec.env...),
-		EnvListeners+"="+strconv.Itoa(len(spec.sockets)),
+		EnvListeners+"="+sockets.Env(held(spec.sockets)),
 		EnvFailureFile+"="+spec.failureFile,
 	)
-	for _, s := range spec.sockets {
-		cmd.ExtraFiles = append(cmd.ExtraFiles, s.file)
-	}
+	cmd.ExtraFiles = sockets.Files(held(spec.sockets))
 	cmd.Stdout = spec.stdout
 	cmd.Stderr = &tee{w: spec.stderr, tail: c.tail}
 	// Same process group as the watcher, so a terminal's Ctrl-C reaches

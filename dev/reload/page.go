@@ -51,7 +51,7 @@ func servePage(socks []socket, f dev.Failure, log *zap.Logger) (*pageServer, err
 	p.cancel = cancel
 	go func() {
 		defer close(p.done)
-		if err := dev.Serve(ctx, srv, listeners); err != nil {
+		if err := dev.Serve(ctx, srv, listeners, log); err != nil {
 			log.Error("serve the failure page", zap.Error(err))
 		}
 	}()
