@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/drover/drover/internal/config"
 	"github.com/drover/drover/internal/proto"
+	"github.com/drover/drover/internal/sockets"
 )
 
 // startWorker runs a worker in-process on a loopback listener, with the
@@ -190,5 +192,54 @@ func TestRetireAfter(t *testing.T) {
 		if got < 10 || got > 15 {
 			t.Fatalf("retireAfter(10, jitter 5) = %d, want 10..15", got)
 		}
+	}
+}
+
+// roled is a listener with a role, as sockets.Inherit returns them.
+type roled struct {
+	net.Listener
+	role sockets.Role
+}
+
+func (l roled) Role() sockets.Role { return l.role }
+
+func TestNewFindsTheRedirectSocketByRole(t *testing.T) {
+	listen := func(role sockets.Role) net.Listener {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ln.Close() })
+		return roled{Listener: ln, role: role}
+	}
+	redirect, app := listen(sockets.RoleRedirect), listen(sockets.RoleApp)
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	tests := []struct {
+		name       string
+		give       []net.Listener
+		wantServed []net.Listener
+		wantPlain  []net.Listener
+	}{
+		{name: "redirect first", give: []net.Listener{redirect, app}, wantServed: []net.Listener{app}, wantPlain: []net.Listener{redirect}},
+		{name: "redirect last", give: []net.Listener{app, redirect}, wantServed: []net.Listener{app}, wantPlain: []net.Listener{redirect}},
+		{name: "no redirect", give: []net.Listener{app}, wantServed: []net.Listener{app}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := config.Default()
+			cfg.Server.RedirectBind = "127.0.0.1:0"
+			w, err := New(Config{Settings: cfg, Channel: a, Listeners: tt.give, Handler: http.HandlerFunc(hello)}, zaptest.NewLogger(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(w.served, tt.wantServed) || !reflect.DeepEqual(w.plain, tt.wantPlain) {
+				t.Errorf("New(%s) served %v, plain %v; want %v, %v", tt.name, w.served, w.plain, tt.wantServed, tt.wantPlain)
+			}
+		})
+	}
+	if _, err := New(Config{Settings: config.Default(), Channel: a, Listeners: []net.Listener{redirect}, Handler: http.HandlerFunc(hello)}, zaptest.NewLogger(t)); err == nil {
+		t.Error("New with only a redirect socket succeeded")
 	}
 }
