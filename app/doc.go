@@ -1,4 +1,4 @@
-// Package app is drover's HTTP handler chain and its demo API.
+// Package app is drover's HTTP handler chain.
 //
 // # Where it runs
 //
@@ -27,5 +27,10 @@
 // request ID, client IP (trusted proxies), access log, request limits and
 // /healthz. Handlers read what the chain learnt with [RequestID], [ClientIP]
 // and [Scheme], and answer errors in Django REST Framework's shape with
-// [Error]. [Routes] is the demo API, built on [Router].
+// [Error].
+//
+// The chain links no store and no token service: drover's DRF-compatible
+// API (the JWT endpoints, the demo /hello/ and the DRF-shaped router) is
+// package github.com/drover/drover/app/api, which builds on this one.
+// app/example/chainonly is a program that serves through the chain alone.
 package app

@@ -1,76 +1,21 @@
 package app
 
 import (
-	"io"
 	"net/http"
-	"unicode/utf8"
+
+	"github.com/drover/drover/app/internal/drf"
 )
 
 // Error writes an error response in Django REST Framework's shape,
 // {"detail":"…"}, with the given status and Content-Type application/json.
-// It is the one place the chain, the router and the demo API write errors;
-// other packages use it to answer the same way. The body is compact JSON
+// It is the one place the chain, the router and the API (app/api) write
+// errors; other packages use it to answer the same way. The body is compact JSON
 // without a trailing newline, as DRF renders it. Headers such as Allow or
 // WWW-Authenticate are the caller's to set before calling Error.
 func Error(w http.ResponseWriter, status int, detail string) {
 	b := make([]byte, 0, len(`{"detail":""}`)+len(detail)+8)
 	b = append(b, `{"detail":`...)
-	b = appendJSONString(b, detail)
+	b = drf.AppendString(b, detail)
 	b = append(b, '}')
-	writeJSON(w, status, string(b))
-}
-
-// writeJSON writes body, which must be JSON, with the given status. Every
-// JSON response of the package goes through here.
-func writeJSON(w http.ResponseWriter, status int, body string) {
-	w.Header()["Content-Type"] = []string{"application/json"} // canonical key: no Set needed
-	w.WriteHeader(status)
-	// A failed write means the client is gone: nothing is left to do.
-	_, _ = io.WriteString(w, body)
-}
-
-// methodNotAllowed is DRF's 405 detail.
-func methodNotAllowed(method string) string {
-	return `Method "` + method + `" not allowed.`
-}
-
-// appendJSONString appends s as a JSON string. Non-ASCII text is kept as is
-// (DRF's UNICODE_JSON); quotes, backslashes and control characters are
-// escaped, invalid UTF-8 becomes U+FFFD, and U+2028/U+2029 are escaped so
-// the output is also valid JavaScript.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				b = append(b, '\\', c)
-			case c == '\n':
-				b = append(b, '\\', 'n')
-			case c == '\r':
-				b = append(b, '\\', 'r')
-			case c == '\t':
-				b = append(b, '\\', 't')
-			case c < ' ' || c == 0x7f:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			default:
-				b = append(b, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
-		default:
-			b = append(b, s[i:i+size]...)
-		}
-		i += size
-	}
-	return append(b, '"')
+	drf.WriteJSON(w, status, string(b))
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/drover/drover/app/internal/drf"
 )
 
 func TestError(t *testing.T) {
@@ -49,7 +51,7 @@ func FuzzError(f *testing.F) {
 	f.Add("\"\\\x00\u2028\xff\xfe")
 	f.Add("é\U0001F600")
 	f.Fuzz(func(t *testing.T, detail string) {
-		body := appendJSONString(nil, detail)
+		body := drf.AppendString(nil, detail)
 		var got string
 		if err := json.Unmarshal(body, &got); err != nil {
 			t.Fatalf("appendJSONString(%q) = %s: invalid JSON: %v", detail, body, err)

@@ -38,40 +38,12 @@ func ExampleChain() {
 	// Output: client 198.51.100.7 over https, request example-1
 }
 
-// Routes is the demo API; the chain adds /healthz and the DRF-shaped errors.
-func ExampleRoutes() {
-	h := app.Chain(app.Config{}, zap.NewNop(), nil, app.Routes())
-	for _, target := range []string{"/hello/", "/nope/"} {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
-		fmt.Println(rec.Code, rec.Body.String())
-	}
-	// Output:
-	// 200 {"message":"Hello, World!"}
-	// 404 {"detail":"Not found."}
-}
-
-// A Router answers unknown paths and methods the way DRF does.
-func ExampleRouter() {
-	var rt app.Router
-	rt.Handle(http.MethodPost, "/api/token/", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		app.Error(w, http.StatusUnauthorized, "No active account found with the given credentials")
-	}))
-	for _, method := range []string{http.MethodPost, http.MethodGet} {
-		rec := httptest.NewRecorder()
-		rt.ServeHTTP(rec, httptest.NewRequest(method, "/api/token/", nil))
-		fmt.Println(rec.Code, rec.Header().Get("Allow"), rec.Body.String())
-	}
-	// Output:
-	// 401 POST, OPTIONS {"detail":"No active account found with the given credentials"}
-	// 405 POST, OPTIONS {"detail":"Method \"GET\" not allowed."}
-}
-
 // A combined access log needs a logger that prints the message only.
 func ExampleCombinedEncoderConfig() {
 	enc := zapcore.NewConsoleEncoder(app.CombinedEncoderConfig())
 	access := zap.New(zapcore.NewCore(enc, zapcore.AddSync(os.Stdout), zapcore.InfoLevel))
-	h := app.Chain(app.Config{AccessLogFormat: app.AccessLogCombined}, zap.NewNop(), access, app.Routes())
+	hello := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "hello") })
+	h := app.Chain(app.Config{AccessLogFormat: app.AccessLogCombined}, zap.NewNop(), access, hello)
 	_ = h // serve h; each request logs one line such as
 	// 198.51.100.7 - - [01/Mar/2025:12:30:45 +0000] "GET /hello/ HTTP/1.1" 200 27 "-" "curl/8.5.0" "5f0c…"
 }

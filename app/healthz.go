@@ -1,6 +1,10 @@
 package app
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/drover/drover/app/internal/drf"
+)
 
 // healthzPath is answered by the chain itself, for any wrapped handler.
 const healthzPath = "/healthz"
@@ -26,13 +30,13 @@ func (hz *healthz) wrap(next http.Handler) http.Handler {
 		case http.MethodGet, http.MethodHead:
 		default:
 			w.Header().Set("Allow", "GET, HEAD")
-			Error(w, http.StatusMethodNotAllowed, methodNotAllowed(r.Method))
+			Error(w, http.StatusMethodNotAllowed, drf.MethodNotAllowed(r.Method))
 			return
 		}
 		if hz.healthy != nil && !hz.healthy() {
-			writeJSON(w, http.StatusServiceUnavailable, `{"status":"unavailable"}`)
+			drf.WriteJSON(w, http.StatusServiceUnavailable, `{"status":"unavailable"}`)
 			return
 		}
-		writeJSON(w, http.StatusOK, `{"status":"ok"}`)
+		drf.WriteJSON(w, http.StatusOK, `{"status":"ok"}`)
 	})
 }

@@ -3,6 +3,8 @@ package app
 import (
 	"net/http"
 	"strconv"
+
+	"github.com/drover/drover/app/internal/drf"
 )
 
 // limits answers requests over the configured limits with an honest status
@@ -68,7 +70,7 @@ func (l *limits) check(r *http.Request) (int, string) {
 		}
 	}
 	if l.body >= 0 && r.ContentLength > l.body {
-		return http.StatusRequestEntityTooLarge, bodyTooLarge(l.body)
+		return http.StatusRequestEntityTooLarge, drf.BodyTooLarge(l.body)
 	}
 	return 0, ""
 }
@@ -153,10 +155,4 @@ func MaxHeaderBytes(cfg Config) int {
 	}
 	n := (line + 2) + fields*(size+2) + 2 + headerSlack
 	return min(n, ceiling)
-}
-
-// bodyTooLarge is the 413 detail, whether the Content-Length announced it
-// or the body grew past the limit while a handler read it.
-func bodyTooLarge(limit int64) string {
-	return "Request body is larger than " + strconv.FormatInt(limit, 10) + " bytes."
 }

@@ -11,7 +11,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/drover/drover/app"
+	"github.com/drover/drover/app/api"
 	"github.com/drover/drover/auth"
 	"github.com/drover/drover/internal/config"
 )
@@ -103,7 +103,7 @@ func buildAPI(ctx context.Context, cfg config.Config, prune bool, log *zap.Logge
 			svc.PruneEvery(pctx, pruneInterval)
 		}
 	}()
-	return app.API(svc, log), func() error {
+	return api.API(svc, log), func() error {
 		stopPruning()
 		<-pruned
 		return errors.Join(hasher.Close(), store.Close())

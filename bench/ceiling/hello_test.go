@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/drover/drover/app"
+	"github.com/drover/drover/app/api"
 	"github.com/drover/drover/auth"
 	"github.com/drover/drover/internal/config"
 )
@@ -67,7 +68,7 @@ func droverChain(t testing.TB, userCache time.Duration) (http.Handler, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := app.Chain(app.FromSettings(config.Default(), os.Getpid(), 1), zap.NewNop(), nil, app.API(svc, zap.NewNop()))
+	h := app.Chain(app.FromSettings(config.Default(), os.Getpid(), 1), zap.NewNop(), nil, api.API(svc, zap.NewNop()))
 	return h, access
 }
 

@@ -24,7 +24,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/drover/drover/app"
+	"github.com/drover/drover/app/api"
 	"github.com/drover/drover/cli"
 )
 
@@ -81,6 +81,6 @@ func build(log *zap.Logger) (http.Handler, error) {
 		mu.Unlock()
 		fmt.Fprintf(w, "kept %d MiB more\n", mb)
 	})
-	mux.Handle("/hello/", app.Routes())
+	mux.Handle("/hello/", api.Routes())
 	return mux, nil
 }

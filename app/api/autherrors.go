@@ -1,4 +1,4 @@
-package app
+package api
 
 import (
 	"errors"
@@ -6,6 +6,8 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/drover/drover/app"
+	"github.com/drover/drover/app/internal/drf"
 	"github.com/drover/drover/auth"
 )
 
@@ -30,7 +32,7 @@ const (
 func (t *tokenHandlers) authError(w http.ResponseWriter, r *http.Request, err error, sc scope) {
 	unauthorized := func(body string) {
 		w.Header()["Www-Authenticate"] = []string{wwwAuthenticate}
-		writeJSON(w, http.StatusUnauthorized, body)
+		drf.WriteJSON(w, http.StatusUnauthorized, body)
 	}
 	switch {
 	case errors.Is(err, errNotProvided):
@@ -46,7 +48,7 @@ func (t *tokenHandlers) authError(w http.ResponseWriter, r *http.Request, err er
 	case errors.Is(err, auth.ErrUserInactive):
 		unauthorized(detailBody("No active account found for the given token.", "no_active_account"))
 	case errors.Is(err, auth.ErrTokenBlacklisted) && sc == scopeVerify:
-		writeJSON(w, http.StatusBadRequest, `{"non_field_errors":["Token is blacklisted"]}`)
+		drf.WriteJSON(w, http.StatusBadRequest, `{"non_field_errors":["Token is blacklisted"]}`)
 	case errors.Is(err, auth.ErrTokenBlacklisted):
 		unauthorized(detailBody("Token is blacklisted", "token_not_valid"))
 	case errors.Is(err, auth.ErrTokenInvalid) || errors.Is(err, auth.ErrWrongTokenType):
@@ -57,16 +59,16 @@ func (t *tokenHandlers) authError(w http.ResponseWriter, r *http.Request, err er
 		unauthorized(detailBody(auth.TokenMessage(err), "token_not_valid"))
 	default:
 		t.log.Error("authentication failed on the server's side",
-			zap.String("path", r.URL.Path), zap.String("request_id", RequestID(r.Context())), zap.Error(err))
-		Error(w, http.StatusInternalServerError, "A server error occurred.")
+			zap.String("path", r.URL.Path), zap.String("request_id", app.RequestID(r.Context())), zap.Error(err))
+		app.Error(w, http.StatusInternalServerError, "A server error occurred.")
 	}
 }
 
 // detailBody is {"detail":…} with simplejwt's "code" when it has one.
 func detailBody(detail, code string) string {
-	b := appendJSONString([]byte(`{"detail":`), detail)
+	b := drf.AppendString([]byte(`{"detail":`), detail)
 	if code != "" {
-		b = appendJSONString(append(b, `,"code":`...), code)
+		b = drf.AppendString(append(b, `,"code":`...), code)
 	}
 	return string(append(b, '}'))
 }
@@ -75,6 +77,6 @@ func detailBody(detail, code string) string {
 // token was tried as an AccessToken and failed with message.
 func accessTokenBody(message string) string {
 	b := []byte(`{"detail":"Given token not valid for any token type","code":"token_not_valid","messages":[{"token_class":"AccessToken","token_type":"access","message":`)
-	b = appendJSONString(b, message)
+	b = drf.AppendString(b, message)
 	return string(append(b, "}]}"...))
 }

@@ -1,4 +1,4 @@
-package app
+package api
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/drover/drover/app"
 	"github.com/drover/drover/auth"
 )
 
@@ -55,7 +56,7 @@ func benchAPI(b *testing.B) (http.Handler, string) {
 func BenchmarkHelloAuthenticated(b *testing.B) {
 	api, access := benchAPI(b)
 	accessLog := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(io.Discard), zapcore.InfoLevel))
-	h := Chain(Config{}, zap.NewNop(), accessLog, api)
+	h := app.Chain(app.Config{}, zap.NewNop(), accessLog, api)
 	req := httptest.NewRequest(http.MethodGet, "/hello/", nil)
 	req.Header.Set("Authorization", "Bearer "+access)
 	b.ReportAllocs()

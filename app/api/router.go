@@ -1,4 +1,4 @@
-package app
+package api
 
 import (
 	"net/http"
@@ -7,6 +7,9 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/drover/drover/app"
+	"github.com/drover/drover/app/internal/drf"
 )
 
 // Router is a small exact-path router that answers the way Django REST
@@ -77,16 +80,16 @@ type methodHandler struct {
 func (rt *Router) Handle(method, path string, h http.Handler) {
 	switch {
 	case !validMethod(method):
-		panic("app: Router.Handle: invalid method " + quote(method))
+		panic("api: Router.Handle: invalid method " + quote(method))
 	case !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") || strings.ContainsAny(path, "?#"):
-		panic("app: Router.Handle: invalid path " + quote(path))
+		panic("api: Router.Handle: invalid path " + quote(path))
 	case h == nil:
-		panic("app: Router.Handle: nil handler for " + method + " " + path)
+		panic("api: Router.Handle: nil handler for " + method + " " + path)
 	}
 	rte := rt.entry(path)
 	for _, mh := range rte.handlers {
 		if mh.method == method {
-			panic("app: Router.Handle: " + method + " " + path + " registered twice")
+			panic("api: Router.Handle: " + method + " " + path + " registered twice")
 		}
 	}
 	rte.handlers = append(rte.handlers, methodHandler{method: method, h: h})
@@ -109,12 +112,12 @@ func (rt *Router) Describe(path, name, description string) {
 // another method, or when called twice for one method.
 func (rt *Router) Accepts(path, method string, fields ...Field) {
 	if method != http.MethodPost && method != http.MethodPut {
-		panic("app: Router.Accepts: DRF's metadata describes POST and PUT only, not " + quote(method))
+		panic("api: Router.Accepts: DRF's metadata describes POST and PUT only, not " + quote(method))
 	}
 	rte := rt.entry(path)
 	for _, a := range rte.actions {
 		if a.method == method {
-			panic("app: Router.Accepts: fields of " + method + " " + path + " given twice")
+			panic("api: Router.Accepts: fields of " + method + " " + path + " given twice")
 		}
 	}
 	rte.actions = append(rte.actions, methodFields{method: method, fields: fields})
@@ -130,9 +133,9 @@ func (rt *Router) Guard(path string, mw func(http.Handler) http.Handler) {
 	rte := rt.entry(path)
 	switch {
 	case mw == nil:
-		panic("app: Router.Guard: nil guard for " + path)
+		panic("api: Router.Guard: nil guard for " + path)
 	case rte.guard != nil:
-		panic("app: Router.Guard: " + path + " guarded twice")
+		panic("api: Router.Guard: " + path + " guarded twice")
 	}
 	rte.guard = mw
 	rte.build()
@@ -173,10 +176,10 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header()["Allow"] = []string{rte.allow} // canonical key: no Set needed
 	switch negotiate(r) {
 	case noRenderer:
-		Error(w, http.StatusNotFound, "Not found.")
+		app.Error(w, http.StatusNotFound, "Not found.")
 		return
 	case notAcceptable:
-		Error(w, http.StatusNotAcceptable, "Could not satisfy the request Accept header.")
+		app.Error(w, http.StatusNotAcceptable, "Could not satisfy the request Accept header.")
 		return
 	}
 	rte.serve.ServeHTTP(w, r)
@@ -190,10 +193,10 @@ func (rte *route) dispatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method == http.MethodOptions {
-		writeJSON(w, http.StatusOK, rte.options)
+		drf.WriteJSON(w, http.StatusOK, rte.options)
 		return
 	}
-	Error(w, http.StatusMethodNotAllowed, methodNotAllowed(r.Method))
+	app.Error(w, http.StatusMethodNotAllowed, drf.MethodNotAllowed(r.Method))
 }
 
 // negotiation is the outcome of DRF's content negotiation for a view
@@ -273,7 +276,7 @@ func (rt *Router) notFound(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	Error(w, http.StatusNotFound, "Not found.")
+	app.Error(w, http.StatusNotFound, "Not found.")
 }
 
 // allowHeader lists the allowed methods in DRF's order: the registered
@@ -306,9 +309,9 @@ func allowHeader(handlers []methodHandler) string {
 // "actions" when some method takes fields.
 func optionsBody(name, description string, actions []methodFields) string {
 	b := []byte(`{"name":`)
-	b = appendJSONString(b, name)
+	b = drf.AppendString(b, name)
 	b = append(b, `,"description":`...)
-	b = appendJSONString(b, description)
+	b = drf.AppendString(b, description)
 	b = append(b, `,"renders":["application/json"],"parses":["application/json","application/x-www-form-urlencoded","multipart/form-data"]`...)
 	if len(actions) > 0 {
 		b = append(b, `,"actions":{`...)
@@ -316,7 +319,7 @@ func optionsBody(name, description string, actions []methodFields) string {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, a.method)
+			b = drf.AppendString(b, a.method)
 			b = append(b, ":{"...)
 			for j, f := range a.fields {
 				if j > 0 {
@@ -341,13 +344,13 @@ func appendField(b []byte, f Field) []byte {
 	if label == "" {
 		label = labelFromName(f.Name)
 	}
-	b = appendJSONString(b, f.Name)
+	b = drf.AppendString(b, f.Name)
 	b = append(b, `:{"type":`...)
-	b = appendJSONString(b, typ)
+	b = drf.AppendString(b, typ)
 	b = strconv.AppendBool(append(b, `,"required":`...), f.Required)
 	b = strconv.AppendBool(append(b, `,"read_only":`...), f.ReadOnly)
 	b = append(b, `,"label":`...)
-	b = appendJSONString(b, label)
+	b = drf.AppendString(b, label)
 	return append(b, '}')
 }
 

@@ -1,4 +1,4 @@
-package app
+package api
 
 import (
 	"bytes"
@@ -14,6 +14,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/drover/drover/app/internal/drf"
 )
 
 // bodyError is a request body DRF's parsers would refuse, with the status
@@ -26,7 +28,7 @@ type bodyError struct {
 func (e *bodyError) Error() string { return e.body }
 
 func detailError(status int, detail string) *bodyError {
-	return &bodyError{status: status, body: string(appendJSONString([]byte(`{"detail":`), detail)) + "}"}
+	return &bodyError{status: status, body: string(drf.AppendString([]byte(`{"detail":`), detail)) + "}"}
 }
 
 // maxMultipartMemory bounds the multipart form kept in memory; the limits
@@ -42,7 +44,7 @@ func parseBody(r *http.Request) (map[string]any, *bodyError) {
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return nil, detailError(http.StatusRequestEntityTooLarge, bodyTooLarge(tooLarge.Limit))
+			return nil, detailError(http.StatusRequestEntityTooLarge, drf.BodyTooLarge(tooLarge.Limit))
 		}
 		return nil, detailError(http.StatusBadRequest, "Could not read the request body.")
 	}
@@ -237,14 +239,14 @@ func charFields(data map[string]any, names ...string) (map[string]string, *bodyE
 		} else {
 			errs = append(errs, ',')
 		}
-		errs = appendJSONString(errs, name)
+		errs = drf.AppendString(errs, name)
 		for i, msg := range msgs {
 			if i == 0 {
 				errs = append(errs, ":["...)
 			} else {
 				errs = append(errs, ',')
 			}
-			errs = appendJSONString(errs, msg)
+			errs = drf.AppendString(errs, msg)
 		}
 		errs = append(errs, ']')
 	}

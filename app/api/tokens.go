@@ -1,4 +1,4 @@
-package app
+package api
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/drover/drover/app/internal/drf"
 	"github.com/drover/drover/auth"
 )
 
@@ -72,7 +73,7 @@ func (t *tokenHandlers) fields(w http.ResponseWriter, r *http.Request, names ...
 			return values, true
 		}
 	}
-	writeJSON(w, berr.status, berr.body)
+	drf.WriteJSON(w, berr.status, berr.body)
 	return nil, false
 }
 
@@ -86,7 +87,7 @@ func (t *tokenHandlers) obtain(w http.ResponseWriter, r *http.Request) {
 		t.authError(w, r, err, scopeToken)
 		return
 	}
-	writeJSON(w, http.StatusOK, pairJSON("refresh", pair.Refresh, "access", pair.Access))
+	drf.WriteJSON(w, http.StatusOK, pairJSON("refresh", pair.Refresh, "access", pair.Access))
 }
 
 func (t *tokenHandlers) refresh(w http.ResponseWriter, r *http.Request) {
@@ -100,10 +101,10 @@ func (t *tokenHandlers) refresh(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if pair.Refresh == "" {
-		writeJSON(w, http.StatusOK, pairJSON("access", pair.Access, "", ""))
+		drf.WriteJSON(w, http.StatusOK, pairJSON("access", pair.Access, "", ""))
 		return
 	}
-	writeJSON(w, http.StatusOK, pairJSON("access", pair.Access, "refresh", pair.Refresh))
+	drf.WriteJSON(w, http.StatusOK, pairJSON("access", pair.Access, "refresh", pair.Refresh))
 }
 
 func (t *tokenHandlers) verify(w http.ResponseWriter, r *http.Request) {
@@ -115,7 +116,7 @@ func (t *tokenHandlers) verify(w http.ResponseWriter, r *http.Request) {
 		t.authError(w, r, err, scopeVerify)
 		return
 	}
-	writeJSON(w, http.StatusOK, `{}`)
+	drf.WriteJSON(w, http.StatusOK, `{}`)
 }
 
 func (t *tokenHandlers) blacklist(w http.ResponseWriter, r *http.Request) {
@@ -127,7 +128,7 @@ func (t *tokenHandlers) blacklist(w http.ResponseWriter, r *http.Request) {
 		t.authError(w, r, err, scopeToken)
 		return
 	}
-	writeJSON(w, http.StatusOK, `{}`)
+	drf.WriteJSON(w, http.StatusOK, `{}`)
 }
 
 // pairJSON renders {"k1":"v1","k2":"v2"} (k2 omitted when empty), keys in
@@ -135,14 +136,14 @@ func (t *tokenHandlers) blacklist(w http.ResponseWriter, r *http.Request) {
 func pairJSON(k1, v1, k2, v2 string) string {
 	b := make([]byte, 0, 16+len(v1)+len(v2))
 	b = append(b, '{')
-	b = appendJSONString(b, k1)
+	b = drf.AppendString(b, k1)
 	b = append(b, ':')
-	b = appendJSONString(b, v1)
+	b = drf.AppendString(b, v1)
 	if k2 != "" {
 		b = append(b, ',')
-		b = appendJSONString(b, k2)
+		b = drf.AppendString(b, k2)
 		b = append(b, ':')
-		b = appendJSONString(b, v2)
+		b = drf.AppendString(b, v2)
 	}
 	return string(append(b, '}'))
 }

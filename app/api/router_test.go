@@ -1,4 +1,4 @@
-package app
+package api
 
 import (
 	"io"
@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"go.uber.org/zap"
+
+	"github.com/drover/drover/app"
 )
 
 // answer is a handler that writes its name, to see which one ran.
@@ -33,7 +35,7 @@ func TestRouter(t *testing.T) {
 	rt.Guard("/guarded/", func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Header.Get("Authorization") == "" {
-				Error(w, http.StatusUnauthorized, "Authentication credentials were not provided.")
+				app.Error(w, http.StatusUnauthorized, "Authentication credentials were not provided.")
 				return
 			}
 			next.ServeHTTP(w, r)
@@ -231,7 +233,7 @@ func TestNameFromPath(t *testing.T) {
 // TestRoutesGolden records the demo API as a client sees it through the
 // whole chain over a real connection: testdata/routes.golden (-update).
 func TestRoutesGolden(t *testing.T) {
-	srv := httptest.NewServer(Chain(Config{}, zap.NewNop(), nil, Routes()))
+	srv := httptest.NewServer(app.Chain(app.Config{}, zap.NewNop(), nil, Routes()))
 	defer srv.Close()
 	client := srv.Client()
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
