@@ -34,49 +34,13 @@ func Scheme(ctx context.Context) string {
 	return "http"
 }
 
-// proxies decides which peers are trusted proxies.
-type proxies struct {
-	all      bool
-	prefixes []netip.Prefix
-}
-
-// newProxies normalises the prefixes once: masked, and IPv4-mapped IPv6
-// prefixes turned into IPv4 ones, because addresses are compared unmapped.
-func newProxies(cfg Config) proxies {
-	p := proxies{all: cfg.TrustAllProxies}
-	for _, pfx := range cfg.ForwardedAllowIPs {
-		if !pfx.IsValid() {
-			continue
-		}
-		if a := pfx.Addr(); a.Is4In6() && pfx.Bits() >= 96 {
-			pfx = netip.PrefixFrom(a.Unmap(), pfx.Bits()-96)
-		}
-		p.prefixes = append(p.prefixes, pfx.Masked())
-	}
-	return p
-}
-
-// trusted reports whether a is a trusted proxy.
-func (p proxies) trusted(a netip.Addr) bool {
-	if p.all {
-		return true
-	}
-	a = a.WithZone("")
-	for _, pfx := range p.prefixes {
-		if pfx.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
-
 // clientIP is the layer that works out the client address and the scheme.
 type clientIP struct {
-	proxies proxies
+	proxies TrustedProxies
 }
 
 func newClientIP(cfg Config) *clientIP {
-	return &clientIP{proxies: newProxies(cfg)}
+	return &clientIP{proxies: NewTrustedProxies(cfg.ForwardedAllowIPs, cfg.TrustAllProxies)}
 }
 
 func (c *clientIP) wrap(next http.Handler) http.Handler {
@@ -87,7 +51,7 @@ func (c *clientIP) wrap(next http.Handler) http.Handler {
 		}
 		peer, peerText, unix := parsePeer(r.RemoteAddr)
 		client, text := peer, peerText
-		if unix || (peer.IsValid() && c.proxies.trusted(peer)) {
+		if c.proxies.trustsPeer(peer, unix) {
 			client, text = forwardedClient(client, text, r.Header.Values(headerForwardedFor), c.proxies)
 			if proto, ok := forwardedProto(r.Header.Values(headerForwardedProto)); ok {
 				ex.scheme = proto
@@ -125,7 +89,7 @@ func parsePeer(remote string) (addr netip.Addr, text string, unix bool) {
 // every entry is trusted the leftmost is the client. A malformed entry stops
 // the walk and the last good address (or the peer) is the client, so the
 // result is always the peer or an address taken from the header.
-func forwardedClient(peer netip.Addr, peerText string, values []string, p proxies) (netip.Addr, string) {
+func forwardedClient(peer netip.Addr, peerText string, values []string, p TrustedProxies) (netip.Addr, string) {
 	client, text := peer, peerText
 	for i := len(values) - 1; i >= 0; i-- {
 		v := values[i]
@@ -136,7 +100,7 @@ func forwardedClient(peer netip.Addr, peerText string, values []string, p proxie
 				return client, text
 			}
 			client, text = a, src
-			if !p.trusted(a) {
+			if !p.TrustsAddr(a) {
 				return client, text
 			}
 			if j < 0 {

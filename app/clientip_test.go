@@ -171,7 +171,7 @@ func FuzzClientIP(f *testing.F) {
 		if got == peerText {
 			return
 		}
-		if !unix && !(peer.IsValid() && newProxies(cfg).trusted(peer)) {
+		if !unix && !(peer.IsValid() && NewTrustedProxies(cfg.ForwardedAllowIPs, cfg.TrustAllProxies).TrustsAddr(peer)) {
 			t.Fatalf("untrusted peer %q: client = %q, want the peer", remote, got)
 		}
 		for _, v := range []string{xff1, xff2} {

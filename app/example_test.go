@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -36,6 +37,17 @@ func ExampleChain() {
 	h.ServeHTTP(rec, r)
 	fmt.Print(rec.Body.String())
 	// Output: client 198.51.100.7 over https, request example-1
+}
+
+// TrustedProxies is the one trusted-proxy rule the chain and the worker's
+// PROXY protocol reader share.
+func ExampleTrustedProxies() {
+	p := app.NewTrustedProxies([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, false)
+	nginx := &net.TCPAddr{IP: net.IPv4(10, 0, 0, 1), Port: 40000}
+	stranger := &net.TCPAddr{IP: net.IPv4(198, 51, 100, 7), Port: 40000}
+	local := &net.UnixAddr{Name: "@", Net: "unix"}
+	fmt.Println(p.Trusts(nginx), p.Trusts(stranger), p.Trusts(local))
+	// Output: true false true
 }
 
 // A combined access log needs a logger that prints the message only.

@@ -4,13 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/netip"
 	"sync"
 	"time"
 
 	"github.com/pires/go-proxyproto"
 	"go.uber.org/zap"
 
+	"github.com/drover/drover/app"
 	"github.com/drover/drover/internal/config"
 )
 
@@ -26,9 +26,9 @@ var errNoHeaderInTime = errors.New("proxy protocol: nothing received within the 
 // at the start of a connection (--proxy-protocol), with
 // github.com/pires/go-proxyproto.
 //
-// A trusted peer (in --forwarded-allow-ips, or on a unix socket: the rule
-// app/clientip.go applies to X-Forwarded-For) may send one; the
-// connection's RemoteAddr is then the header's source address, which the
+// A trusted peer (app.TrustedProxies, the rule the handler chain applies
+// to X-Forwarded-For: in --forwarded-allow-ips, or on a unix socket) may
+// send one; the connection's RemoteAddr is then the header's source address, which the
 // handler chain and the access log take as the peer. A trusted peer that
 // sends no header is served as itself (the library's USE policy, not
 // REQUIRE): such a peer is already believed about the client through
@@ -40,7 +40,7 @@ var errNoHeaderInTime = errors.New("proxy protocol: nothing received within the 
 // nothing within the read-header timeout is closed quietly, as
 // http.Server would close it.
 type proxyProtocol struct {
-	trust   proxyTrust
+	trust   app.TrustedProxies
 	timeout time.Duration
 	refused *refusals
 }
@@ -58,7 +58,7 @@ func newProxyProtocol(s config.Config, log *zap.Logger) *proxyProtocol {
 		timeout = proxyproto.DefaultReadHeaderTimeout
 	}
 	return &proxyProtocol{
-		trust:   newProxyTrust(s.Proxy),
+		trust:   app.NewTrustedProxies(s.Proxy.ForwardedAllowIPs, s.Proxy.TrustAll),
 		timeout: timeout,
 		refused: &refusals{log: log.Named("proxy_protocol"), interval: refusalInterval, now: time.Now},
 	}
@@ -92,7 +92,7 @@ func (l *proxyListener) Accept() (net.Conn, error) {
 // conn wraps c, deciding from its peer whether it may send a header.
 func (p *proxyProtocol) conn(c net.Conn) *proxyConn {
 	policy := proxyproto.REJECT
-	if p.trust.trusted(c.RemoteAddr()) {
+	if p.trust.Trusts(c.RemoteAddr()) {
 		policy = proxyproto.USE
 	}
 	return &proxyConn{
@@ -184,48 +184,6 @@ func (c *proxyConn) CloseWrite() error {
 		return cw.CloseWrite()
 	}
 	return nil
-}
-
-// proxyTrust decides which peers may send a PROXY header: unix-socket
-// peers, and TCP peers in --forwarded-allow-ips (all with "*"), compared
-// as app/clientip.go compares them (IPv4-mapped addresses and prefixes as
-// IPv4, zones ignored).
-type proxyTrust struct {
-	all      bool
-	prefixes []netip.Prefix
-}
-
-func newProxyTrust(p config.Proxy) proxyTrust {
-	t := proxyTrust{all: p.TrustAll}
-	for _, pfx := range p.ForwardedAllowIPs {
-		if !pfx.IsValid() {
-			continue
-		}
-		if a := pfx.Addr(); a.Is4In6() && pfx.Bits() >= 96 {
-			pfx = netip.PrefixFrom(a.Unmap(), pfx.Bits()-96)
-		}
-		t.prefixes = append(t.prefixes, pfx.Masked())
-	}
-	return t
-}
-
-// trusted reports whether the peer at addr may send a PROXY header.
-func (t proxyTrust) trusted(addr net.Addr) bool {
-	switch a := addr.(type) {
-	case *net.UnixAddr:
-		return true
-	case *net.TCPAddr:
-		if t.all {
-			return true
-		}
-		ip := a.AddrPort().Addr().Unmap().WithZone("")
-		for _, pfx := range t.prefixes {
-			if pfx.Contains(ip) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // refusals logs refused PROXY headers, at most one warning per interval;
