@@ -62,9 +62,10 @@ type Config struct {
 	// Generation is logged as generation on every JSON access log line.
 	Generation int
 	// Healthy reports whether /healthz should answer 200; when it returns
-	// false /healthz answers 503 so a load balancer stops sending (drain with
-	// --shutdown-delay). Nil means always healthy. It is called on every
-	// health check, concurrently: it must be cheap and safe for concurrent use.
+	// false /healthz answers 503, so that a load balancer polling it stops
+	// sending new requests while the server drains. Nil means always
+	// healthy. It is called on every health check, concurrently: it must be
+	// cheap and safe for concurrent use.
 	Healthy func() bool
 }
 

@@ -68,7 +68,7 @@ func droverChain(t testing.TB, userCache time.Duration) (http.Handler, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := app.Chain(app.FromSettings(config.Default(), os.Getpid(), 1), zap.NewNop(), nil, api.API(svc, zap.NewNop()))
+	h := app.Chain(app.Config{ForwardedAllowIPs: config.Default().Proxy.ForwardedAllowIPs, WorkerPID: os.Getpid(), Generation: 1}, zap.NewNop(), nil, api.API(svc, zap.NewNop()))
 	return h, access
 }
 

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/drover/drover/app"
 	"github.com/drover/drover/auth"
 )
 
@@ -220,16 +221,16 @@ func Default() Config {
 			ReadTimeout:       60 * time.Second,
 		},
 		Limits: Limits{
-			RequestLine:      4094,
-			RequestFields:    100,
-			RequestFieldSize: 8190,
-			RequestBody:      1 << 20,
+			RequestLine:      app.DefaultLimitRequestLine,
+			RequestFields:    app.DefaultLimitRequestFields,
+			RequestFieldSize: app.DefaultLimitRequestFieldSize,
+			RequestBody:      app.DefaultLimitRequestBody,
 		},
 		Log: Log{
 			ErrorLogfile:    "-",
 			Level:           "info",
 			Format:          "json",
-			AccessLogFormat: "json",
+			AccessLogFormat: app.AccessLogJSON,
 		},
 		Proxy: Proxy{
 			ForwardedAllowIPs: []netip.Prefix{
