@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/drover/drover/app"
 	"github.com/drover/drover/internal/config"
 )
 
@@ -117,9 +118,9 @@ func errorEncoder(format string, dev bool) zapcore.Encoder {
 }
 
 func accessEncoder(format string, dev bool) zapcore.Encoder {
-	if format == "combined" {
-		// The message is the whole Apache combined line.
-		return zapcore.NewConsoleEncoder(zapcore.EncoderConfig{MessageKey: "msg", LineEnding: zapcore.DefaultLineEnding})
+	if format == app.AccessLogCombined {
+		// The chain writes the whole Apache combined line as the message.
+		return zapcore.NewConsoleEncoder(app.CombinedEncoderConfig())
 	}
 	if dev {
 		ec := zap.NewDevelopmentEncoderConfig()
