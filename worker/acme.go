@@ -19,7 +19,6 @@ import (
 	"github.com/drover/drover/internal/statedir"
 )
 
-
 // cachedEvent is the certmagic event emitted once a managed certificate
 // is in memory, ready for handshakes.
 const cachedEvent = "cached_managed_cert"
