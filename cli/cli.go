@@ -24,7 +24,7 @@ type Program struct {
 	Name string
 	// Handler builds the application, once in each worker process and once
 	// in dev mode. An error makes the worker exit with exitcode.WorkerBoot.
-	// nil serves drover's own API (app.Routes).
+	// nil serves drover's own API (api.API, the DRF-compatible endpoints).
 	Handler func(log *zap.Logger) (http.Handler, error)
 }
 
