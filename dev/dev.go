@@ -58,17 +58,8 @@ func New(cfg Config, log *zap.Logger) (*Server, error) {
 		return nil, errors.New("dev: no handler")
 	}
 	s := cfg.Settings
-	chainCfg := app.Config{
-		LimitRequestLine:      s.Limits.RequestLine,
-		LimitRequestFields:    s.Limits.RequestFields,
-		LimitRequestFieldSize: s.Limits.RequestFieldSize,
-		LimitRequestBody:      s.Limits.RequestBody,
-		ForwardedAllowIPs:     s.Proxy.ForwardedAllowIPs,
-		TrustAllProxies:       s.Proxy.TrustAll,
-		AccessLogFormat:       s.Log.AccessLogFormat,
-		WorkerPID:             os.Getpid(),
-		DevErrors:             true,
-	}
+	chainCfg := s.Chain()
+	chainCfg.DevErrors = true
 	handler := cfg.Handler
 	if cfg.FailureFile != "" {
 		handler = showFailure(cfg.FailureFile, handler)

@@ -106,17 +106,8 @@ func New(cfg Config, log *zap.Logger) (*Worker, error) {
 	if w.https && len(plain) > 0 {
 		inner = redirectToHTTPS(inner, challenge, httpsPort(served))
 	}
-	chainCfg := app.Config{
-		LimitRequestLine:      s.Limits.RequestLine,
-		LimitRequestFields:    s.Limits.RequestFields,
-		LimitRequestFieldSize: s.Limits.RequestFieldSize,
-		LimitRequestBody:      s.Limits.RequestBody,
-		ForwardedAllowIPs:     s.Proxy.ForwardedAllowIPs,
-		TrustAllProxies:       s.Proxy.TrustAll,
-		AccessLogFormat:       s.Log.AccessLogFormat,
-		WorkerPID:             os.Getpid(),
-		Generation:            cfg.Generation,
-	}
+	chainCfg := s.Chain()
+	chainCfg.Generation = cfg.Generation
 	handler := app.Chain(chainCfg, log, cfg.Access, inner)
 	w.srv = &http.Server{
 		Handler:           handler,

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net"
 	"net/netip"
+	"os"
 	"runtime"
 	"time"
 
@@ -364,3 +365,20 @@ func (w Worker) Concurrency() int {
 // ErrHelp is returned by Resolve when -h or --help was given; Usage prints
 // the help.
 var ErrHelp = errors.New("help requested")
+
+// Chain is the handler chain's configuration (package app) in this one:
+// limits, trusted proxies, the access log's format, and this process's
+// PID for the log. The caller adds what only it knows (a worker's
+// generation, dev's error pages).
+func (c Config) Chain() app.Config {
+	return app.Config{
+		LimitRequestLine:      c.Limits.RequestLine,
+		LimitRequestFields:    c.Limits.RequestFields,
+		LimitRequestFieldSize: c.Limits.RequestFieldSize,
+		LimitRequestBody:      c.Limits.RequestBody,
+		ForwardedAllowIPs:     c.Proxy.ForwardedAllowIPs,
+		TrustAllProxies:       c.Proxy.TrustAll,
+		AccessLogFormat:       c.Log.AccessLogFormat,
+		WorkerPID:             os.Getpid(),
+	}
+}
