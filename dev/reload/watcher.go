@@ -72,9 +72,9 @@ type Watcher struct {
 	root   string
 	filter Filter
 	// builder makes new binaries; nil means the binary is watched instead
-	// (no module at hand), and why says why.
+	// (no module at hand), and noBuild says why.
 	builder *builder
-	why     error
+	noBuild error
 }
 
 // New prepares a watcher: it finds what to watch and how to rebuild. It
@@ -157,7 +157,7 @@ func (w *Watcher) plan() error {
 			_, err = exec.LookPath("go")
 		}
 		if err != nil {
-			w.why = err
+			w.noBuild = err
 			w.root = filepath.Dir(w.cfg.Exe)
 			return nil
 		}
@@ -217,7 +217,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 		w.log.Info("watching for changes", zap.String("dir", w.root), zap.Stringer("build", w.builder))
 	} else {
 		w.log.Warn("no module to rebuild from: restarting when the binary is replaced",
-			zap.String("binary", w.cfg.Exe), zap.String("reason", w.why.Error()))
+			zap.String("binary", w.cfg.Exe), zap.String("reason", w.noBuild.Error()))
 	}
 	s := newSession(w, socks, tr, filepath.Join(tmp, "failure"))
 	s.run(ctx)

@@ -21,9 +21,9 @@ const (
 	idle
 )
 
-// conns tracks the server's connections by phase so a drain can wait for
+// connTracker tracks the server's connections by phase so a drain can wait for
 // the ones it must not drop.
-type conns struct {
+type connTracker struct {
 	mu    sync.Mutex
 	phase map[net.Conn]phase
 	// changed is closed and replaced whenever a connection leaves the
@@ -31,8 +31,8 @@ type conns struct {
 	changed chan struct{}
 }
 
-func newConns() *conns {
-	return &conns{phase: make(map[net.Conn]phase), changed: make(chan struct{})}
+func newConnTracker() *connTracker {
+	return &connTracker{phase: make(map[net.Conn]phase), changed: make(chan struct{})}
 }
 
 // connKey is the context key of the request's connection.
@@ -40,14 +40,14 @@ type connKey struct{}
 
 // connContext records the connection in its requests' context
 // (http.Server.ConnContext).
-func (c *conns) connContext(ctx context.Context, conn net.Conn) context.Context {
+func (c *connTracker) connContext(ctx context.Context, conn net.Conn) context.Context {
 	return context.WithValue(ctx, connKey{}, conn)
 }
 
 // connState follows the server's connection states
 // (http.Server.ConnState). A fresh connection stays fresh while its first
 // request is read: it is past Shutdown's reach only in the handler.
-func (c *conns) connState(conn net.Conn, st http.ConnState) {
+func (c *connTracker) connState(conn net.Conn, st http.ConnState) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch st {
@@ -69,7 +69,7 @@ func (c *conns) connState(conn net.Conn, st http.ConnState) {
 
 // wrap moves a connection out of fresh once its request reaches the
 // handler.
-func (c *conns) wrap(next http.Handler) http.Handler {
+func (c *connTracker) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if conn, ok := r.Context().Value(connKey{}).(net.Conn); ok {
 			c.mu.Lock()
@@ -83,7 +83,7 @@ func (c *conns) wrap(next http.Handler) http.Handler {
 }
 
 // set moves a tracked connection to p; c.mu is held.
-func (c *conns) set(conn net.Conn, p phase) {
+func (c *connTracker) set(conn net.Conn, p phase) {
 	if old, ok := c.phase[conn]; ok && old != p {
 		c.phase[conn] = p
 		c.signal()
@@ -91,14 +91,14 @@ func (c *conns) set(conn net.Conn, p phase) {
 }
 
 // signal wakes the waiters; c.mu is held.
-func (c *conns) signal() {
+func (c *connTracker) signal() {
 	close(c.changed)
 	c.changed = make(chan struct{})
 }
 
 // waiting counts the connections a drain waits for: the fresh ones, and
 // with answered the active ones too.
-func (c *conns) waiting(answered bool) (int, <-chan struct{}) {
+func (c *connTracker) waiting(answered bool) (int, <-chan struct{}) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n := 0
@@ -112,7 +112,7 @@ func (c *conns) waiting(answered bool) (int, <-chan struct{}) {
 
 // wait returns nil once no connection is waited for (see waiting) or
 // limit (when positive) has passed, and ctx's error if it ends first.
-func (c *conns) wait(ctx context.Context, limit time.Duration, answered bool) error {
+func (c *connTracker) wait(ctx context.Context, limit time.Duration, answered bool) error {
 	var expired <-chan time.Time
 	if limit > 0 {
 		timer := time.NewTimer(limit)

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// event is one thing the server tells conns about a connection: a state,
+// event is one thing the server tells the connTracker about a connection: a state,
 // or its request reaching the handler.
 type event struct {
 	conn    int
@@ -35,7 +35,7 @@ func TestConnsWaiting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := newConns()
+			c := newConnTracker()
 			pipes := make([]net.Conn, 2)
 			for i := range pipes {
 				a, b := net.Pipe()
@@ -63,7 +63,7 @@ func TestConnsWaiting(t *testing.T) {
 }
 
 func TestConnsWaitEndsOnEventLimitOrContext(t *testing.T) {
-	c := newConns()
+	c := newConnTracker()
 	a, b := net.Pipe()
 	defer a.Close()
 	defer b.Close()

@@ -49,7 +49,7 @@ type Config struct {
 type Server struct {
 	cfg     Config
 	log     *zap.Logger
-	conns   *conns
+	tracker *connTracker
 	wrapped []*closeOnce
 	// stopping is set once the server closes its listeners itself.
 	stopping atomic.Bool
@@ -65,12 +65,12 @@ func New(cfg Config, log *zap.Logger) (*Server, error) {
 	if len(cfg.Listeners) == 0 {
 		return nil, errors.New("graceful: no listeners")
 	}
-	s := &Server{cfg: cfg, log: log, conns: newConns()}
+	s := &Server{cfg: cfg, log: log, tracker: newConnTracker()}
 	srv := cfg.Server
-	srv.Handler = s.conns.wrap(srv.Handler)
+	srv.Handler = s.tracker.wrap(srv.Handler)
 	prevState, prevContext := srv.ConnState, srv.ConnContext
 	srv.ConnState = func(c net.Conn, st http.ConnState) {
-		s.conns.connState(c, st)
+		s.tracker.connState(c, st)
 		if prevState != nil {
 			prevState(c, st)
 		}
@@ -79,7 +79,7 @@ func New(cfg Config, log *zap.Logger) (*Server, error) {
 		if prevContext != nil {
 			ctx = prevContext(ctx, c)
 		}
-		return s.conns.connContext(ctx, c)
+		return s.tracker.connContext(ctx, c)
 	}
 	for _, l := range cfg.Listeners {
 		s.wrapped = append(s.wrapped, &closeOnce{Listener: l.Listener})
@@ -137,7 +137,7 @@ func (s *Server) Drain(ctx context.Context) error {
 	if s.cfg.CloseKeepAlives {
 		s.cfg.Server.SetKeepAlivesEnabled(false)
 	}
-	if err := s.conns.wait(ctx, s.cfg.AcceptedWait, s.cfg.CloseKeepAlives); err != nil {
+	if err := s.tracker.wait(ctx, s.cfg.AcceptedWait, s.cfg.CloseKeepAlives); err != nil {
 		return s.cut(err)
 	}
 	sctx := ctx
