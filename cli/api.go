@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"time"
 
 	"go.uber.org/zap"
@@ -14,22 +12,16 @@ import (
 	"github.com/drover/drover/app/api"
 	"github.com/drover/drover/auth"
 	"github.com/drover/drover/internal/config"
+	"github.com/drover/drover/internal/statedir"
 )
-
-// storeFile is the SQLite store's name inside the state directory.
-const storeFile = "drover.db"
-
-// hashSlotDir holds the lock files that bound password hashing across all
-// of a server's workers.
-const hashSlotDir = "hash-slots"
 
 // openStore opens (creating if needed) the SQLite store in the state dir.
 func openStore(ctx context.Context, cfg config.Config) (*auth.SQLiteStore, error) {
-	dir := cfg.Auth.StateDir
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("state dir: %w", err)
+	dir := statedir.Dir(cfg.Auth.StateDir)
+	if err := dir.Create(); err != nil {
+		return nil, err
 	}
-	path := filepath.Join(dir, storeFile)
+	path := dir.Store()
 	store, err := auth.OpenSQLite(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -79,7 +71,7 @@ func buildAPI(ctx context.Context, cfg config.Config, prune bool, log *zap.Logge
 		return nil, nil, err
 	}
 	hasher := newHasher(cfg)
-	if err := hasher.Share(filepath.Join(cfg.Auth.StateDir, hashSlotDir)); err != nil {
+	if err := hasher.Share(statedir.Dir(cfg.Auth.StateDir).HashSlots()); err != nil {
 		store.Close()
 		return nil, nil, err
 	}
@@ -110,17 +102,11 @@ func buildAPI(ctx context.Context, cfg config.Config, prune bool, log *zap.Logge
 	}, nil
 }
 
-// prepareAPI checks, before any worker starts, what drover's own API needs:
-// the signing key and a store that opens (which also creates or migrates
-// it once, rather than in every worker at the same moment).
-func prepareAPI(ctx context.Context, cfg *config.Config) error {
-	if err := cfg.LoadKeys(nil); err != nil {
-		return err
-	}
-	if _, err := newTokens(*cfg); err != nil {
-		return fmt.Errorf("signing key: %w", err)
-	}
-	store, err := openStore(ctx, *cfg)
+// createStore creates or migrates drover's own store once, before any
+// worker starts, rather than in every worker at the same moment. prepare
+// has checked the signing keys already.
+func createStore(ctx context.Context, cfg config.Config) error {
+	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

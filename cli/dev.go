@@ -20,6 +20,7 @@ import (
 	"github.com/drover/drover/internal/config"
 	"github.com/drover/drover/internal/exitcode"
 	"github.com/drover/drover/internal/logging"
+	"github.com/drover/drover/internal/statedir"
 )
 
 // devDefaults are the defaults of drover dev: debug logs on the console
@@ -117,9 +118,6 @@ func runReloadWatcher(ctx context.Context, p Program, cfg config.Config, rf relo
 	return exitcode.Wrap(exitcode.Runtime, w.Run(ctx))
 }
 
-// devKeyFile is where drover dev keeps the signing key it generates.
-const devKeyFile = "dev-secret.key"
-
 // devKeys loads the configured signing key or, when none is configured,
 // generates one in the state directory on first run and keeps using it, so
 // tokens survive restarts of the development server.
@@ -128,7 +126,7 @@ func devKeys(cfg *config.Config, log *zap.Logger) error {
 	if !errors.Is(err, config.ErrNoSigningKey) {
 		return err
 	}
-	path := filepath.Join(cfg.Auth.StateDir, devKeyFile)
+	path := statedir.Dir(cfg.Auth.StateDir).DevKey()
 	if _, statErr := os.Stat(path); errors.Is(statErr, fs.ErrNotExist) {
 		if err := writeNewKey(path); err != nil {
 			return err

@@ -37,7 +37,7 @@ func runServe(ctx context.Context, p Program, args []string, stdout io.Writer) e
 	// worker at the same moment) and the log files.
 	applyUmask(cfg.Server)
 	if p.ownAPI() {
-		if err := prepareAPI(ctx, &cfg); err != nil {
+		if err := createStore(ctx, cfg); err != nil {
 			return exitcode.Wrap(exitcode.Config, err)
 		}
 	}
