@@ -84,7 +84,15 @@ func runDev(ctx context.Context, p Program, args []string, stdout io.Writer) err
 		return exitcode.Wrap(exitcode.WorkerBoot, err)
 	}
 	defer closeApp()
-	dc := dev.Config{Settings: cfg, Handler: handler, Access: logs.Access, Banner: os.Stderr}
+	dc := dev.Options{
+		Bind:              cfg.Server.Bind,
+		Chain:             cfg.Chain(),
+		ReadHeaderTimeout: cfg.Worker.ReadHeaderTimeout,
+		IdleTimeout:       cfg.Worker.KeepAlive,
+		Handler:           handler,
+		Access:            logs.Access,
+		Banner:            os.Stderr,
+	}
 	if inherited != nil {
 		dc.Banner, dc.Listeners, dc.FailureFile = nil, inherited, failureFile
 		// The watcher logs one line per rebuild; the server's own

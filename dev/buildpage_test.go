@@ -12,8 +12,6 @@ import (
 	"testing"
 
 	"go.uber.org/zap/zaptest"
-
-	"github.com/drover/drover/internal/config"
 )
 
 func TestAcceptsHTML(t *testing.T) {
@@ -115,10 +113,8 @@ func TestServerShowsTheFailureFileOnGivenListeners(t *testing.T) {
 		t.Fatal(err)
 	}
 	failureFile := filepath.Join(t.TempDir(), "failure")
-	cfg := config.Default()
-	cfg.Server.Bind = []string{"fd://3"} // ignored: Listeners win
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "app") })
-	srv, err := New(Config{Settings: cfg, Handler: h, Listeners: []net.Listener{ln}, FailureFile: failureFile}, zaptest.NewLogger(t))
+	srv, err := New(Options{Bind: []string{"fd://3"} /* ignored: Listeners win */, Handler: h, Listeners: []net.Listener{ln}, FailureFile: failureFile}, zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,27 +17,33 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/drover/drover/app"
-	"github.com/drover/drover/internal/config"
 	"github.com/drover/drover/internal/sockets"
 )
 
 // stopTimeout bounds how long Ctrl-C waits for the request in progress.
 const stopTimeout = 3 * time.Second
 
-// Config is what the development server needs.
-type Config struct {
-	// Settings is the resolved configuration; Bind, limits and logs apply,
-	// workers and process settings do not.
-	Settings config.Config
+// Options configures the development server. Package dev takes no
+// configuration type of drover's own: cli maps the resolved settings onto
+// these fields.
+type Options struct {
+	// Bind lists the addresses to listen on ("HOST:PORT" or "unix:PATH"),
+	// unless Listeners is set.
+	Bind []string
+	// Chain configures the handler chain (limits, trusted proxies, access
+	// log format); dev turns its debug error pages on.
+	Chain app.Config
+	// ReadHeaderTimeout bounds a request's headers; IdleTimeout an idle
+	// keep-alive connection. Zero means none, as in net/http.
+	ReadHeaderTimeout, IdleTimeout time.Duration
 	// Handler is the application.
 	Handler http.Handler
 	// Access is the access logger, nil for none.
 	Access *zap.Logger
 	// Banner receives the development-only banner; nil for none.
 	Banner io.Writer
-	// Listeners, when set, are served instead of binding
-	// Settings.Server.Bind: the sockets a reload watcher passed down
-	// (dev/reload).
+	// Listeners, when set, are served instead of binding Bind: the
+	// sockets a reload watcher passed down (dev/reload).
 	Listeners []net.Listener
 	// FailureFile, when set, names a file that, while it exists, holds a
 	// Failure to answer every request with instead of the application:
@@ -47,18 +53,20 @@ type Config struct {
 
 // Server is the development server: one process, one request at a time.
 type Server struct {
-	cfg Config
+	cfg Options
 	log *zap.Logger
 	srv *http.Server
 }
 
 // New builds the development server.
-func New(cfg Config, log *zap.Logger) (*Server, error) {
+func New(cfg Options, log *zap.Logger) (*Server, error) {
 	if cfg.Handler == nil {
 		return nil, errors.New("dev: no handler")
 	}
-	s := cfg.Settings
-	chainCfg := s.Chain()
+	if len(cfg.Bind) == 0 && len(cfg.Listeners) == 0 {
+		return nil, errors.New("dev: no address to listen on")
+	}
+	chainCfg := cfg.Chain
 	chainCfg.DevErrors = true
 	handler := cfg.Handler
 	if cfg.FailureFile != "" {
@@ -66,8 +74,8 @@ func New(cfg Config, log *zap.Logger) (*Server, error) {
 	}
 	srv := &http.Server{
 		Handler:           serial(app.Chain(chainCfg, log, cfg.Access, handler)),
-		ReadHeaderTimeout: s.Worker.ReadHeaderTimeout,
-		IdleTimeout:       s.Worker.KeepAlive,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    app.MaxHeaderBytes(chainCfg),
 		ErrorLog:          zap.NewStdLog(log.Named("http")),
 	}
@@ -90,7 +98,7 @@ func (s *Server) Run(ctx context.Context) error {
 	listeners := s.cfg.Listeners
 	if len(listeners) == 0 {
 		var err error
-		if listeners, err = listen(s.cfg.Settings.Server.Bind); err != nil {
+		if listeners, err = listen(s.cfg.Bind); err != nil {
 			return err
 		}
 	}

@@ -52,7 +52,7 @@ func TestDevHandlesOneRequestAtATime(t *testing.T) {
 	cfg := config.Default()
 	cfg.Server.Bind = []string{"127.0.0.1:0"}
 	banner := &syncBuffer{}
-	srv, err := New(Config{Settings: cfg, Handler: h, Banner: banner}, zaptest.NewLogger(t))
+	srv, err := New(Options{Bind: cfg.Server.Bind, Chain: cfg.Chain(), Handler: h, Banner: banner}, zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"go.uber.org/zap"
-
-	"github.com/drover/drover/internal/config"
 )
 
 // dupListener returns a second listener on l's socket, as a process that
@@ -76,8 +74,7 @@ func TestStopAnswersEveryAcceptedConnection(t *testing.T) {
 		}()
 	}
 	for i := range 30 {
-		cfg := config.Default()
-		srv, err := New(Config{Settings: cfg, Handler: h, Listeners: []net.Listener{dupListener(t, sock)}}, zap.NewNop())
+		srv, err := New(Options{Handler: h, Listeners: []net.Listener{dupListener(t, sock)}}, zap.NewNop())
 		if err != nil {
 			t.Fatal(err)
 		}

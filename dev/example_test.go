@@ -8,15 +8,14 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/drover/drover/dev"
-	"github.com/drover/drover/internal/config"
 )
 
-// The development server on drover's defaults, as drover dev runs it.
+// The development server on 127.0.0.1:8000 with the chain's defaults.
 func Example() {
-	srv, err := dev.New(dev.Config{
-		Settings: config.Default(),
-		Handler:  http.NotFoundHandler(),
-		Banner:   os.Stderr,
+	srv, err := dev.New(dev.Options{
+		Bind:    []string{"127.0.0.1:8000"},
+		Handler: http.NotFoundHandler(),
+		Banner:  os.Stderr,
 	}, zap.NewNop())
 	if err != nil {
 		return
