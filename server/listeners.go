@@ -2,7 +2,6 @@ package server
 
 import (
 	"fmt"
-	"io/fs"
 	"net"
 	"os"
 
@@ -118,19 +117,6 @@ func held(ls []*listener) []*sockets.Held {
 		out[i] = &sockets.Held{Name: l.name, Role: l.role, Listener: l.ln, File: l.file}
 	}
 	return out
-}
-
-// unixPerm is the mode and owner given to unix sockets drover creates
-// (sockets.Perm).
-type unixPerm struct {
-	mode  fs.FileMode
-	owner config.Owner
-}
-
-// bindUnix creates a unix socket with perm's mode and owner
-// (sockets.ListenUnix).
-func bindUnix(path string, perm unixPerm) (net.Listener, error) {
-	return sockets.ListenUnix(path, sockets.Perm{Mode: perm.mode, Owner: perm.owner})
 }
 
 func closeAll(ls []*listener) { sockets.CloseAll(held(ls)) }
