@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"crypto/x509"
+
 	"github.com/drover/drover/internal/config"
 	"github.com/drover/drover/worker"
 )
@@ -15,6 +17,21 @@ func checkTLS(cfg *config.Config) error {
 	if err := cfg.ReadCertificate(); err != nil {
 		return err
 	}
-	_, err := worker.LoadACMERoots(cfg.TLS)
+	_, err := loadACMERoots(cfg.TLS)
 	return err
+}
+
+// loadACMERoots reads the --tls-auto-ca-root roots: nil (the system's)
+// when tls-auto is off or no file is set. The supervisor reads them to
+// fail fast, at start and before a reload; every worker reads them again
+// as it starts (workerOptions).
+func loadACMERoots(t config.TLS) (*x509.CertPool, error) {
+	if len(t.AutoDomains) == 0 {
+		return nil, nil
+	}
+	roots, err := worker.LoadACMERoots(t.AutoCARoot)
+	if err != nil {
+		return nil, &config.Error{Setting: "tls-auto-ca-root", Err: err}
+	}
+	return roots, nil
 }

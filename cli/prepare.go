@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 
 	"github.com/drover/drover/internal/config"
-	"github.com/drover/drover/server"
 )
 
 // prepare checks a resolved configuration (config.Resolve has validated
@@ -22,7 +21,7 @@ func prepare(p Program, cfg *config.Config) error {
 	if err := checkTLS(cfg); err != nil {
 		return err
 	}
-	if err := server.CheckPrivileges(cfg.Server); err != nil {
+	if err := checkPrivileges(cfg.Server); err != nil {
 		return err
 	}
 	if err := checkLogFiles(cfg.Log); err != nil {

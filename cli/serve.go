@@ -53,12 +53,16 @@ func runServe(ctx context.Context, p Program, args []string, stdout io.Writer) e
 	// Log files reopened on USR1 are created by the supervisor, before the
 	// workers reopen them as --user: those of the configuration serving
 	// now, which a HUP may have changed since the start.
-	reopen := func(current config.Config) error {
-		return errors.Join(logs.Reopen(), chownForWorkers(current))
+	options := func(c config.Config) (server.Options, error) {
+		return serverOptions(c, func() error { return errors.Join(logs.Reopen(), chownForWorkers(c)) })
+	}
+	opts, err := options(cfg)
+	if err != nil {
+		return exitcode.Wrap(exitcode.Config, err)
 	}
 	// A HUP re-resolves and prepares the configuration as the start did,
 	// so what every new worker would fail on refuses the reload instead.
-	reload := func() (config.Config, error) {
+	reload := func() (server.Options, error) {
 		next, err := config.Resolve(config.Source{Args: args, Extra: extra})
 		if err == nil {
 			err = checkReload(cfg, next)
@@ -66,9 +70,12 @@ func runServe(ctx context.Context, p Program, args []string, stdout io.Writer) e
 		if err == nil {
 			err = prepare(p, &next)
 		}
-		return next, err
+		if err != nil {
+			return server.Options{}, err
+		}
+		return options(next)
 	}
-	sup, err := server.New(server.Config{Settings: cfg, Reload: reload, Reopen: reopen}, logs.Error.Named("supervisor"))
+	sup, err := server.New(server.Config{Options: opts, Reload: reload}, logs.Error.Named("supervisor"))
 	if err != nil {
 		return exitcode.Wrap(exitcode.Config, err)
 	}

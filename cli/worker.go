@@ -27,6 +27,10 @@ func runWorker(ctx context.Context, p Program) error {
 		return exitcode.Wrap(exitcode.WorkerBoot, fmt.Errorf("worker boot: %w", err))
 	}
 	msg, err := worker.ReadConfig(ch, configTimeout)
+	var cfg config.Config
+	if err == nil {
+		err = msg.Unpack(config.Schema(), &cfg)
+	}
 	if errors.Is(err, proto.ErrSchemaMismatch) {
 		// This binary has other settings than the supervisor's (a HUP onto
 		// a build that added one): say so, so the supervisor can refuse
@@ -38,14 +42,14 @@ func runWorker(ctx context.Context, p Program) error {
 	if err != nil {
 		return exitcode.Wrap(exitcode.WorkerBoot, fmt.Errorf("worker boot: %w", err))
 	}
-	logs, err := logging.Open(msg.Config.Log, false)
+	logs, err := logging.Open(cfg.Log, false)
 	if err != nil {
 		return exitcode.Wrap(exitcode.WorkerBoot, fmt.Errorf("worker boot: %w", err))
 	}
 	defer logs.Close()
 	log := logs.Error.Named("worker").With(zap.Int("pid", os.Getpid()), zap.Int("slot", msg.Slot), zap.Int("generation", msg.Generation))
 
-	handler, closeApp, err := p.handler(ctx, msg.Config, msg.Slot == 1, log)
+	handler, closeApp, err := p.handler(ctx, cfg, msg.Slot == 1, log)
 	if err != nil {
 		return exitcode.Wrap(exitcode.WorkerBoot, fmt.Errorf("worker boot: application: %w", err))
 	}
@@ -54,16 +58,18 @@ func runWorker(ctx context.Context, p Program) error {
 			log.Error("close application", zap.Error(err))
 		}
 	}()
-	w, err := worker.New(worker.Config{
-		Settings:   msg.Config,
-		Slot:       msg.Slot,
-		Generation: msg.Generation,
-		Channel:    ch,
-		Listeners:  listeners,
-		Handler:    handler,
-		Access:     logs.Access,
-		Reopen:     logs.Reopen,
-	}, log)
+	opts, err := workerOptions(cfg)
+	if err != nil {
+		return exitcode.Wrap(exitcode.WorkerBoot, fmt.Errorf("worker boot: %w", err))
+	}
+	opts.Slot = msg.Slot
+	opts.Generation = msg.Generation
+	opts.Channel = ch
+	opts.Listeners = listeners
+	opts.Handler = handler
+	opts.Access = logs.Access
+	opts.Reopen = logs.Reopen
+	w, err := worker.New(opts, log)
 	if err != nil {
 		return exitcode.Wrap(exitcode.WorkerBoot, fmt.Errorf("worker boot: %w", err))
 	}

@@ -7,16 +7,13 @@ import (
 	"time"
 
 	"go.uber.org/zap"
-
-	"github.com/drover/drover/internal/config"
 )
 
 // reload is a rolling replacement in progress: generation gen, started
-// with cfg, is booting beside the serving one.
+// with opts, is booting beside the serving one.
 type reload struct {
 	gen     int
-	cfg     config.Config
-	cred    *config.Credential
+	opts    Options
 	desired int
 	started time.Time
 }
@@ -34,7 +31,7 @@ func (s *Supervisor) startReload() {
 		s.log.Warn("reload already in progress; HUP ignored", zap.Int("generation", s.reload.gen))
 		return
 	}
-	next := s.settings
+	next := s.opts
 	if s.cfg.Reload != nil {
 		c, err := s.cfg.Reload()
 		if err != nil {
@@ -43,28 +40,27 @@ func (s *Supervisor) startReload() {
 		}
 		next = c
 	}
-	if !slices.Equal(next.Server.Bind, s.settings.Server.Bind) {
+	running, configured := s.opts.Sockets, next.Sockets
+	if !slices.Equal(configured.Bind, running.Bind) {
 		s.log.Warn("bind changed; listeners are kept until a restart",
-			zap.Strings("running", s.settings.Server.Bind), zap.Strings("configured", next.Server.Bind))
-		next.Server.Bind = s.settings.Server.Bind
+			zap.Strings("running", running.Bind), zap.Strings("configured", configured.Bind))
 	}
-	if next.Server.RedirectBind != s.settings.Server.RedirectBind {
+	if configured.RedirectBind != running.RedirectBind {
 		s.log.Warn("http-redirect changed; its listener is kept until a restart",
-			zap.String("running", s.settings.Server.RedirectBind), zap.String("configured", next.Server.RedirectBind))
-		next.Server.RedirectBind = s.settings.Server.RedirectBind
+			zap.String("running", running.RedirectBind), zap.String("configured", configured.RedirectBind))
 	}
-	cred, err := next.Server.Credential()
-	if err != nil {
+	next.Sockets = running
+	if err := next.validate(); err != nil {
 		s.log.Error("reload refused: the configuration is invalid; the running workers keep serving", zap.Error(err))
 		return
 	}
 	s.lastGen++
-	r := &reload{gen: s.lastGen, cfg: next, cred: cred, desired: next.Server.Workers, started: s.now()}
+	r := &reload{gen: s.lastGen, opts: next, desired: next.Workers, started: s.now()}
 	s.reload = r
 	s.notify.reloading(fmt.Sprintf("reloading: starting generation %d", r.gen))
 	s.log.Info("reloading: starting a new generation", zap.Int("generation", r.gen), zap.Int("workers", r.desired))
 	for n := 1; n <= r.desired; n++ {
-		if _, err := s.spawn(n, r.gen, r.cfg, r.cred); err != nil {
+		if _, err := s.spawn(n, r.gen, r.opts); err != nil {
 			s.abandonReload(err.Error())
 			return
 		}
@@ -79,7 +75,7 @@ func (s *Supervisor) completeReloadIfReady() {
 	if serving, _ := s.readyWorkers(r.gen); serving < r.desired {
 		return
 	}
-	s.gen, s.settings, s.cred, s.desired = r.gen, r.cfg, r.cred, r.desired
+	s.gen, s.opts, s.desired = r.gen, r.opts, r.desired
 	s.reload = nil
 	for _, w := range s.workers {
 		if w.generation != s.gen && !w.leaving() {

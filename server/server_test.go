@@ -1,7 +1,6 @@
 package server
 
 import (
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,7 +11,7 @@ import (
 
 	"go.uber.org/zap/zaptest"
 
-	"github.com/drover/drover/internal/config"
+	"github.com/drover/drover/internal/sockets"
 )
 
 func TestBackoff(t *testing.T) {
@@ -86,110 +85,88 @@ func TestPIDFile(t *testing.T) {
 	}
 }
 
-func TestBindUnix(t *testing.T) {
-	dir := t.TempDir()
-	defaultPerm := unixPerm{mode: config.Default().Server.SocketMode, owner: config.Owner{UID: -1, GID: -1}}
-	t.Run("creates with mode 0660", func(t *testing.T) {
-		path := filepath.Join(dir, "a.sock")
-		ln, err := bindUnix(path, defaultPerm)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		info, err := os.Stat(path)
-		if err != nil || info.Mode().Perm() != 0o660 {
-			t.Errorf("socket mode = %v, %v; want 0660", info.Mode().Perm(), err)
-		}
-	})
-	t.Run("takes the configured mode and owner", func(t *testing.T) {
-		if os.Geteuid() != 0 {
-			t.Skip("chown to another user needs root")
-		}
-		path := filepath.Join(dir, "owned.sock")
-		ln, err := bindUnix(path, unixPerm{mode: 0o600, owner: config.Owner{UID: 65534, GID: 65534}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		info, err := os.Stat(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		st := info.Sys().(*syscall.Stat_t)
-		if info.Mode().Perm() != 0o600 || st.Uid != 65534 || st.Gid != 65534 {
-			t.Errorf("socket mode %o owner %d:%d, want 0600 65534:65534", info.Mode().Perm(), st.Uid, st.Gid)
-		}
-	})
-	t.Run("replaces a stale socket", func(t *testing.T) {
-		path := filepath.Join(dir, "stale.sock")
-		old, err := net.Listen("unix", path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		old.(*net.UnixListener).SetUnlinkOnClose(false)
-		old.Close()
-		ln, err := bindUnix(path, defaultPerm)
-		if err != nil {
-			t.Fatalf("bindUnix over a stale socket: %v", err)
-		}
-		ln.Close()
-	})
-	t.Run("refuses a live socket", func(t *testing.T) {
-		path := filepath.Join(dir, "live.sock")
-		live, err := net.Listen("unix", path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer live.Close()
-		if _, err := bindUnix(path, defaultPerm); err == nil || !strings.Contains(err.Error(), "another process") {
-			t.Errorf("bindUnix over a live socket = %v, want refusal", err)
-		}
-	})
-	t.Run("refuses a regular file", func(t *testing.T) {
-		path := filepath.Join(dir, "file")
-		if err := os.WriteFile(path, []byte("keep me"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := bindUnix(path, defaultPerm); err == nil || !strings.Contains(err.Error(), "not a socket") {
-			t.Errorf("bindUnix over a file = %v, want refusal", err)
-		}
-		if data, _ := os.ReadFile(path); string(data) != "keep me" {
-			t.Error("bindUnix touched a regular file")
-		}
-	})
-}
-
 func TestBindAllSetsBacklogAndPassesNonBlockingDuplicates(t *testing.T) {
-	cfg := config.Default().Server
-	cfg.Bind = []string{"127.0.0.1:0", "unix:" + filepath.Join(t.TempDir(), "d.sock")}
-	cfg.Backlog = 16
+	cfg := Sockets{
+		Bind:       []string{"127.0.0.1:0", "unix:" + filepath.Join(t.TempDir(), "d.sock")},
+		Backlog:    16,
+		SocketMode: 0o660,
+	}
 	ls, err := bindAll(cfg, zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeAll(ls)
+	defer sockets.CloseAll(ls)
 	if len(ls) != 2 {
 		t.Fatalf("bindAll opened %d listeners, want 2", len(ls))
 	}
 	for _, l := range ls {
 		// os/exec reads Fd() of every ExtraFile; that must not make the
 		// shared socket blocking (workers would hang in accept).
-		fd := l.file.Fd()
+		fd := l.File.Fd()
 		flags, err := fcntlFlags(fd)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if flags&syscall.O_NONBLOCK == 0 {
-			t.Errorf("%s: the descriptor passed to workers is blocking after Fd()", l.name)
+			t.Errorf("%s: the descriptor passed to workers is blocking after Fd()", l.Name)
 		}
 	}
 }
 
-func TestNewRejectsInvalidSettings(t *testing.T) {
-	cfg := config.Default()
-	cfg.Server.Workers = 0
-	if _, err := New(Config{Settings: cfg}, zaptest.NewLogger(t)); err == nil {
-		t.Error("New accepted workers = 0")
+// usable is a set of options New accepts.
+func usable() Options {
+	return Options{
+		Sockets:         Sockets{Bind: []string{"127.0.0.1:0"}},
+		Workers:         2,
+		BootTimeout:     time.Second,
+		Timeout:         time.Second,
+		GracefulTimeout: time.Second,
+		Settings:        WorkerSettings{Schema: "test", JSON: []byte(`{}`)},
+	}
+}
+
+func TestNewRefusesUnusableOptions(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*Options)
+		want   string // in the error; "" for accepted
+	}{
+		{name: "usable", change: func(*Options) {}},
+		{name: "no workers", change: func(o *Options) { o.Workers = 0 }, want: "workers must be at least 1, got 0"},
+		{name: "no boot timeout", change: func(o *Options) { o.BootTimeout = 0 }, want: "boot timeout must be positive"},
+		{name: "negative timeout", change: func(o *Options) { o.Timeout = -time.Second }, want: "timeout must be positive, got -1s"},
+		{name: "no graceful timeout", change: func(o *Options) { o.GracefulTimeout = 0 }, want: "graceful timeout must be positive"},
+		{name: "settings without a schema", change: func(o *Options) { o.Settings.Schema = "" }, want: "worker settings have no schema"},
+		{name: "the supervisor's own identity", change: func(o *Options) {
+			o.User = &syscall.Credential{Uid: uint32(os.Geteuid()), Gid: uint32(os.Getegid())}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := usable()
+			tt.change(&opts)
+			_, err := New(Config{Options: opts}, zaptest.NewLogger(t))
+			if tt.want == "" && err != nil {
+				t.Errorf("New = %v, want it accepted", err)
+			}
+			if tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+				t.Errorf("New = %v, want an error with %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestCheckPrivileges(t *testing.T) {
+	if err := CheckPrivileges(nil); err != nil {
+		t.Errorf("CheckPrivileges(nil) = %v, want nil", err)
+	}
+	other := &syscall.Credential{Uid: 65534, Gid: 65534}
+	err := CheckPrivileges(other)
+	switch {
+	case os.Geteuid() == 0 && err != nil:
+		t.Errorf("CheckPrivileges(nobody) as root = %v, want nil", err)
+	case os.Geteuid() != 0 && (err == nil || !strings.Contains(err.Error(), "needs root")):
+		t.Errorf("CheckPrivileges(nobody) as %d = %v, want a needs-root error", os.Geteuid(), err)
 	}
 }
 

@@ -9,9 +9,9 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/drover/drover/internal/config"
 	"github.com/drover/drover/internal/exitcode"
 	"github.com/drover/drover/internal/proto"
+	"github.com/drover/drover/internal/sockets"
 )
 
 // Tuning of the supervisor's clocks.
@@ -39,13 +39,11 @@ const (
 
 // Config is what the supervisor needs besides its logger.
 type Config struct {
-	// Settings is the resolved configuration.
-	Settings config.Config
-	// Reload re-resolves the configuration on HUP; nil keeps Settings.
-	Reload func() (config.Config, error)
-	// Reopen reopens the supervisor's log files on USR1, given the
-	// configuration serving now (a HUP may have changed it); nil for none.
-	Reopen func(config.Config) error
+	// Options are the configuration to start with.
+	Options Options
+	// Reload re-reads the configuration on HUP; nil keeps Options. An
+	// error refuses the reload, and the running workers keep serving.
+	Reload func() (Options, error)
 	// Executable is the worker binary; empty means this one.
 	Executable string
 	// Args are the workers' argv after argv[0]; nil means ["worker"].
@@ -56,13 +54,10 @@ type Config struct {
 // worker processes serving them. Its state is owned by the goroutine that
 // calls Run.
 type Supervisor struct {
-	cfg      Config
-	settings config.Config
-	log      *zap.Logger
-	// cred is who the workers of settings run as, looked up once per
-	// configuration rather than at every spawn; nil for the supervisor's
-	// own identity.
-	cred *config.Credential
+	cfg Config
+	// opts are the options of the serving generation.
+	opts Options
+	log  *zap.Logger
 	exe  string
 	args []string
 	env  []string
@@ -71,7 +66,7 @@ type Supervisor struct {
 	now          func() time.Time
 	startProcess func(processSpec) (process, error)
 
-	listeners []*listener
+	listeners []*sockets.Held
 	workers   map[int]*worker // by pid
 	slots     map[int]*slot
 	desired   int
@@ -100,18 +95,12 @@ type slot struct {
 
 // New checks cfg and prepares a supervisor; Run binds and starts it.
 func New(cfg Config, log *zap.Logger) (*Supervisor, error) {
-	if err := cfg.Settings.Validate(); err != nil {
-		return nil, err
-	}
-	if err := CheckPrivileges(cfg.Settings.Server); err != nil {
-		return nil, err
-	}
-	cred, err := cfg.Settings.Server.Credential()
-	if err != nil {
+	if err := cfg.Options.validate(); err != nil {
 		return nil, err
 	}
 	exe := cfg.Executable
 	if exe == "" {
+		var err error
 		if exe, err = os.Executable(); err != nil {
 			return nil, fmt.Errorf("find own executable: %w", err)
 		}
@@ -122,8 +111,7 @@ func New(cfg Config, log *zap.Logger) (*Supervisor, error) {
 	}
 	return &Supervisor{
 		cfg:          cfg,
-		settings:     cfg.Settings,
-		cred:         cred,
+		opts:         cfg.Options,
 		log:          log,
 		exe:          exe,
 		args:         args,
@@ -131,7 +119,7 @@ func New(cfg Config, log *zap.Logger) (*Supervisor, error) {
 		startProcess: startExec,
 		workers:      make(map[int]*worker),
 		slots:        make(map[int]*slot),
-		desired:      cfg.Settings.Server.Workers,
+		desired:      cfg.Options.Workers,
 		gen:          1,
 		lastGen:      1,
 		events:       make(chan event, 64),
@@ -145,21 +133,21 @@ func New(cfg Config, log *zap.Logger) (*Supervisor, error) {
 // when workers keep failing to boot.
 func (s *Supervisor) Run(ctx context.Context) error {
 	defer close(s.done)
-	listeners, err := bindAll(s.settings.Server, s.log)
+	listeners, err := bindAll(s.opts.Sockets, s.log)
 	if err != nil {
 		return exitcode.Wrap(exitcode.Config, err)
 	}
 	s.listeners = listeners
-	defer closeAll(s.listeners)
+	defer sockets.CloseAll(s.listeners)
 	// After socket activation consumed LISTEN_*, so workers do not see it;
 	// only the supervisor speaks to systemd.
 	s.env = withoutNotify(os.Environ())
 	s.notify = newNotifier(s.log)
 	for _, l := range s.listeners {
-		s.log.Info("listening", zap.String("bind", l.name), zap.String("address", l.ln.Addr().String()))
+		s.log.Info("listening", zap.String("bind", l.Name), zap.String("address", l.Listener.Addr().String()))
 	}
 
-	if pid := s.settings.Server.PIDFile; pid != "" {
+	if pid := s.opts.PIDFile; pid != "" {
 		if err := writePIDFile(pid, os.Getpid()); err != nil {
 			return exitcode.Wrap(exitcode.Config, err)
 		}
@@ -174,7 +162,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	defer stopSignals()
 
 	s.log.Info("supervisor started", zap.Int("pid", os.Getpid()), zap.Int("workers", s.desired),
-		zap.String("worker_class", s.settings.Worker.Class))
+		zap.String("worker_class", s.opts.WorkerClass))
 	s.reconcile()
 	ticker := time.NewTicker(tick)
 	defer ticker.Stop()
@@ -233,7 +221,7 @@ func (s *Supervisor) stop(fast bool) {
 	s.stopping = true
 	s.abandonReload("the supervisor is stopping")
 	s.notify.stopping(fmt.Sprintf("stopping %d workers", len(s.workers)))
-	sig, wait := syscall.SIGTERM, s.settings.Server.GracefulTimeout+drainGrace
+	sig, wait := syscall.SIGTERM, s.opts.GracefulTimeout+drainGrace
 	if fast {
 		sig, wait = syscall.SIGINT, fastStopGrace
 	}
@@ -257,7 +245,7 @@ func (s *Supervisor) stopWorker(w *worker, sig syscall.Signal, wait time.Duratio
 // drainWorker tells w to finish what it has and exit (TERM), within
 // --graceful-timeout.
 func (s *Supervisor) drainWorker(w *worker, why reason) {
-	s.stopWorker(w, syscall.SIGTERM, s.settings.Server.GracefulTimeout+drainGrace, why)
+	s.stopWorker(w, syscall.SIGTERM, s.opts.GracefulTimeout+drainGrace, why)
 }
 
 // halt stops everything fast and makes Run return err.
@@ -292,8 +280,8 @@ func (s *Supervisor) scale(delta int) {
 }
 
 func (s *Supervisor) reopenLogs() {
-	if s.cfg.Reopen != nil {
-		if err := s.cfg.Reopen(s.settings); err != nil {
+	if s.opts.Reopen != nil {
+		if err := s.opts.Reopen(); err != nil {
 			s.log.Error("reopen log files", zap.Error(err))
 		}
 	}
@@ -442,7 +430,7 @@ func (s *Supervisor) reconcile() {
 		if covered[n] || now.Before(s.slotFor(n).nextSpawn) {
 			continue
 		}
-		if _, err := s.spawn(n, s.gen, s.settings, s.cred); err != nil {
+		if _, err := s.spawn(n, s.gen, s.opts); err != nil {
 			s.halt(exitcode.Wrap(exitcode.Runtime, err))
 			return
 		}
@@ -460,12 +448,12 @@ func (s *Supervisor) checkClocks() {
 			w.log.Warn("worker did not exit in time; killing it", zap.Stringer("fate", w.fate), zap.String("reason", string(w.why)))
 			w.killAt = time.Time{}
 			w.signal(syscall.SIGKILL)
-		case w.phase == phaseBooting && !w.leaving() && now.Sub(w.started) > s.settings.Server.BootTimeout:
+		case w.phase == phaseBooting && !w.leaving() && now.Sub(w.started) > s.opts.BootTimeout:
 			w.log.Error("worker did not report ready within the boot timeout; killing it",
-				zap.Duration("boot_timeout", s.settings.Server.BootTimeout))
+				zap.Duration("boot_timeout", s.opts.BootTimeout))
 			w.fate, w.why = fateKilled, whyBootTimeout
 			w.signal(syscall.SIGKILL)
-		case w.phase == phaseReady && !w.leaving() && now.Sub(w.lastBeat) > s.settings.Server.Timeout:
+		case w.phase == phaseReady && !w.leaving() && now.Sub(w.lastBeat) > s.opts.Timeout:
 			s.hung(w, now)
 		}
 	}

@@ -12,7 +12,6 @@ import (
 	"go.uber.org/zap/zaptest"
 	"golang.org/x/sys/unix"
 
-	"github.com/drover/drover/internal/config"
 	"github.com/drover/drover/internal/proto"
 )
 
@@ -325,13 +324,15 @@ func (p *fakeProcess) Wait() string {
 }
 
 func newTestbed(t *testing.T) *testbed {
-	cfg := config.Default()
-	cfg.Server.Workers = 2
-	cfg.Server.BootTimeout = 30 * time.Second
-	cfg.Server.Timeout = 30 * time.Second
-	cfg.Server.GracefulTimeout = 30 * time.Second
+	opts := Options{
+		Workers:         2,
+		BootTimeout:     30 * time.Second,
+		Timeout:         30 * time.Second,
+		GracefulTimeout: 30 * time.Second,
+		Settings:        WorkerSettings{Schema: "test", JSON: []byte(`{}`)},
+	}
 	log := zaptest.NewLogger(t)
-	s, err := New(Config{Settings: cfg, Executable: "/nonexistent/drover"}, log)
+	s, err := New(Config{Options: opts, Executable: "/nonexistent/drover"}, log)
 	if err != nil {
 		t.Fatal(err)
 	}

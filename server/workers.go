@@ -14,7 +14,6 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/sys/unix"
 
-	"github.com/drover/drover/internal/config"
 	"github.com/drover/drover/internal/proto"
 )
 
@@ -110,7 +109,8 @@ type processSpec struct {
 	args  []string
 	env   []string
 	files []*os.File // ExtraFiles: fd 3 on
-	cred  *config.Credential
+	// cred is who the process runs as; nil for the supervisor's identity.
+	cred *syscall.Credential
 }
 
 // process is a started worker process, as the supervisor drives it.
@@ -136,9 +136,7 @@ func startExec(spec processSpec) (process, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	// --user/--group: the worker is this user from its first instruction,
 	// before any application code runs.
-	if c := spec.cred; c != nil {
-		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: c.UID, Gid: c.GID, Groups: c.Groups}
-	}
+	cmd.SysProcAttr.Credential = spec.cred
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -158,10 +156,10 @@ func (p execProcess) Wait() string {
 	return describeExit(p.cmd.ProcessState)
 }
 
-// spawn starts a worker process for slot in generation gen with cfg, as
-// cred (nil: the supervisor's own identity): the binary re-executed with
-// the role marker, the channel at fd 3 and the listeners from fd 4.
-func (s *Supervisor) spawn(slot, gen int, cfg config.Config, cred *config.Credential) (*worker, error) {
+// spawn starts a worker process for slot in generation gen with opts' user
+// and settings: the binary re-executed with the role marker, the channel
+// at fd 3 and the listeners from fd 4.
+func (s *Supervisor) spawn(slot, gen int, opts Options) (*worker, error) {
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("socketpair: %w", err)
@@ -176,7 +174,7 @@ func (s *Supervisor) spawn(slot, gen int, cfg config.Config, cred *config.Creden
 		args:  s.args,
 		env:   append(env, inheritEnv(s.listeners)...),
 		files: append([]*os.File{theirs}, inheritFiles(s.listeners)...),
-		cred:  cred,
+		cred:  opts.User,
 	}
 	proc, err := s.startProcess(spec)
 	if err != nil {
@@ -199,7 +197,7 @@ func (s *Supervisor) spawn(slot, gen int, cfg config.Config, cred *config.Creden
 	s.workers[w.pid] = w
 	go s.wait(w)
 	go s.read(w)
-	if err := proto.Encode(conn, proto.Config{Config: cfg, Slot: slot, Generation: gen}); err != nil {
+	if err := proto.Encode(conn, proto.Config{Schema: opts.Settings.Schema, Settings: opts.Settings.JSON, Slot: slot, Generation: gen}); err != nil {
 		// The worker cannot start without it; its exit is reported as a
 		// boot failure.
 		w.log.Error("send config to worker", zap.Error(err))

@@ -14,35 +14,57 @@ import (
 	"github.com/caddyserver/certmagic"
 	"github.com/mholt/acmez/v3"
 	"go.uber.org/zap"
-
-	"github.com/drover/drover/internal/config"
-	"github.com/drover/drover/internal/statedir"
 )
 
 // cachedEvent is the certmagic event emitted once a managed certificate
 // is in memory, ready for handshakes.
 const cachedEvent = "cached_managed_cert"
 
-// LoadACMERoots reads --tls-auto-ca-root, the roots trusted for the ACME
-// server's own HTTPS. It returns nil (the system's roots) when tls-auto is
-// off or no file is set. The supervisor calls it to fail fast, at start and
-// before a reload; every worker calls it as it starts.
-func LoadACMERoots(t config.TLS) (*x509.CertPool, error) {
-	if len(t.AutoDomains) == 0 || t.AutoCARoot == "" {
+// AutoTLS is how a worker serves TLS with certificates obtained and
+// renewed through ACME (certmagic): --tls-auto and its settings.
+type AutoTLS struct {
+	// Domains are the names to manage certificates for; at least one.
+	Domains []string
+	// CA is the ACME directory URL.
+	CA string
+	// Email is the ACME account's contact address; empty for none.
+	Email string
+	// Challenge is the ACME challenge the worker answers: "tls-alpn-01"
+	// (on the application's listeners), "http-01" (on --http-redirect's
+	// listener), or "any" (or empty) for those it has a listener for.
+	Challenge string
+	// Roots are trusted for the ACME server's own HTTPS (a private CA,
+	// see LoadACMERoots); nil means the system's.
+	Roots *x509.CertPool
+	// Storage is the directory of certmagic's storage: certificates,
+	// keys, locks and pending challenges. Every worker must share it, so
+	// that whichever runs an order, any answers the CA.
+	Storage string
+	// Wait bounds how long New waits for the certificates already in
+	// Storage to be in memory; those still loading are served once loaded.
+	Wait time.Duration
+}
+
+// LoadACMERoots reads a PEM file of roots to trust for the ACME server's
+// own HTTPS (AutoTLS.Roots). It returns nil, the system's roots, when path
+// is empty. Its error is the file's own, naming path; the caller says
+// which setting named the file.
+func LoadACMERoots(path string) (*x509.CertPool, error) {
+	if path == "" {
 		return nil, nil
 	}
-	data, err := os.ReadFile(t.AutoCARoot)
+	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, &config.Error{Setting: "tls-auto-ca-root", Err: err}
+		return nil, err
 	}
 	roots := x509.NewCertPool()
 	if !roots.AppendCertsFromPEM(data) {
-		return nil, &config.Error{Setting: "tls-auto-ca-root", Err: fmt.Errorf("%s: no PEM certificate in it", t.AutoCARoot)}
+		return nil, fmt.Errorf("%s: no PEM certificate in it", path)
 	}
 	return roots, nil
 }
 
-// autoTLS is one worker's share of --tls-auto: a certmagic configuration
+// autoTLS is one worker's share of AutoTLS: a certmagic configuration
 // managing the domains over storage that all workers share. Whichever
 // worker runs an order, any worker answers the CA's TLS-ALPN-01
 // validation, from the challenge certmagic keeps in that storage.
@@ -54,19 +76,15 @@ type autoTLS struct {
 	once   sync.Once
 }
 
-// newAutoTLS starts managing the domains of s.TLS. It returns once the
+// newAutoTLS starts managing the domains of o. It returns once the
 // certificates already in storage are in memory (so a worker started by a
-// reload serves them from its first connection), or after wait, whichever
-// comes first; obtaining and renewing go on in the background.
+// reload serves them from its first connection), or after o.Wait,
+// whichever comes first; obtaining and renewing go on in the background.
 //
 // TLS-ALPN-01 is answered on the served listeners themselves, HTTP-01 on
-// the --http-redirect listener (plain); --tls-auto-challenge picks one, or
-// both where there is a listener for them.
-func newAutoTLS(s config.Config, listeners, plain []net.Listener, wait time.Duration, log *zap.Logger) (*autoTLS, error) {
-	roots, err := LoadACMERoots(s.TLS)
-	if err != nil {
-		return nil, err
-	}
+// the --http-redirect listener (plain); o.Challenge picks one, or both
+// where there is a listener for them.
+func newAutoTLS(o AutoTLS, listeners, plain []net.Listener, log *zap.Logger) (*autoTLS, error) {
 	log = log.Named("acme")
 	loaded := newLoadWatch(log)
 	var magic *certmagic.Config
@@ -75,44 +93,43 @@ func newAutoTLS(s config.Config, listeners, plain []net.Listener, wait time.Dura
 		Logger:           log,
 	})
 	magic = certmagic.New(cache, certmagic.Config{
-		Storage:        &certmagic.FileStorage{Path: statedir.Dir(s.Auth.StateDir).ACME()},
+		Storage:        &certmagic.FileStorage{Path: o.Storage},
 		Logger:         log,
 		OnEvent:        loaded.onEvent,
 		ShouldEmitFunc: func(event string) bool { return event == cachedEvent },
 	})
 	host, port := challengeAddr(listeners)
 	_, httpPort := challengeAddr(plain)
-	challenge := s.TLS.AutoChallenge
 	issuer := certmagic.NewACMEIssuer(magic, certmagic.ACMEIssuer{
-		CA:                      s.TLS.AutoCA,
-		Email:                   s.TLS.AutoEmail,
+		CA:                      o.CA,
+		Email:                   o.Email,
 		Agreed:                  true,
-		DisableHTTPChallenge:    len(plain) == 0 || challenge == "tls-alpn-01",
-		DisableTLSALPNChallenge: challenge == "http-01",
+		DisableHTTPChallenge:    len(plain) == 0 || o.Challenge == "tls-alpn-01",
+		DisableTLSALPNChallenge: o.Challenge == "http-01",
 		ListenHost:              host,
 		AltTLSALPNPort:          port,
 		AltHTTPPort:             httpPort,
-		TrustedRoots:            roots,
+		TrustedRoots:            o.Roots,
 		Logger:                  log,
 	})
 	magic.Issuers = []certmagic.Issuer{issuer}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &autoTLS{magic: magic, issuer: issuer, cancel: cancel, cache: cache}
-	for _, d := range s.TLS.AutoDomains {
+	for _, d := range o.Domains {
 		if magic.Storage.Exists(ctx, certmagic.StorageKeys.SiteCert(issuer.IssuerKey(), d)) {
 			loaded.expect(d)
 		}
 	}
-	if err := magic.ManageAsync(ctx, s.TLS.AutoDomains); err != nil {
+	if err := magic.ManageAsync(ctx, o.Domains); err != nil {
 		a.stop()
-		return nil, fmt.Errorf("tls-auto: manage %v: %w", s.TLS.AutoDomains, err)
+		return nil, fmt.Errorf("tls-auto: manage %v: %w", o.Domains, err)
 	}
-	if missing := loaded.wait(wait); len(missing) > 0 {
+	if missing := loaded.wait(o.Wait); len(missing) > 0 {
 		log.Warn("stored certificates not loaded in time; they are served once loaded",
-			zap.Strings("domains", missing), zap.Duration("waited", wait))
+			zap.Strings("domains", missing), zap.Duration("waited", o.Wait))
 	}
-	log.Info("managing certificates", zap.Strings("domains", s.TLS.AutoDomains), zap.String("ca", s.TLS.AutoCA))
+	log.Info("managing certificates", zap.Strings("domains", o.Domains), zap.String("ca", o.CA))
 	return a, nil
 }
 

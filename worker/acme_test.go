@@ -29,9 +29,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/drover/drover/internal/config"
 	"github.com/drover/drover/internal/proto"
-	"github.com/drover/drover/internal/statedir"
 )
 
 // selfSigned makes a certificate for name and returns it with its PEM
@@ -82,17 +80,14 @@ func TestLoadACMERoots(t *testing.T) {
 	missing := filepath.Join(dir, "missing.pem")
 	tests := []struct {
 		name      string
-		give      config.TLS
+		give      string
 		wantRoots bool
 		wantErr   string
 	}{
-		{name: "tls-auto off", give: config.TLS{AutoCARoot: missing}},
-		{name: "system roots", give: config.TLS{AutoDomains: []string{"a.example"}}},
-		{name: "a root", give: config.TLS{AutoDomains: []string{"a.example"}, AutoCARoot: good}, wantRoots: true},
-		{name: "missing", give: config.TLS{AutoDomains: []string{"a.example"}, AutoCARoot: missing},
-			wantErr: "invalid tls-auto-ca-root: open " + missing + ": no such file or directory"},
-		{name: "not PEM", give: config.TLS{AutoDomains: []string{"a.example"}, AutoCARoot: junk},
-			wantErr: "invalid tls-auto-ca-root: " + junk + ": no PEM certificate in it"},
+		{name: "system roots", give: ""},
+		{name: "a root", give: good, wantRoots: true},
+		{name: "missing", give: missing, wantErr: "open " + missing + ": no such file or directory"},
+		{name: "not PEM", give: junk, wantErr: junk + ": no PEM certificate in it"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -102,7 +97,7 @@ func TestLoadACMERoots(t *testing.T) {
 				gotErr = err.Error()
 			}
 			if gotErr != tt.wantErr || (roots != nil) != tt.wantRoots {
-				t.Errorf("LoadACMERoots(%+v) = %v, %q; want roots %v, error %q", tt.give, roots != nil, gotErr, tt.wantRoots, tt.wantErr)
+				t.Errorf("LoadACMERoots(%q) = %v, %q; want roots %v, error %q", tt.give, roots != nil, gotErr, tt.wantRoots, tt.wantErr)
 			}
 		})
 	}
@@ -175,7 +170,6 @@ func closedPort(t *testing.T) int {
 // a validation, from the challenge kept in storage.
 func TestAutoTLSServesFromSharedStorage(t *testing.T) {
 	const domain = "drover.example"
-	state := t.TempDir()
 	ca := "https://127.0.0.1:" + strconv.Itoa(closedPort(t)) + "/dir" // no order can run
 	issuerKey := (&certmagic.ACMEIssuer{CA: ca}).IssuerKey()
 	leaf, certPEM, keyPEM := selfSigned(t, domain)
@@ -189,7 +183,7 @@ func TestAutoTLSServesFromSharedStorage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	storage := &certmagic.FileStorage{Path: statedir.Dir(state).ACME()}
+	storage := &certmagic.FileStorage{Path: t.TempDir()}
 	for key, value := range map[string][]byte{
 		certmagic.StorageKeys.SiteCert(issuerKey, domain):                                            certPEM,
 		certmagic.StorageKeys.SitePrivateKey(issuerKey, domain):                                      keyPEM,
@@ -201,19 +195,18 @@ func TestAutoTLSServesFromSharedStorage(t *testing.T) {
 		}
 	}
 
-	cfg := config.Default()
-	cfg.Server.Timeout = 400 * time.Millisecond
-	cfg.Auth.StateDir = state
-	cfg.TLS.AutoDomains = []string{domain}
-	cfg.TLS.AutoCA = ca
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	sup, theirs := net.Pipe()
+	opts := defaultOptions()
+	opts.Slot, opts.Generation, opts.Channel, opts.Listeners, opts.Handler = 1, 1, theirs, []net.Listener{ln}, http.HandlerFunc(hello)
+	// As the default settings make it, with --tls-auto.
+	opts.AutoTLS = &AutoTLS{Domains: []string{domain}, CA: ca, Challenge: "any", Storage: storage.Path, Wait: 15 * time.Second}
 	// Not zaptest: certmagic's background jobs may log after the test.
 	core, logs := observer.New(zap.InfoLevel)
-	w, err := New(Config{Settings: cfg, Slot: 1, Generation: 1, Channel: theirs, Listeners: []net.Listener{ln}, Handler: http.HandlerFunc(hello)}, zap.New(core))
+	w, err := New(opts, zap.New(core))
 	if err != nil {
 		t.Fatal(err)
 	}

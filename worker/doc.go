@@ -4,7 +4,8 @@
 //
 // Lifecycle: the supervisor re-executes its binary with DROVER_ROLE=worker,
 // the channel at fd 3 and the listeners from fd 4 (see package proto). The
-// worker reads its Config, builds the application, starts serving, reports
+// caller (package cli) reads the Config message, maps its settings onto
+// Options and builds the application; the worker starts serving, reports
 // Ready, then a Heartbeat every interval (requests served, in flight, RSS,
 // the oldest requests in flight). After its share of --max-requests it
 // reports Retiring and keeps serving until the supervisor, once a

@@ -8,11 +8,14 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/drover/drover/app"
 	"github.com/drover/drover/worker"
 )
 
-// A worker process's life, as cli runs it when the supervisor started this
-// process: open what was inherited, read the configuration, serve.
+// A worker process's life when the supervisor started this process: open
+// what was inherited, read who this worker is, serve. cli maps the
+// settings in the supervisor's message onto the rest of Options; here
+// they are written out.
 func Example() {
 	ch, listeners, err := worker.Inherited(os.Getenv)
 	if err != nil {
@@ -22,13 +25,19 @@ func Example() {
 	if err != nil {
 		return
 	}
-	w, err := worker.New(worker.Config{
-		Settings:   msg.Config,
+	w, err := worker.New(worker.Options{
 		Slot:       msg.Slot,
 		Generation: msg.Generation,
 		Channel:    ch,
 		Listeners:  listeners,
 		Handler:    http.NotFoundHandler(),
+
+		Chain:            app.Config{WorkerPID: os.Getpid()},
+		Timeouts:         worker.Timeouts{ReadHeader: 10 * time.Second, Read: time.Minute, Idle: 5 * time.Second},
+		MaxConcurrency:   100,
+		MaxRequests:      10000,
+		HeartbeatTimeout: 30 * time.Second,
+		GracefulTimeout:  30 * time.Second,
 	}, zap.NewNop())
 	if err != nil {
 		return

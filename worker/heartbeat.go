@@ -9,15 +9,19 @@ import (
 )
 
 // heartbeatInterval is how often a worker reports: often enough that the
-// supervisor's liveness timeout sees several beats, at most once a second.
+// supervisor's liveness timeout sees several beats, at most once a second;
+// once a second when the timeout is not set.
 func heartbeatInterval(timeout time.Duration) time.Duration {
-	return min(time.Second, timeout/4)
+	if d := timeout / 4; d > 0 {
+		return min(time.Second, d)
+	}
+	return time.Second
 }
 
 // heartbeat reports stats every interval, and Retiring once the worker has
 // served its share of requests, until done closes.
 func (w *Worker) heartbeat(done <-chan struct{}, stop chan<- stopKind) error {
-	ticker := time.NewTicker(heartbeatInterval(w.cfg.Settings.Server.Timeout))
+	ticker := time.NewTicker(heartbeatInterval(w.opts.HeartbeatTimeout))
 	defer ticker.Stop()
 	retire := w.track.retire
 	for {
@@ -46,7 +50,7 @@ func (w *Worker) stats() proto.Heartbeat {
 
 // send reports m; a write error means the supervisor is gone.
 func (w *Worker) send(m proto.Message, stop chan<- stopKind) {
-	if err := proto.Encode(w.cfg.Channel, m); err != nil {
+	if err := proto.Encode(w.opts.Channel, m); err != nil {
 		w.log.Warn("supervisor unreachable; draining", zap.Error(err))
 		requestStop(stop, stopGraceful)
 	}

@@ -11,7 +11,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/drover/drover/app"
-	"github.com/drover/drover/internal/config"
 )
 
 // refusalInterval is the least time between two warnings about refused
@@ -45,20 +44,22 @@ type proxyProtocol struct {
 	refused *refusals
 }
 
-// newProxyProtocol returns nil when --proxy-protocol is off.
-func newProxyProtocol(s config.Config, log *zap.Logger) *proxyProtocol {
-	if !s.Proxy.Protocol {
+// newProxyProtocol returns nil when o.ProxyProtocol is off. The trusted
+// peers are the chain's (o.Chain), so the PROXY header and X-Forwarded-For
+// are believed from the same peers.
+func newProxyProtocol(o Options, log *zap.Logger) *proxyProtocol {
+	if !o.ProxyProtocol {
 		return nil
 	}
-	timeout := s.Worker.ReadHeaderTimeout
+	timeout := o.Timeouts.ReadHeader
 	if timeout <= 0 {
-		timeout = s.Worker.ReadTimeout
+		timeout = o.Timeouts.Read
 	}
 	if timeout <= 0 {
 		timeout = proxyproto.DefaultReadHeaderTimeout
 	}
 	return &proxyProtocol{
-		trust:   app.NewTrustedProxies(s.Proxy.ForwardedAllowIPs, s.Proxy.TrustAll),
+		trust:   app.NewTrustedProxies(o.Chain.ForwardedAllowIPs, o.Chain.TrustAllProxies),
 		timeout: timeout,
 		refused: &refusals{log: log.Named("proxy_protocol"), interval: refusalInterval, now: time.Now},
 	}

@@ -20,34 +20,33 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/drover/drover/app"
-	"github.com/drover/drover/internal/config"
 	"github.com/drover/drover/internal/proto"
 )
 
-// ppSettings is --proxy-protocol with 127.0.0.1 as the only trusted proxy.
-func ppSettings(readHeaderTimeout time.Duration) config.Config {
-	s := config.Default()
-	s.Proxy.Protocol = true
-	s.Proxy.ForwardedAllowIPs = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
-	s.Worker.ReadHeaderTimeout = readHeaderTimeout
-	return s
+// ppOptions is ProxyProtocol with 127.0.0.1 as the only trusted proxy.
+func ppOptions(readHeaderTimeout time.Duration) Options {
+	return Options{
+		ProxyProtocol: true,
+		Chain:         app.Config{ForwardedAllowIPs: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}},
+		Timeouts:      Timeouts{ReadHeader: readHeaderTimeout, Read: 60 * time.Second},
+	}
 }
 
-// servePP serves ln through newProxyProtocol(s) with a handler that
+// servePP serves ln through newProxyProtocol(o) with a handler that
 // answers r.RemoteAddr, and returns the warnings it logs.
-func servePP(t *testing.T, ln net.Listener, s config.Config) *observer.ObservedLogs {
+func servePP(t *testing.T, ln net.Listener, o Options) *observer.ObservedLogs {
 	t.Helper()
 	core, logs := observer.New(zapcore.InfoLevel)
 	srv := &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			io.WriteString(w, r.RemoteAddr)
 		}),
-		ReadHeaderTimeout: s.Worker.ReadHeaderTimeout,
+		ReadHeaderTimeout: o.Timeouts.ReadHeader,
 	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = srv.Serve(newProxyProtocol(s, zap.New(core)).wrap(ln))
+		_ = srv.Serve(newProxyProtocol(o, zap.New(core)).wrap(ln))
 	}()
 	t.Cleanup(func() {
 		srv.Close()
@@ -57,13 +56,13 @@ func servePP(t *testing.T, ln net.Listener, s config.Config) *observer.ObservedL
 }
 
 // listenPP is servePP on a new loopback TCP listener; it returns its address.
-func listenPP(t *testing.T, s config.Config) (string, *observer.ObservedLogs) {
+func listenPP(t *testing.T, o Options) (string, *observer.ObservedLogs) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ln.Addr().String(), servePP(t, ln, s)
+	return ln.Addr().String(), servePP(t, ln, o)
 }
 
 // dialFrom connects to addr from the loopback address source.
@@ -156,7 +155,7 @@ func TestProxyProtocolHeaders(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			addr, logs := listenPP(t, ppSettings(5*time.Second))
+			addr, logs := listenPP(t, ppOptions(5*time.Second))
 			c := dialFrom(t, tt.giveFrom, addr)
 			if got := hostOf(exchange(t, c, tt.giveHeader, "")); got != tt.wantRemote {
 				t.Errorf("RemoteAddr = %q, want %q", got, tt.wantRemote)
@@ -175,7 +174,7 @@ func TestProxyProtocolHeaders(t *testing.T) {
 }
 
 func TestProxyProtocolRefusalsAreRateLimited(t *testing.T) {
-	addr, logs := listenPP(t, ppSettings(5*time.Second))
+	addr, logs := listenPP(t, ppOptions(5*time.Second))
 	for range 3 {
 		if got := exchange(t, dialFrom(t, "127.0.0.3", addr), v1("203.0.113.9"), ""); got != "" {
 			t.Fatalf("forged header from an untrusted peer answered %q", got)
@@ -220,7 +219,7 @@ func TestProxyProtocolSlowHeader(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			addr, logs := listenPP(t, ppSettings(timeout))
+			addr, logs := listenPP(t, ppOptions(timeout))
 			c := dialFrom(t, "127.0.0.1", addr)
 			start := time.Now()
 			if _, err := c.Write(tt.give); err != nil {
@@ -245,7 +244,7 @@ func TestProxyProtocolOnUnixSocket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	servePP(t, ln, ppSettings(5*time.Second))
+	servePP(t, ln, ppOptions(5*time.Second))
 	c, err := net.Dial("unix", path)
 	if err != nil {
 		t.Fatal(err)
@@ -263,7 +262,10 @@ func TestWorkerProxyProtocolClientIP(t *testing.T) {
 	clientIP := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, app.ClientIP(r.Context()).String())
 	})
-	sup, url, done := startWorker(t, func(c *config.Config) { c.Proxy = ppSettings(0).Proxy }, clientIP)
+	sup, url, done := startWorker(t, func(o *Options) {
+		o.ProxyProtocol = true
+		o.Chain.ForwardedAllowIPs = ppOptions(0).Chain.ForwardedAllowIPs
+	}, clientIP)
 	next(t, sup, proto.KindReady)
 	addr := strings.TrimPrefix(url, "http://")
 	tests := []struct {
@@ -321,7 +323,7 @@ func FuzzProxyConn(f *testing.F) {
 	f.Add([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
 	f.Add(append(append([]byte{}, proxyproto.SIGV2...), 0x21, 0x11, 0, 12, 203, 0, 113, 9, 127, 0, 0, 1, 0x12, 0x67, 0, 80, 'x'))
 	f.Add(append(append([]byte{}, proxyproto.SIGV2...), 0x21, 0x31, 0, 0))
-	p := newProxyProtocol(ppSettings(time.Second), zap.NewNop())
+	p := newProxyProtocol(ppOptions(time.Second), zap.NewNop())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 4096 {
 			return // more than a socket buffer: the write would block

@@ -42,10 +42,10 @@ func (w *Worker) handleSignals(sigs chan os.Signal, done <-chan struct{}, stop c
 }
 
 func (w *Worker) reopenLogs() {
-	if w.cfg.Reopen == nil {
+	if w.opts.Reopen == nil {
 		return
 	}
-	if err := w.cfg.Reopen(); err != nil {
+	if err := w.opts.Reopen(); err != nil {
 		w.log.Error("reopen log files", zap.Error(err))
 		return
 	}

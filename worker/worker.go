@@ -16,17 +16,17 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/drover/drover/app"
-	"github.com/drover/drover/internal/config"
 	"github.com/drover/drover/internal/graceful"
 	"github.com/drover/drover/internal/proto"
 	"github.com/drover/drover/internal/sockets"
 )
 
-// Config is what a worker needs to run: the settings the supervisor sent,
-// its identity, the inherited channel and listeners, and the application.
-type Config struct {
-	// Settings is the resolved configuration from the supervisor.
-	Settings config.Config
+// Options is what a worker needs to run: who it is, what the supervisor
+// passed it, the application, and how to serve it, in the worker's own
+// terms. The caller maps its settings onto it (cli does, from the
+// configuration the supervisor sent). A zero value means what its field's
+// comment says; nothing is filled in behind the caller's back.
+type Options struct {
 	// Slot and Generation identify the worker in the supervisor's table.
 	Slot, Generation int
 	// Channel is the report channel to the supervisor.
@@ -41,18 +41,71 @@ type Config struct {
 	Access *zap.Logger
 	// Reopen reopens the log files (USR1); nil for none.
 	Reopen func() error
+
+	// Chain configures the handler chain around Handler: request limits,
+	// trusted proxies, the access log. The worker sets Chain.Generation
+	// to Generation. Its trusted proxies are also the peers that may send
+	// a PROXY header (ProxyProtocol).
+	Chain app.Config
+	// Timeouts bound the phases of a connection.
+	Timeouts Timeouts
+	// CloseAfterResponse closes every connection after its response, as
+	// Gunicorn's sync worker does (--worker-class sync); false keeps
+	// connections alive for Timeouts.Idle.
+	CloseAfterResponse bool
+	// MaxConcurrency bounds the requests the worker handles at once
+	// (--max-concurrency; 1 for the sync class); 0 means unbounded.
+	MaxConcurrency int
+	// MaxRequests is how many requests the worker serves before it reports
+	// Retiring, plus a random share of up to MaxRequestsJitter more, so
+	// that workers do not all retire at once; 0 means never.
+	MaxRequests, MaxRequestsJitter int
+	// HeartbeatTimeout is the supervisor's liveness timeout (--timeout):
+	// the worker reports four times within it, at most once a second.
+	// Zero means once a second.
+	HeartbeatTimeout time.Duration
+	// GracefulTimeout bounds a drain (TERM, or the supervisor gone): how
+	// long requests in flight may take before their connections are
+	// closed. Zero gives them no time.
+	GracefulTimeout time.Duration
+	// ProxyProtocol reads a PROXY protocol header at the start of each
+	// connection from a trusted peer (--proxy-protocol); see Chain.
+	ProxyProtocol bool
+	// Certificate, when set, is served over TLS on the application's
+	// listeners (--certfile/--keyfile, read by the caller).
+	Certificate *tls.Certificate
+	// AutoTLS, when set, serves TLS with certificates obtained and renewed
+	// through ACME (--tls-auto). At most one of Certificate and AutoTLS
+	// may be set.
+	AutoTLS *AutoTLS
+}
+
+// Timeouts bound the phases of a connection, as the http.Server fields
+// of the same names do; zero means none.
+type Timeouts struct {
+	// ReadHeader bounds reading a request's headers. It also bounds the
+	// wait for a PROXY header (ProxyProtocol); when it is 0 Read does, and
+	// when both are, go-proxyproto's default.
+	ReadHeader time.Duration
+	// Read bounds reading a whole request, body included.
+	Read time.Duration
+	// Write bounds writing a response.
+	Write time.Duration
+	// Idle is how long an idle keep-alive connection is kept open; 0 is
+	// Read.
+	Idle time.Duration
 }
 
 // Worker is one worker process's server.
 type Worker struct {
-	cfg     Config
+	opts    Options
 	log     *zap.Logger
 	srv     *http.Server
 	track   *tracker
 	limiter *limiter
 	// served are the application's listeners.
 	served []net.Listener
-	// https is set when the worker serves TLS (--certfile or --tls-auto).
+	// https is set when the worker serves TLS (Certificate or AutoTLS).
 	https bool
 	// plain is --http-redirect's listener, served as plain HTTP beside
 	// HTTPS; empty when not set.
@@ -62,23 +115,25 @@ type Worker struct {
 }
 
 // New builds a worker; Run starts it.
-func New(cfg Config, log *zap.Logger) (*Worker, error) {
-	if cfg.Channel == nil {
+func New(opts Options, log *zap.Logger) (*Worker, error) {
+	switch {
+	case opts.Channel == nil:
 		return nil, errors.New("worker: no channel to the supervisor")
-	}
-	if len(cfg.Listeners) == 0 {
+	case len(opts.Listeners) == 0:
 		return nil, errors.New("worker: no listeners")
-	}
-	if cfg.Handler == nil {
+	case opts.Handler == nil:
 		return nil, errors.New("worker: no handler")
+	case opts.Certificate != nil && opts.AutoTLS != nil:
+		return nil, errors.New("worker: both a certificate and AutoTLS")
+	case opts.AutoTLS != nil && len(opts.AutoTLS.Domains) == 0:
+		return nil, errors.New("worker: AutoTLS without domains")
 	}
-	w := &Worker{cfg: cfg, log: log, now: time.Now}
-	s := cfg.Settings
-	w.track = newTracker(retireAfter(s.Worker), w.now)
-	w.limiter = newLimiter(s.Worker.Concurrency())
+	w := &Worker{opts: opts, log: log, now: time.Now}
+	w.track = newTracker(retireAfter(opts.MaxRequests, opts.MaxRequestsJitter), w.now)
+	w.limiter = newLimiter(opts.MaxConcurrency)
 
 	// The served sockets, and --http-redirect's, found by their roles.
-	served, plain := sockets.Select(cfg.Listeners, sockets.RoleApp), sockets.Select(cfg.Listeners, sockets.RoleRedirect)
+	served, plain := sockets.Select(opts.Listeners, sockets.RoleApp), sockets.Select(opts.Listeners, sockets.RoleRedirect)
 	if len(served) == 0 {
 		return nil, errors.New("worker: no application listener, only --http-redirect's")
 	}
@@ -86,35 +141,32 @@ func New(cfg Config, log *zap.Logger) (*Worker, error) {
 
 	var tlsConfig *tls.Config
 	var challenge func(http.ResponseWriter, *http.Request) bool
-	cert, err := s.LoadCertificate()
-	if err != nil {
-		return nil, err
-	}
-	if cert != nil {
-		tlsConfig = &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12}
+	if opts.Certificate != nil {
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{*opts.Certificate}, MinVersion: tls.VersionTLS12}
 	}
 	var auto *autoTLS
-	if len(s.TLS.AutoDomains) > 0 {
-		if auto, err = newAutoTLS(s, served, plain, s.Server.BootTimeout/2, log); err != nil {
+	if opts.AutoTLS != nil {
+		var err error
+		if auto, err = newAutoTLS(*opts.AutoTLS, served, plain, log); err != nil {
 			return nil, err
 		}
 		tlsConfig, challenge = auto.tlsConfig(), auto.httpChallenge
 	}
 	w.https = tlsConfig != nil
 
-	inner := w.track.wrap(w.limiter.wrap(cfg.Handler))
+	inner := w.track.wrap(w.limiter.wrap(opts.Handler))
 	if w.https && len(plain) > 0 {
 		inner = redirectToHTTPS(inner, challenge, httpsPort(served))
 	}
-	chainCfg := s.Chain()
-	chainCfg.Generation = cfg.Generation
-	handler := app.Chain(chainCfg, log, cfg.Access, inner)
+	chainCfg := opts.Chain
+	chainCfg.Generation = opts.Generation
+	handler := app.Chain(chainCfg, log, opts.Access, inner)
 	w.srv = &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: s.Worker.ReadHeaderTimeout,
-		ReadTimeout:       s.Worker.ReadTimeout,
-		WriteTimeout:      s.Worker.WriteTimeout,
-		IdleTimeout:       s.Worker.KeepAlive,
+		ReadHeaderTimeout: opts.Timeouts.ReadHeader,
+		ReadTimeout:       opts.Timeouts.Read,
+		WriteTimeout:      opts.Timeouts.Write,
+		IdleTimeout:       opts.Timeouts.Idle,
 		MaxHeaderBytes:    app.MaxHeaderBytes(chainCfg),
 		ErrorLog:          zap.NewStdLog(log.Named("http")),
 		TLSConfig:         tlsConfig,
@@ -122,20 +174,19 @@ func New(cfg Config, log *zap.Logger) (*Worker, error) {
 	if auto != nil {
 		w.srv.RegisterOnShutdown(auto.stop)
 	}
-	if s.Worker.Class == "sync" {
-		// Gunicorn's sync worker closes the connection after each response.
+	if opts.CloseAfterResponse {
 		w.srv.SetKeepAlivesEnabled(false)
 	}
 	return w, nil
 }
 
-// retireAfter is this worker's share of max-requests, jitter included;
+// retireAfter is this worker's share of max requests, jitter included;
 // 0 means never.
-func retireAfter(w config.Worker) uint64 {
-	if w.MaxRequests <= 0 {
+func retireAfter(maxRequests, jitter int) uint64 {
+	if maxRequests <= 0 {
 		return 0
 	}
-	return uint64(w.MaxRequests + rand.IntN(w.MaxRequestsJitter+1))
+	return uint64(maxRequests + rand.IntN(max(jitter, 0)+1))
 }
 
 // Run serves until a signal, the supervisor's death or ctx ends it. It
@@ -145,7 +196,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	stop := make(chan stopKind, 4)
 	g, gctx := errgroup.WithContext(ctx)
 
-	pp := newProxyProtocol(w.cfg.Settings, w.log)
+	pp := newProxyProtocol(w.opts, w.log)
 	var listeners []graceful.Listener
 	for _, l := range w.served {
 		// Not srv.TLSConfig != nil: Serve itself sets one up for HTTP/2.
@@ -160,12 +211,12 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	gs.Go(g)
 	sigs := notifySignals()
-	if err := proto.Encode(w.cfg.Channel, proto.Ready{PID: os.Getpid()}); err != nil {
+	if err := proto.Encode(w.opts.Channel, proto.Ready{PID: os.Getpid()}); err != nil {
 		signal.Stop(sigs)
 		return fmt.Errorf("report ready: %w", err)
 	}
-	w.log.Info("worker ready", zap.Int("listeners", len(w.cfg.Listeners)),
-		zap.Int("max_concurrency", w.cfg.Settings.Worker.Concurrency()),
+	w.log.Info("worker ready", zap.Int("listeners", len(w.opts.Listeners)),
+		zap.Int("max_concurrency", w.opts.MaxConcurrency),
 		zap.Uint64("retire_after", w.track.retireAt))
 
 	done := make(chan struct{})
@@ -176,7 +227,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		defer close(done)
 		err := w.shutdown(gctx, gs, stop)
 		// Unblocks watchSupervisor; the supervisor sees our exit instead.
-		w.cfg.Channel.Close()
+		w.opts.Channel.Close()
 		return err
 	})
 	return g.Wait()
@@ -214,7 +265,7 @@ func (w *Worker) shutdown(ctx context.Context, gs *graceful.Server, stop <-chan 
 		w.log.Info("worker stopping now", zap.Int("in_flight", w.track.inFlight()))
 		return gs.Close()
 	}
-	timeout := w.cfg.Settings.Server.GracefulTimeout
+	timeout := w.opts.GracefulTimeout
 	w.log.Info("worker draining", zap.Int("in_flight", w.track.inFlight()), zap.Duration("graceful_timeout", timeout))
 	sctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -239,7 +290,7 @@ func (w *Worker) shutdown(ctx context.Context, gs *graceful.Server, stop <-chan 
 // supervisor is gone, so drain and exit rather than serve orphaned.
 func (w *Worker) watchSupervisor(stop chan<- stopKind) {
 	for {
-		m, err := proto.Decode(w.cfg.Channel)
+		m, err := proto.Decode(w.opts.Channel)
 		if err != nil {
 			if !errors.Is(err, net.ErrClosed) {
 				w.log.Warn("supervisor channel closed; draining", zap.Error(err))

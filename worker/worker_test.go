@@ -2,9 +2,12 @@ package worker
 
 import (
 	"context"
+	"crypto/tls"
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,27 +15,40 @@ import (
 
 	"go.uber.org/zap/zaptest"
 
-	"github.com/drover/drover/internal/config"
+	"github.com/drover/drover/app"
 	"github.com/drover/drover/internal/proto"
 	"github.com/drover/drover/internal/sockets"
 )
 
+// defaultOptions are the options the default settings make (as cli maps
+// them), with the heartbeat every 100ms and a drain of at most 5s.
+func defaultOptions() Options {
+	return Options{
+		Chain: app.Config{
+			ForwardedAllowIPs: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")},
+			WorkerPID:         os.Getpid(),
+		},
+		Timeouts:         Timeouts{ReadHeader: 10 * time.Second, Read: 60 * time.Second, Idle: 5 * time.Second},
+		HeartbeatTimeout: 400 * time.Millisecond, // heartbeat every 100ms
+		GracefulTimeout:  5 * time.Second,
+	}
+}
+
 // startWorker runs a worker in-process on a loopback listener, with the
 // test holding the supervisor's end of the channel.
-func startWorker(t *testing.T, mutate func(*config.Config), h http.Handler) (sup net.Conn, url string, done <-chan error) {
+func startWorker(t *testing.T, mutate func(*Options), h http.Handler) (sup net.Conn, url string, done <-chan error) {
 	t.Helper()
-	cfg := config.Default()
-	cfg.Server.Timeout = 400 * time.Millisecond // heartbeat every 100ms
-	cfg.Server.GracefulTimeout = 5 * time.Second
+	opts := defaultOptions()
 	if mutate != nil {
-		mutate(&cfg)
+		mutate(&opts)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	sup, theirs := net.Pipe()
-	w, err := New(Config{Settings: cfg, Slot: 1, Generation: 1, Channel: theirs, Listeners: []net.Listener{ln}, Handler: h}, zaptest.NewLogger(t))
+	opts.Slot, opts.Generation, opts.Channel, opts.Listeners, opts.Handler = 1, 1, theirs, []net.Listener{ln}, h
+	w, err := New(opts, zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +131,7 @@ func TestWorkerDrainFinishesRequestInFlight(t *testing.T) {
 }
 
 func TestWorkerRetiresAfterMaxRequests(t *testing.T) {
-	sup, url, done := startWorker(t, func(c *config.Config) { c.Worker.MaxRequests = 3 }, http.HandlerFunc(hello))
+	sup, url, done := startWorker(t, func(o *Options) { o.MaxRequests = 3 }, http.HandlerFunc(hello))
 	next(t, sup, proto.KindReady)
 	for range 3 {
 		resp, err := http.Get(url + "/")
@@ -150,12 +166,15 @@ func TestNewRejectsIncompleteConfig(t *testing.T) {
 	h := http.HandlerFunc(hello)
 	tests := []struct {
 		name    string
-		give    Config
+		give    Options
 		wantErr string
 	}{
-		{name: "no channel", give: Config{Listeners: []net.Listener{ln}, Handler: h}, wantErr: "no channel"},
-		{name: "no listeners", give: Config{Channel: a, Handler: h}, wantErr: "no listeners"},
-		{name: "no handler", give: Config{Channel: a, Listeners: []net.Listener{ln}}, wantErr: "no handler"},
+		{name: "no channel", give: Options{Listeners: []net.Listener{ln}, Handler: h}, wantErr: "no channel"},
+		{name: "no listeners", give: Options{Channel: a, Handler: h}, wantErr: "no listeners"},
+		{name: "no handler", give: Options{Channel: a, Listeners: []net.Listener{ln}}, wantErr: "no handler"},
+		{name: "two sources of certificates", give: Options{Channel: a, Listeners: []net.Listener{ln}, Handler: h, Certificate: &tls.Certificate{}, AutoTLS: &AutoTLS{Domains: []string{"a.example"}}},
+			wantErr: "both a certificate and AutoTLS"},
+		{name: "AutoTLS without domains", give: Options{Channel: a, Listeners: []net.Listener{ln}, Handler: h, AutoTLS: &AutoTLS{}}, wantErr: "AutoTLS without domains"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -175,6 +194,7 @@ func TestHeartbeatInterval(t *testing.T) {
 		{giveTimeout: 30 * time.Second, want: time.Second},
 		{giveTimeout: 2 * time.Second, want: 500 * time.Millisecond},
 		{giveTimeout: 400 * time.Millisecond, want: 100 * time.Millisecond},
+		{giveTimeout: 0, want: time.Second},
 	}
 	for _, tt := range tests {
 		if got := heartbeatInterval(tt.giveTimeout); got != tt.want {
@@ -184,11 +204,11 @@ func TestHeartbeatInterval(t *testing.T) {
 }
 
 func TestRetireAfter(t *testing.T) {
-	if got := retireAfter(config.Worker{}); got != 0 {
+	if got := retireAfter(0, 0); got != 0 {
 		t.Errorf("retireAfter(no max) = %d, want 0", got)
 	}
 	for range 100 {
-		got := retireAfter(config.Worker{MaxRequests: 10, MaxRequestsJitter: 5})
+		got := retireAfter(10, 5)
 		if got < 10 || got > 15 {
 			t.Fatalf("retireAfter(10, jitter 5) = %d, want 10..15", got)
 		}
@@ -228,9 +248,9 @@ func TestNewFindsTheRedirectSocketByRole(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := config.Default()
-			cfg.Server.RedirectBind = "127.0.0.1:0"
-			w, err := New(Config{Settings: cfg, Channel: a, Listeners: tt.give, Handler: http.HandlerFunc(hello)}, zaptest.NewLogger(t))
+			opts := defaultOptions()
+			opts.Channel, opts.Listeners, opts.Handler = a, tt.give, http.HandlerFunc(hello)
+			w, err := New(opts, zaptest.NewLogger(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -239,7 +259,9 @@ func TestNewFindsTheRedirectSocketByRole(t *testing.T) {
 			}
 		})
 	}
-	if _, err := New(Config{Settings: config.Default(), Channel: a, Listeners: []net.Listener{redirect}, Handler: http.HandlerFunc(hello)}, zaptest.NewLogger(t)); err == nil {
+	opts := defaultOptions()
+	opts.Channel, opts.Listeners, opts.Handler = a, []net.Listener{redirect}, http.HandlerFunc(hello)
+	if _, err := New(opts, zaptest.NewLogger(t)); err == nil {
 		t.Error("New with only a redirect socket succeeded")
 	}
 }

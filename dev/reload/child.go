@@ -23,7 +23,7 @@ type childSpec struct {
 	exe         string
 	args        []string
 	env         []string
-	sockets     []socket
+	sockets     []*sockets.Held
 	failureFile string
 	stdout      io.Writer
 	stderr      io.Writer
@@ -48,10 +48,10 @@ func startChild(spec childSpec) (*child, error) {
 	c := &child{tail: &tail{max: tailSize}, exited: make(chan struct{})}
 	cmd := exec.Command(spec.exe, spec.args...)
 	cmd.Env = append(append([]string(nil), spec.env...),
-		EnvListeners+"="+sockets.Env(held(spec.sockets)),
+		EnvListeners+"="+sockets.Env(spec.sockets),
 		EnvFailureFile+"="+spec.failureFile,
 	)
-	cmd.ExtraFiles = sockets.Files(held(spec.sockets))
+	cmd.ExtraFiles = sockets.Files(spec.sockets)
 	cmd.Stdout = spec.stdout
 	cmd.Stderr = &tee{w: spec.stderr, tail: c.tail}
 	// Same process group as the watcher, so a terminal's Ctrl-C reaches

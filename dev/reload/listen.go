@@ -3,7 +3,6 @@ package reload
 import (
 	"fmt"
 	"net"
-	"os"
 
 	"github.com/drover/drover/internal/sockets"
 )
@@ -38,49 +37,12 @@ func Inherited(getenv func(string) string) (listeners []net.Listener, failureFil
 	return sockets.NetListeners(ls), getenv(EnvFailureFile), nil
 }
 
-// socket is one bound address the watcher holds for its whole life.
-type socket struct {
-	name string
-	ln   net.Listener
-	// file is a duplicate descriptor handed to each program it starts
-	// (sockets.Hold).
-	file *os.File
-}
-
-// bindAll binds every address, as drover dev does itself: TCP or unix.
-func bindAll(binds []string) ([]socket, error) {
+// bindAll binds every address, as drover dev does itself: TCP or unix,
+// each held with a duplicate descriptor for the programs it starts.
+func bindAll(binds []string) ([]*sockets.Held, error) {
 	bs, err := sockets.ListenAll(binds, sockets.Options{})
 	if err != nil {
 		return nil, err
 	}
-	hs, err := sockets.HoldAll(bs, sockets.RoleApp)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]socket, len(hs))
-	for i, h := range hs {
-		out[i] = socket{name: h.Name, ln: h.Listener, file: h.File}
-	}
-	return out, nil
-}
-
-// held is socks as package sockets has them.
-func held(socks []socket) []*sockets.Held {
-	out := make([]*sockets.Held, len(socks))
-	for i, s := range socks {
-		out[i] = &sockets.Held{Name: s.name, Role: sockets.RoleApp, Listener: s.ln, File: s.file}
-	}
-	return out
-}
-
-func closeAll(socks []socket) {
-	sockets.CloseAll(held(socks)) // a unix socket's file is removed here
-}
-
-func listenersOf(socks []socket) []net.Listener {
-	out := make([]net.Listener, len(socks))
-	for i, s := range socks {
-		out[i] = s.ln
-	}
-	return out
+	return sockets.HoldAll(bs, sockets.RoleApp)
 }

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/drover/drover/dev"
+	"github.com/drover/drover/internal/sockets"
 )
 
 // pageServer answers on the watcher's sockets while no program runs (it
@@ -26,10 +27,10 @@ type pageServer struct {
 }
 
 // servePage starts answering with f on every socket.
-func servePage(socks []socket, f dev.Failure, log *zap.Logger) (*pageServer, error) {
+func servePage(socks []*sockets.Held, f dev.Failure, log *zap.Logger) (*pageServer, error) {
 	var listeners []net.Listener
 	for _, s := range socks {
-		l, err := net.FileListener(s.file) // a new descriptor, closed on stop
+		l, err := net.FileListener(s.File) // a new descriptor, closed on stop
 		if err != nil {
 			for _, l := range listeners {
 				l.Close()

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/drover/drover/dev"
+	"github.com/drover/drover/internal/sockets"
 )
 
 func TestPageServerStopsWithoutClosingTheSocket(t *testing.T) {
@@ -19,8 +20,8 @@ func TestPageServerStopsWithoutClosingTheSocket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeAll(socks)
-	addr := socks[0].ln.Addr().String()
+	defer sockets.CloseAll(socks)
+	addr := socks[0].Listener.Addr().String()
 	p, err := servePage(socks, dev.Failure{Title: "build failed", Output: "main.go:1: oops"}, zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/drover/drover/dev"
+	"github.com/drover/drover/internal/sockets"
 )
 
 // session is one Run of the watcher. Its state is owned by the goroutine
@@ -21,7 +22,7 @@ import (
 type session struct {
 	w           *Watcher
 	log         *zap.Logger
-	socks       []socket
+	socks       []*sockets.Held
 	tree        *tree
 	failureFile string
 
@@ -52,7 +53,7 @@ type buildResult struct {
 	took time.Duration
 }
 
-func newSession(w *Watcher, socks []socket, tr *tree, failureFile string) *session {
+func newSession(w *Watcher, socks []*sockets.Held, tr *tree, failureFile string) *session {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	return &session{

@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/drover/drover/dev"
+	"github.com/drover/drover/internal/sockets"
 )
 
 // defaultStopTimeout bounds how long a program may take to finish its
@@ -195,7 +196,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer closeAll(socks)
+	defer sockets.CloseAll(socks)
 
 	var tr *tree
 	if w.builder != nil {
@@ -212,7 +213,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 	}
 	defer tr.Close()
 
-	dev.WriteBanner(w.cfg.Terminal, listenersOf(socks))
+	dev.WriteBanner(w.cfg.Terminal, sockets.Listeners(socks))
 	if w.builder != nil {
 		w.log.Info("watching for changes", zap.String("dir", w.root), zap.Stringer("build", w.builder))
 	} else {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/drover/drover/app"
 	"github.com/drover/drover/auth"
+	"github.com/drover/drover/internal/sockets"
 )
 
 // Config is drover's resolved configuration: defaults, then the config
@@ -38,7 +39,7 @@ type Config struct {
 
 // Server is the supervisor's part of the configuration.
 type Server struct {
-	// Bind lists the addresses to listen on (see ParseBind).
+	// Bind lists the addresses to listen on (see sockets.ParseBind).
 	Bind []string
 	// Workers is the number of worker processes to keep running.
 	Workers int
@@ -340,13 +341,13 @@ func (c *Config) Validate() error {
 		return err
 	}
 	for _, b := range c.Server.Bind {
-		if _, err := ParseBind(b); err != nil {
+		if _, err := sockets.ParseBind(b); err != nil {
 			return &Error{Setting: "bind", Err: err}
 		}
 	}
 	if r := c.Server.RedirectBind; r != "" {
 		_, _, splitErr := net.SplitHostPort(r)
-		if b, err := ParseBind(r); err != nil || splitErr != nil || b.Network != "tcp" {
+		if b, err := sockets.ParseBind(r); err != nil || splitErr != nil || b.Network != "tcp" {
 			return bad("http-redirect", "%q is not a HOST:PORT address", r)
 		}
 	}

@@ -54,22 +54,6 @@ func ExampleResolve_error() {
 	// invalid DROVER_WORKERS: must be at least 1, got 0
 }
 
-func ExampleParseBind() {
-	for _, s := range []string{"0.0.0.0", "[::1]:9000", "unix:///run/drover.sock", "fd://3"} {
-		b, err := config.ParseBind(s)
-		if err != nil {
-			fmt.Println(err)
-			continue
-		}
-		fmt.Printf("%s %s\n", b.Network, b)
-	}
-	// Output:
-	// tcp 0.0.0.0:8000
-	// tcp [::1]:9000
-	// unix unix:/run/drover.sock
-	// fd fd://3
-}
-
 func ExampleParseDuration() {
 	for _, s := range []string{"30", "0.5", "1m30s"} {
 		d, _ := config.ParseDuration(s)

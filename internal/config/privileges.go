@@ -7,6 +7,8 @@ import (
 	"os/user"
 	"strconv"
 	"strings"
+
+	"github.com/drover/drover/internal/sockets"
 )
 
 // Credential is who drover's workers run as: a user, its group and the
@@ -49,16 +51,10 @@ func (s Server) Credential() (*Credential, error) {
 	return cred, nil
 }
 
-// Owner is the owner given to unix sockets by --socket-owner: a UID and a
-// GID, -1 for "unchanged".
-type Owner struct {
-	UID, GID int
-}
-
 // SocketOwnerIDs resolves --socket-owner ("USER[:GROUP]", ":GROUP" or
 // ""), returning -1 for the parts not given.
-func (s Server) SocketOwnerIDs() (Owner, error) {
-	o := Owner{UID: -1, GID: -1}
+func (s Server) SocketOwnerIDs() (sockets.Owner, error) {
+	o := sockets.Owner{UID: -1, GID: -1}
 	if s.SocketOwner == "" {
 		return o, nil
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/drover/drover/internal/config"
+	"github.com/drover/drover/internal/sockets"
 )
 
 // resolveArgs resolves flags over the defaults with no file and no
@@ -139,14 +140,14 @@ func TestCredential(t *testing.T) {
 func TestSocketOwnerIDs(t *testing.T) {
 	tests := []struct {
 		give    string
-		want    config.Owner
+		want    sockets.Owner
 		wantErr string
 	}{
-		{give: "", want: config.Owner{UID: -1, GID: -1}},
-		{give: "nobody", want: config.Owner{UID: 65534, GID: -1}},
-		{give: "nobody:root", want: config.Owner{UID: 65534, GID: 0}},
-		{give: ":root", want: config.Owner{UID: -1, GID: 0}},
-		{give: "1000:1001", want: config.Owner{UID: 1000, GID: 1001}},
+		{give: "", want: sockets.Owner{UID: -1, GID: -1}},
+		{give: "nobody", want: sockets.Owner{UID: 65534, GID: -1}},
+		{give: "nobody:root", want: sockets.Owner{UID: 65534, GID: 0}},
+		{give: ":root", want: sockets.Owner{UID: -1, GID: 0}},
+		{give: "1000:1001", want: sockets.Owner{UID: 1000, GID: 1001}},
 		{give: "nobody:", wantErr: `invalid socket-owner: "nobody:" has an empty group after ':'`},
 		{give: "no-such-user-here:root", wantErr: `invalid socket-owner: no user "no-such-user-here"`},
 	}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/drover/drover/internal/sockets"
 )
 
 // setting is one configurable value: its flag name (also its environment
@@ -34,7 +36,7 @@ func settings() []setting {
 			name: "bind", short: "b", list: true, kind: "address",
 			usage: "address to listen on, repeatable: HOST:PORT, [::1]:PORT, unix:PATH, fd://N",
 			set: func(c *Config, v string) error {
-				if _, err := ParseBind(v); err != nil {
+				if _, err := sockets.ParseBind(v); err != nil {
 					return err
 				}
 				c.Server.Bind = append(c.Server.Bind, v)

@@ -18,7 +18,7 @@ import (
 // (an empty "oldest" list comes back nil, as it is omitted when empty).
 func FuzzDecode(f *testing.F) {
 	for _, m := range []proto.Message{
-		proto.Config{Config: config.Default(), Slot: 1, Generation: 2},
+		proto.Config{Schema: config.Schema(), Settings: []byte(`{"Server":{"Workers":2}}`), Slot: 1, Generation: 2},
 		proto.Ready{PID: 4242},
 		proto.Heartbeat{Requests: 7, InFlight: 1, RSS: 1 << 20, Oldest: []proto.Request{{Method: "GET", Path: "/", RequestID: "x", Age: 5}}},
 		proto.Retiring{Reason: "max-requests", Requests: 1000},
@@ -38,7 +38,8 @@ func FuzzDecode(f *testing.F) {
 	f.Add(frame(proto.Version+1, byte(proto.KindReady), `{}`))
 	f.Add(frame(proto.Version, 9, `{}`))
 	f.Add(frame(proto.Version, byte(proto.KindConfig), `{"schema":"0000000000000000","slot":1}`))
-	f.Add(frame(proto.Version, byte(proto.KindConfig), `{"slot":1}`))
+	f.Add(frame(proto.Version, byte(proto.KindConfig), `{"slot":1,"settings":null}`))
+	f.Add(frame(proto.Version, byte(proto.KindConfig), `{"schema":"x","settings": { "a" : [1, 2] } }`))
 	f.Add(frame(proto.Version, byte(proto.KindConfig), `{"schema":"`+config.Schema()+`","SCHEMA":"x"}`))
 	f.Add(frame(proto.Version, byte(proto.KindRefused), `{"reason":"","schema":null}`))
 

@@ -7,16 +7,14 @@ import (
 	"fmt"
 	"io"
 	"time"
-
-	"github.com/drover/drover/internal/config"
 )
 
 // Version is the protocol version written in every frame: the framing and
 // the message kinds. A peer reading another version refuses the frame.
-// What a Config frame's configuration holds is versioned apart, by the
-// settings schema it carries (config.Schema): a worker binary built with
-// other settings than its supervisor's refuses the frame rather than run
-// with zero values for the settings it does not share.
+// What a Config frame's settings hold is versioned apart, by the settings
+// schema the frame carries beside them: a worker binary built with other
+// settings than its supervisor's refuses them (Config.Unpack) rather than
+// run with zero values for the settings it does not share.
 const Version = 1
 
 // MaxSize bounds one frame (version, kind and payload), so a broken or
@@ -42,13 +40,34 @@ type Message interface {
 }
 
 // Config is the supervisor's first message to a new worker: the resolved
-// configuration and who the worker is. Its frame also carries the
-// sender's settings schema (config.Schema), written by Encode and checked
-// by Decode: callers neither set nor see it.
+// settings and who the worker is. The settings are opaque to the
+// protocol and to the supervisor: the program encodes them (JSON) and
+// names their shape with Schema; the worker reads them with Unpack.
 type Config struct {
-	Config     config.Config `json:"config"`
-	Slot       int           `json:"slot"`
-	Generation int           `json:"generation"`
+	// Schema names the shape of Settings (config.Schema of the binary
+	// that encoded them).
+	Schema string `json:"schema"`
+	// Settings is the encoded configuration.
+	Settings   json.RawMessage `json:"settings"`
+	Slot       int             `json:"slot"`
+	Generation int             `json:"generation"`
+}
+
+// Unpack decodes c.Settings into v if they were encoded with the schema
+// want, this binary's; otherwise it returns ErrSchemaMismatch naming both
+// schemas, and v is untouched.
+func (c Config) Unpack(want string, v any) error {
+	if c.Schema != want {
+		sent := c.Schema
+		if sent == "" {
+			sent = "none"
+		}
+		return fmt.Errorf("%w: the supervisor's is %s, this binary's %s", ErrSchemaMismatch, sent, want)
+	}
+	if err := json.Unmarshal(c.Settings, v); err != nil {
+		return fmt.Errorf("proto: decode settings: %w", err)
+	}
+	return nil
 }
 
 // Ready tells the supervisor the worker is serving on every listener.
@@ -94,13 +113,6 @@ type Refused struct {
 	Schema string `json:"schema"`
 }
 
-// configFrame is a Config frame's payload: the message and the settings
-// schema of the binary that encoded it.
-type configFrame struct {
-	Schema string `json:"schema"`
-	Config
-}
-
 // Kind implements Message.
 func (Config) Kind() Kind { return KindConfig }
 
@@ -122,23 +134,18 @@ var (
 	ErrVersion  = errors.New("proto: unsupported version")
 	ErrKind     = errors.New("proto: unknown message kind")
 	ErrShort    = errors.New("proto: frame too short")
-	// ErrSchemaMismatch is a Config frame encoded with another settings
-	// schema than this binary's; the error names both.
+	// ErrSchemaMismatch is a Config whose settings were encoded with
+	// another schema than this binary's (Config.Unpack).
 	ErrSchemaMismatch = errors.New("proto: the supervisor's settings schema differs from this binary's")
 )
 
 const headerSize = 4
 
 // Encode writes m as one frame: a 4-byte big-endian length, then the
-// version byte, the kind byte and the JSON payload. A Config's payload
-// also carries this binary's config.Schema. The frame goes out in a
-// single Write, so several goroutines may Encode to one net.Conn.
+// version byte, the kind byte and the JSON payload. The frame goes out in
+// a single Write, so several goroutines may Encode to one net.Conn.
 func Encode(w io.Writer, m Message) error {
-	var v any = m
-	if c, ok := m.(Config); ok {
-		v = configFrame{Schema: config.Schema(), Config: c}
-	}
-	payload, err := json.Marshal(v)
+	payload, err := json.Marshal(m)
 	if err != nil {
 		return fmt.Errorf("proto: encode %T: %w", m, err)
 	}
@@ -158,9 +165,7 @@ func Encode(w io.Writer, m Message) error {
 }
 
 // Decode reads one frame. It returns io.EOF, unwrapped, when the peer
-// closed the channel cleanly between frames: the peer is gone. A Config
-// frame whose settings schema is not this binary's is refused with
-// ErrSchemaMismatch.
+// closed the channel cleanly between frames: the peer is gone.
 func Decode(r io.Reader) (Message, error) {
 	var header [headerSize]byte
 	if _, err := io.ReadFull(r, header[:]); err != nil {
@@ -189,7 +194,7 @@ func Decode(r io.Reader) (Message, error) {
 	var m Message
 	switch Kind(body[1]) {
 	case KindConfig:
-		return decodeConfig(body[2:])
+		m = &Config{}
 	case KindReady:
 		m = &Ready{}
 	case KindHeartbeat:
@@ -207,25 +212,11 @@ func Decode(r io.Reader) (Message, error) {
 	return deref(m), nil
 }
 
-// decodeConfig reads a Config frame's payload and checks its schema.
-func decodeConfig(payload []byte) (Message, error) {
-	var f configFrame
-	if err := json.Unmarshal(payload, &f); err != nil {
-		return nil, fmt.Errorf("proto: decode kind %d: %w", KindConfig, err)
-	}
-	if own := config.Schema(); f.Schema != own {
-		sent := f.Schema
-		if sent == "" {
-			sent = "none"
-		}
-		return nil, fmt.Errorf("%w: the supervisor's is %s, this binary's %s", ErrSchemaMismatch, sent, own)
-	}
-	return f.Config, nil
-}
-
 // deref returns the message by value, as callers switch on value types.
 func deref(m Message) Message {
 	switch m := m.(type) {
+	case *Config:
+		return *m
 	case *Ready:
 		return *m
 	case *Heartbeat:

@@ -3,6 +3,7 @@ package proto_test
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"io"
 	"reflect"
@@ -45,13 +46,23 @@ func customConfig() config.Config {
 	return c
 }
 
+// settingsFrame is a Config message carrying c as the program sends it.
+func settingsFrame(t testing.TB, c config.Config, slot, gen int) proto.Config {
+	t.Helper()
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return proto.Config{Schema: config.Schema(), Settings: b, Slot: slot, Generation: gen}
+}
+
 func TestRoundTrip(t *testing.T) {
 	tests := []struct {
 		name string
 		give proto.Message
 	}{
-		{name: "config", give: proto.Config{Config: config.Default(), Slot: 2, Generation: 1}},
-		{name: "custom config", give: proto.Config{Config: customConfig(), Slot: 0, Generation: 7}},
+		{name: "config", give: settingsFrame(t, config.Default(), 2, 1)},
+		{name: "custom config", give: settingsFrame(t, customConfig(), 0, 7)},
 		{name: "ready", give: proto.Ready{PID: 4242}},
 		{name: "heartbeat", give: proto.Heartbeat{Requests: 1 << 40, InFlight: 3, RSS: 64 << 20}},
 		{name: "heartbeat with oldest", give: proto.Heartbeat{
@@ -139,7 +150,7 @@ func TestEncodeOneWritePerFrame(t *testing.T) {
 		give proto.Message
 	}{
 		{name: "small", give: proto.Ready{PID: 1}},
-		{name: "config", give: proto.Config{Config: config.Default()}},
+		{name: "config", give: settingsFrame(t, config.Default(), 0, 0)},
 		{name: "large heartbeat", give: proto.Heartbeat{Oldest: []proto.Request{{Path: strings.Repeat("p", 512<<10)}}}},
 	}
 	for _, tt := range tests {
@@ -217,7 +228,7 @@ func TestDecodeBadPayload(t *testing.T) {
 		{name: "trailing data", give: frame(proto.Version, byte(proto.KindReady), `{"pid":1} {}`)},
 		{name: "wrong type", give: frame(proto.Version, byte(proto.KindReady), `{"pid":"one"}`)},
 		{name: "negative unsigned", give: frame(proto.Version, byte(proto.KindHeartbeat), `{"requests":-1}`)},
-		{name: "bad prefix", give: frame(proto.Version, byte(proto.KindConfig), `{"config":{"Proxy":{"ForwardedAllowIPs":["nope"]}}}`)},
+		{name: "settings not JSON", give: frame(proto.Version, byte(proto.KindConfig), `{"settings":{"Proxy":}}`)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -229,42 +240,58 @@ func TestDecodeBadPayload(t *testing.T) {
 	}
 }
 
-// TestConfigSchema checks that a Config frame carries the encoder's
-// settings schema and that Decode refuses one that is not this binary's.
-func TestConfigSchema(t *testing.T) {
+// TestConfigUnpack checks that a worker gets back the settings its
+// supervisor sent, and refuses them, untouched, when they were encoded
+// with another settings schema than its own.
+func TestConfigUnpack(t *testing.T) {
 	own := config.Schema()
+	sent := settingsFrame(t, customConfig(), 3, 1)
+	var buf bytes.Buffer
+	if err := proto.Encode(&buf, sent); err != nil {
+		t.Fatal(err)
+	}
+	m, err := proto.Decode(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got config.Config
+	if err := m.(proto.Config).Unpack(own, &got); err != nil || !reflect.DeepEqual(got, customConfig()) {
+		t.Errorf("Unpack(own schema) = %+v, %v; want the settings sent, %+v", got, err, customConfig())
+	}
+
 	tests := []struct {
 		name      string
-		give      []byte
+		give      proto.Config
 		wantErr   error
 		wantInErr []string
 	}{
-		{name: "own schema", give: frame(proto.Version, byte(proto.KindConfig), `{"schema":"`+own+`","slot":3}`)},
-		{name: "other schema", give: frame(proto.Version, byte(proto.KindConfig), `{"schema":"feedfacefeedface","slot":3}`),
+		{name: "other schema", give: proto.Config{Schema: "feedfacefeedface", Settings: sent.Settings},
 			wantErr: proto.ErrSchemaMismatch, wantInErr: []string{"feedfacefeedface", own}},
-		{name: "no schema (an older supervisor)", give: frame(proto.Version, byte(proto.KindConfig), `{"slot":3}`),
+		{name: "no schema (an older supervisor)", give: proto.Config{Settings: sent.Settings},
 			wantErr: proto.ErrSchemaMismatch, wantInErr: []string{"none", own}},
+		{name: "settings that are not the settings", give: proto.Config{Schema: own, Settings: json.RawMessage(`[1,2]`)},
+			wantInErr: []string{"proto: decode settings"}},
+		{name: "no settings", give: proto.Config{Schema: own},
+			wantInErr: []string{"proto: decode settings"}},
+		{name: "a bad prefix", give: proto.Config{Schema: own, Settings: json.RawMessage(`{"Proxy":{"ForwardedAllowIPs":["nope"]}}`)},
+			wantInErr: []string{"proto: decode settings", "nope"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, err := proto.Decode(bytes.NewReader(tt.give))
-			if !errors.Is(err, tt.wantErr) {
-				t.Fatalf("Decode(%q) = %v, %v; want %v", tt.give, m, err, tt.wantErr)
+			got := config.Default()
+			err := tt.give.Unpack(own, &got)
+			if err == nil || (tt.wantErr != nil && !errors.Is(err, tt.wantErr)) {
+				t.Fatalf("Unpack(%s) = %v; want an error (%v)", tt.give.Schema, err, tt.wantErr)
 			}
 			for _, s := range tt.wantInErr {
 				if !strings.Contains(err.Error(), s) {
-					t.Errorf("Decode(%q) = %v, want the error to name %q", tt.give, err, s)
+					t.Errorf("Unpack = %v, want the error to name %q", err, s)
 				}
 			}
+			if errors.Is(err, proto.ErrSchemaMismatch) && !reflect.DeepEqual(got, config.Default()) {
+				t.Errorf("Unpack refused the schema but changed the settings to %+v", got)
+			}
 		})
-	}
-
-	var buf bytes.Buffer
-	if err := proto.Encode(&buf, proto.Config{Slot: 1}); err != nil {
-		t.Fatal(err)
-	}
-	if want := `"schema":"` + own + `"`; !strings.Contains(buf.String(), want) {
-		t.Errorf("Encode(Config) wrote %q, want it to carry %s", buf.Bytes(), want)
 	}
 }
 

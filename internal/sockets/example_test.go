@@ -40,3 +40,19 @@ func ExampleParse() {
 	// app 127.0.0.1:8000
 	// redirect 0.0.0.0:80
 }
+
+func ExampleParseBind() {
+	for _, s := range []string{"0.0.0.0", "[::1]:9000", "unix:///run/drover.sock", "fd://3"} {
+		b, err := sockets.ParseBind(s)
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		fmt.Printf("%s %s\n", b.Network, b)
+	}
+	// Output:
+	// tcp 0.0.0.0:8000
+	// tcp [::1]:9000
+	// unix unix:/run/drover.sock
+	// fd fd://3
+}

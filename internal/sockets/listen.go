@@ -9,8 +9,6 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/drover/drover/internal/config"
 )
 
 // Options says how Listen creates sockets. The zero value binds TCP and
@@ -37,13 +35,19 @@ type Perm struct {
 	// Mode is the socket file's mode.
 	Mode fs.FileMode
 	// Owner is the socket file's owner; -1 leaves a part unchanged.
-	Owner config.Owner
+	Owner Owner
+}
+
+// Owner is the owner given to a unix socket file (--socket-owner): a UID
+// and a GID, -1 for "unchanged".
+type Owner struct {
+	UID, GID int
 }
 
 // Bound is a socket ListenAll opened, with the address it was asked for.
 type Bound struct {
 	// Bind is the parsed address.
-	Bind config.Bind
+	Bind Bind
 	// Listener is the open socket.
 	Listener net.Listener
 }
@@ -59,7 +63,7 @@ func ListenAll(addrs []string, opt Options) ([]Bound, error) {
 		return nil, err
 	}
 	for _, addr := range addrs {
-		b, err := config.ParseBind(addr)
+		b, err := ParseBind(addr)
 		if err != nil {
 			return fail(fmt.Errorf("bind: %w", err))
 		}
@@ -73,7 +77,7 @@ func ListenAll(addrs []string, opt Options) ([]Bound, error) {
 }
 
 // Listen binds b.
-func Listen(b config.Bind, opt Options) (net.Listener, error) {
+func Listen(b Bind, opt Options) (net.Listener, error) {
 	var ln net.Listener
 	var err error
 	switch {

@@ -5,9 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
-
-	"github.com/drover/drover/internal/config"
 )
 
 func TestListen(t *testing.T) {
@@ -22,7 +21,7 @@ func TestListen(t *testing.T) {
 		{name: "tcp", give: "127.0.0.1:0", wantNet: "tcp"},
 		{name: "tcp with backlog", give: "127.0.0.1:0", opt: Options{Backlog: 16}, wantNet: "tcp"},
 		{name: "unix as net.Listen", give: "unix:" + filepath.Join(dir, "plain.sock"), wantNet: "unix"},
-		{name: "unix with perm", give: "unix:" + filepath.Join(dir, "perm.sock"), opt: Options{Unix: &Perm{Mode: 0o660, Owner: config.Owner{UID: -1, GID: -1}}}, wantNet: "unix"},
+		{name: "unix with perm", give: "unix:" + filepath.Join(dir, "perm.sock"), opt: Options{Unix: &Perm{Mode: 0o660, Owner: Owner{UID: -1, GID: -1}}}, wantNet: "unix"},
 		{name: "fd refused", give: "fd://3", wantErr: "bind fd://3: fd:// is for drover serve"},
 		{name: "fd not inherited", give: "fd://1000", opt: Options{FD: true}, wantErr: "bind fd://1000: "},
 		{name: "unparsable", give: "host:port", wantErr: "bind: "},
@@ -58,7 +57,7 @@ func TestListenAllClosesWhatItOpenedOnFailure(t *testing.T) {
 }
 
 func TestListenUnix(t *testing.T) {
-	perm := Perm{Mode: 0o660, Owner: config.Owner{UID: -1, GID: -1}}
+	perm := Perm{Mode: 0o660, Owner: Owner{UID: -1, GID: -1}}
 	tests := []struct {
 		name    string
 		prepare func(t *testing.T, path string)
@@ -109,5 +108,27 @@ func TestListenUnix(t *testing.T) {
 				t.Errorf("ListenUnix(%s) mode = %v, want 0660", tt.name, got)
 			}
 		})
+	}
+}
+
+// TestListenUnixOwner checks that a unix socket takes the mode and owner
+// it is given (--socket-mode, --socket-owner).
+func TestListenUnixOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("chown to another user needs root")
+	}
+	path := filepath.Join(t.TempDir(), "owned.sock")
+	ln, err := ListenUnix(path, Perm{Mode: 0o600, Owner: Owner{UID: 65534, GID: 65534}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := info.Sys().(*syscall.Stat_t)
+	if info.Mode().Perm() != 0o600 || st.Uid != 65534 || st.Gid != 65534 {
+		t.Errorf("socket mode %o owner %d:%d, want 0600 65534:65534", info.Mode().Perm(), st.Uid, st.Gid)
 	}
 }

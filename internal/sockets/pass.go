@@ -119,3 +119,13 @@ func Files(hs []*Held) []*os.File {
 	}
 	return files
 }
+
+// Listeners are the parent's own sockets of hs, for what it serves or
+// reports itself.
+func Listeners(hs []*Held) []net.Listener {
+	out := make([]net.Listener, len(hs))
+	for i, h := range hs {
+		out[i] = h.Listener
+	}
+	return out
+}

@@ -1,10 +1,10 @@
-package config_test
+package sockets_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/drover/drover/internal/config"
+	"github.com/drover/drover/internal/sockets"
 )
 
 func TestParseBind(t *testing.T) {
@@ -12,26 +12,26 @@ func TestParseBind(t *testing.T) {
 	tests := []struct {
 		name    string
 		give    string
-		want    config.Bind
+		want    sockets.Bind
 		wantErr bool
 	}{
-		{name: "host and port", give: "127.0.0.1:8000", want: config.Bind{Network: "tcp", Address: "127.0.0.1:8000"}},
-		{name: "name and port", give: "localhost:9000", want: config.Bind{Network: "tcp", Address: "localhost:9000"}},
-		{name: "ipv6 and port", give: "[::1]:8080", want: config.Bind{Network: "tcp", Address: "[::1]:8080"}},
-		{name: "bare host gets port 8000", give: "0.0.0.0", want: config.Bind{Network: "tcp", Address: "0.0.0.0:8000"}},
-		{name: "bare name gets port 8000", give: "localhost", want: config.Bind{Network: "tcp", Address: "localhost:8000"}},
-		{name: "bare ipv6 gets port 8000", give: "::1", want: config.Bind{Network: "tcp", Address: "[::1]:8000"}},
-		{name: "bracketed ipv6 gets port 8000", give: "[::1]", want: config.Bind{Network: "tcp", Address: "[::1]:8000"}},
-		{name: "every interface", give: ":8000", want: config.Bind{Network: "tcp", Address: ":8000"}},
-		{name: "port 0", give: "127.0.0.1:0", want: config.Bind{Network: "tcp", Address: "127.0.0.1:0"}},
-		{name: "port 65535", give: "127.0.0.1:65535", want: config.Bind{Network: "tcp", Address: "127.0.0.1:65535"}},
-		{name: "port is normalized", give: "127.0.0.1:080", want: config.Bind{Network: "tcp", Address: "127.0.0.1:80"}},
-		{name: "unix path", give: "unix:/run/drover.sock", want: config.Bind{Network: "unix", Address: "/run/drover.sock"}},
-		{name: "unix relative path", give: "unix:drover.sock", want: config.Bind{Network: "unix", Address: "drover.sock"}},
-		{name: "unix:// prefix", give: "unix:///run/drover.sock", want: config.Bind{Network: "unix", Address: "/run/drover.sock"}},
-		{name: "unix path of 107 bytes", give: "unix:" + longPath, want: config.Bind{Network: "unix", Address: longPath}},
-		{name: "fd 3", give: "fd://3", want: config.Bind{Network: "fd", FD: 3}},
-		{name: "fd 10", give: "fd://10", want: config.Bind{Network: "fd", FD: 10}},
+		{name: "host and port", give: "127.0.0.1:8000", want: sockets.Bind{Network: "tcp", Address: "127.0.0.1:8000"}},
+		{name: "name and port", give: "localhost:9000", want: sockets.Bind{Network: "tcp", Address: "localhost:9000"}},
+		{name: "ipv6 and port", give: "[::1]:8080", want: sockets.Bind{Network: "tcp", Address: "[::1]:8080"}},
+		{name: "bare host gets port 8000", give: "0.0.0.0", want: sockets.Bind{Network: "tcp", Address: "0.0.0.0:8000"}},
+		{name: "bare name gets port 8000", give: "localhost", want: sockets.Bind{Network: "tcp", Address: "localhost:8000"}},
+		{name: "bare ipv6 gets port 8000", give: "::1", want: sockets.Bind{Network: "tcp", Address: "[::1]:8000"}},
+		{name: "bracketed ipv6 gets port 8000", give: "[::1]", want: sockets.Bind{Network: "tcp", Address: "[::1]:8000"}},
+		{name: "every interface", give: ":8000", want: sockets.Bind{Network: "tcp", Address: ":8000"}},
+		{name: "port 0", give: "127.0.0.1:0", want: sockets.Bind{Network: "tcp", Address: "127.0.0.1:0"}},
+		{name: "port 65535", give: "127.0.0.1:65535", want: sockets.Bind{Network: "tcp", Address: "127.0.0.1:65535"}},
+		{name: "port is normalized", give: "127.0.0.1:080", want: sockets.Bind{Network: "tcp", Address: "127.0.0.1:80"}},
+		{name: "unix path", give: "unix:/run/drover.sock", want: sockets.Bind{Network: "unix", Address: "/run/drover.sock"}},
+		{name: "unix relative path", give: "unix:drover.sock", want: sockets.Bind{Network: "unix", Address: "drover.sock"}},
+		{name: "unix:// prefix", give: "unix:///run/drover.sock", want: sockets.Bind{Network: "unix", Address: "/run/drover.sock"}},
+		{name: "unix path of 107 bytes", give: "unix:" + longPath, want: sockets.Bind{Network: "unix", Address: longPath}},
+		{name: "fd 3", give: "fd://3", want: sockets.Bind{Network: "fd", FD: 3}},
+		{name: "fd 10", give: "fd://10", want: sockets.Bind{Network: "fd", FD: 10}},
 		{name: "empty", give: "", wantErr: true},
 		{name: "unix without path", give: "unix:", wantErr: true},
 		{name: "unix:// without path", give: "unix://", wantErr: true},
@@ -57,7 +57,7 @@ func TestParseBind(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := config.ParseBind(tt.give)
+			got, err := sockets.ParseBind(tt.give)
 			if got != tt.want || (err != nil) != tt.wantErr {
 				t.Errorf("ParseBind(%q) = %#v, %v; want %#v, error %t", tt.give, got, err, tt.want, tt.wantErr)
 			}
@@ -68,13 +68,13 @@ func TestParseBind(t *testing.T) {
 func TestBindString(t *testing.T) {
 	tests := []struct {
 		name string
-		give config.Bind
+		give sockets.Bind
 		want string
 	}{
-		{name: "tcp", give: config.Bind{Network: "tcp", Address: "127.0.0.1:8000"}, want: "127.0.0.1:8000"},
-		{name: "tcp ipv6", give: config.Bind{Network: "tcp", Address: "[::1]:8000"}, want: "[::1]:8000"},
-		{name: "unix", give: config.Bind{Network: "unix", Address: "/run/drover.sock"}, want: "unix:/run/drover.sock"},
-		{name: "fd", give: config.Bind{Network: "fd", FD: 5}, want: "fd://5"},
+		{name: "tcp", give: sockets.Bind{Network: "tcp", Address: "127.0.0.1:8000"}, want: "127.0.0.1:8000"},
+		{name: "tcp ipv6", give: sockets.Bind{Network: "tcp", Address: "[::1]:8000"}, want: "[::1]:8000"},
+		{name: "unix", give: sockets.Bind{Network: "unix", Address: "/run/drover.sock"}, want: "unix:/run/drover.sock"},
+		{name: "fd", give: sockets.Bind{Network: "fd", FD: 5}, want: "fd://5"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,11 +96,11 @@ func FuzzParseBind(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		b, err := config.ParseBind(s)
+		b, err := sockets.ParseBind(s)
 		if err != nil {
 			return
 		}
-		again, err := config.ParseBind(b.String())
+		again, err := sockets.ParseBind(b.String())
 		if err != nil || again != b {
 			t.Errorf("ParseBind(%q) = %#v; ParseBind(%q) = %#v, %v; want the same Bind", s, b, b.String(), again, err)
 		}
