@@ -151,6 +151,9 @@ func runCheck(p Program, args []string, stdout io.Writer) error {
 	case err != nil:
 		return exitcode.Wrap(exitcode.Config, err)
 	}
+	for _, w := range lingerWarnings(cfg) {
+		fmt.Fprintf(stdout, "# warning: %s\n", w)
+	}
 	fmt.Fprint(stdout, cfg.TOML())
 	return nil
 }

@@ -46,6 +46,9 @@ func runServe(ctx context.Context, p Program, args []string, stdout io.Writer) e
 		return exitcode.Wrap(exitcode.Config, err)
 	}
 	defer logs.Close()
+	for _, w := range lingerWarnings(cfg) {
+		logs.Error.Warn(w)
+	}
 	if err := chownForWorkers(cfg); err != nil {
 		return exitcode.Wrap(exitcode.Config, err)
 	}

@@ -205,7 +205,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	for _, l := range w.plain {
 		listeners = append(listeners, graceful.Listener{Listener: w.limiter.gate(pp.wrap(l))})
 	}
-	gs, err := graceful.New(graceful.Config{Server: w.srv, Listeners: listeners, CloseKeepAlives: true}, w.log)
+	gs, err := graceful.New(graceful.Config{Server: w.srv, Listeners: listeners, KeepAliveSafe: true}, w.log)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}

@@ -2,6 +2,7 @@ package graceful
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
 	"net/http"
 	"sync"
@@ -26,13 +27,32 @@ const (
 type connTracker struct {
 	mu    sync.Mutex
 	phase map[net.Conn]phase
+	// idleSince is when each idle connection became idle.
+	idleSince map[net.Conn]time.Time
+	// proto records what a TLS connection negotiated, once known:
+	// protoH2 connections are left to Shutdown's GOAWAY.
+	proto map[net.Conn]connProto
 	// changed is closed and replaced whenever a connection leaves the
 	// fresh or active phase.
 	changed chan struct{}
+	now     func() time.Time
 }
 
+// connProto is what the tracker knows of a connection's protocol.
+type connProto int
+
+const (
+	protoUnknown  connProto = iota
+	protoChecking           // a goroutine waits for its TLS handshake
+	protoHTTP1
+	protoH2
+)
+
 func newConnTracker() *connTracker {
-	return &connTracker{phase: make(map[net.Conn]phase), changed: make(chan struct{})}
+	return &connTracker{
+		phase: make(map[net.Conn]phase), idleSince: make(map[net.Conn]time.Time),
+		proto: make(map[net.Conn]connProto), changed: make(chan struct{}), now: time.Now,
+	}
 }
 
 // connKey is the context key of the request's connection.
@@ -59,22 +79,30 @@ func (c *connTracker) connState(conn net.Conn, st http.ConnState) {
 		}
 	case http.StateIdle:
 		c.set(conn, idle)
+		if _, ok := c.phase[conn]; ok {
+			c.idleSince[conn] = c.now()
+		}
 	default: // closed, hijacked
 		if _, ok := c.phase[conn]; ok {
 			delete(c.phase, conn)
+			delete(c.idleSince, conn)
+			delete(c.proto, conn)
 			c.signal()
 		}
 	}
 }
 
 // wrap moves a connection out of fresh once its request reaches the
-// handler.
+// handler, and learns its protocol from the request.
 func (c *connTracker) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if conn, ok := r.Context().Value(connKey{}).(net.Conn); ok {
 			c.mu.Lock()
 			if c.phase[conn] == fresh {
 				c.set(conn, active)
+			}
+			if _, ok := c.phase[conn]; ok && r.ProtoMajor == 2 {
+				c.proto[conn] = protoH2
 			}
 			c.mu.Unlock()
 		}
@@ -131,5 +159,65 @@ func (c *connTracker) wait(ctx context.Context, limit time.Duration, answered bo
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+	}
+}
+
+// http1 counts the connections a keep-alive-safe drain waits for: every
+// connection but HTTP/2's, whatever its phase. It first closes each idle
+// connection that has been idle for linger: no request is racing it
+// unless its client kept it for longer than the server said it would.
+// A TLS connection's protocol is learnt from its handshake, waited for
+// in a goroutine of its own (a handshake in progress holds the lock that
+// tls.Conn.ConnectionState takes); until then it counts.
+func (c *connTracker) http1(linger time.Duration) (int, <-chan struct{}) {
+	c.mu.Lock()
+	now := c.now()
+	n := 0
+	var lingered []net.Conn
+	for conn, p := range c.phase {
+		if p == idle && now.Sub(c.idleSince[conn]) >= linger {
+			lingered = append(lingered, conn)
+			continue
+		}
+		switch c.proto[conn] {
+		case protoH2:
+			continue
+		case protoUnknown:
+			if tc, ok := conn.(*tls.Conn); ok {
+				c.proto[conn] = protoChecking
+				go c.learnProto(tc)
+			} else {
+				c.proto[conn] = protoHTTP1
+			}
+		}
+		n++
+	}
+	changed := c.changed
+	c.mu.Unlock()
+	// Closed outside the lock: a TLS close writes its close_notify. Its
+	// serving goroutine then reports it closed, which wakes the drain.
+	for _, conn := range lingered {
+		conn.Close()
+	}
+	return n + len(lingered), changed
+}
+
+// learnProto records what the TLS connection negotiated once its
+// handshake ends (a failed one ends the connection too).
+func (c *connTracker) learnProto(tc *tls.Conn) {
+	cs := tc.ConnectionState()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.phase[tc]; !ok {
+		return
+	}
+	switch {
+	case cs.HandshakeComplete && cs.NegotiatedProtocol == "h2":
+		c.proto[tc] = protoH2
+		c.signal()
+	case cs.HandshakeComplete:
+		c.proto[tc] = protoHTTP1
+	default:
+		c.proto[tc] = protoUnknown // not begun yet: asked again next time
 	}
 }

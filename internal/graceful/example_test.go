@@ -19,9 +19,9 @@ func Example() {
 		return
 	}
 	s, err := graceful.New(graceful.Config{
-		Server:          &http.Server{Handler: http.NotFoundHandler()},
-		Listeners:       []graceful.Listener{{Listener: ln}},
-		CloseKeepAlives: true,
+		Server:        &http.Server{Handler: http.NotFoundHandler()},
+		Listeners:     []graceful.Listener{{Listener: ln}},
+		KeepAliveSafe: true,
 	}, zap.NewNop())
 	if err != nil {
 		return

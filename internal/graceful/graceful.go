@@ -29,13 +29,27 @@ type Config struct {
 	Server *http.Server
 	// Listeners are the sockets to serve.
 	Listeners []Listener
-	// CloseKeepAlives disables keep-alives as a drain begins: idle
-	// connections close at once, busy ones after their answer, and the
-	// drain waits for every connection to be answered before Shutdown (a
-	// worker's drain). Off, keep-alive connections are left to Shutdown
-	// and the drain waits only for accepted connections to bring their
-	// first request to the handler (the development server's).
-	CloseKeepAlives bool
+	// KeepAliveSafe makes the drain close no connection a request may be
+	// racing, for keep-alive clients and proxies' upstream pools (a
+	// worker's drain). From the drain on, every HTTP/1 response carries
+	// "Connection: close" and its connection closes after it; an idle
+	// keep-alive connection is closed only once it has been idle for
+	// Linger, so a client that keeps idle connections for less (nginx's
+	// keepalive_timeout) drops it first or sends a request that is
+	// answered with "Connection: close"; HTTP/2 connections get GOAWAY
+	// (Shutdown) once no HTTP/1 connection is left, and finish their
+	// streams.
+	//
+	// Off, keep-alive connections are left to Shutdown, which closes the
+	// idle ones at once, and the drain waits only for accepted
+	// connections to bring their first request to the handler (the
+	// development server's: browsers retry).
+	KeepAliveSafe bool
+	// Linger is how long a keep-alive-safe drain leaves an idle
+	// connection open; zero takes the server's IdleTimeout, else its
+	// ReadTimeout (as net/http does for idle connections), else
+	// DefaultLinger.
+	Linger time.Duration
 	// AcceptedWait bounds the drain's wait for accepted connections, a
 	// client that connects and sends nothing is not waited for longer;
 	// zero waits as long as the drain's context allows.
@@ -45,6 +59,14 @@ type Config struct {
 	ShutdownTimeout time.Duration
 }
 
+// DefaultLinger is the linger of a server with neither an IdleTimeout nor
+// a ReadTimeout: drover's --keep-alive default.
+const DefaultLinger = 5 * time.Second
+
+// lingerTick is how often a keep-alive-safe drain looks for connections
+// that lingered long enough.
+const lingerTick = 50 * time.Millisecond
+
 // Server serves a Config's listeners.
 type Server struct {
 	cfg     Config
@@ -53,6 +75,9 @@ type Server struct {
 	wrapped []*closeOnce
 	// stopping is set once the server closes its listeners itself.
 	stopping atomic.Bool
+	// draining is set when a keep-alive-safe drain begins: responses
+	// written from then on carry "Connection: close".
+	draining atomic.Bool
 	// serving counts the Serve calls still running.
 	serving sync.WaitGroup
 }
@@ -67,7 +92,14 @@ func New(cfg Config, log *zap.Logger) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: log, tracker: newConnTracker()}
 	srv := cfg.Server
-	srv.Handler = s.tracker.wrap(srv.Handler)
+	h := srv.Handler
+	if h == nil {
+		h = http.DefaultServeMux
+	}
+	if cfg.KeepAliveSafe {
+		h = s.closeWhenDraining(h)
+	}
+	srv.Handler = s.tracker.wrap(h)
 	prevState, prevContext := srv.ConnState, srv.ConnContext
 	srv.ConnState = func(c net.Conn, st http.ConnState) {
 		s.tracker.connState(c, st)
@@ -121,12 +153,15 @@ var ErrCutShort = errors.New("drain cut short")
 
 // Drain stops without dropping a connection it accepted: it stops
 // accepting, lets the connections already accepted reach the handler (see
-// Config.CloseKeepAlives), then shuts down, which waits for their answers.
-// If ctx ends (or ShutdownTimeout passes) first, it closes every
-// connection at once and returns an error wrapping ErrCutShort and the
-// cause.
+// Config.KeepAliveSafe for keep-alive connections), then shuts down,
+// which waits for their answers. If ctx ends (or ShutdownTimeout passes)
+// first, it closes every connection at once and returns an error
+// wrapping ErrCutShort and the cause.
 func (s *Server) Drain(ctx context.Context) error {
 	s.stopping.Store(true)
+	if s.cfg.KeepAliveSafe {
+		s.draining.Store(true)
+	}
 	for _, l := range s.wrapped {
 		if err := l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 			s.log.Warn("close listener", zap.Stringer("address", l.Addr()), zap.Error(err))
@@ -134,10 +169,11 @@ func (s *Server) Drain(ctx context.Context) error {
 	}
 	// Once every Serve has returned, every connection accepted is known.
 	s.serving.Wait()
-	if s.cfg.CloseKeepAlives {
-		s.cfg.Server.SetKeepAlivesEnabled(false)
-	}
-	if err := s.tracker.wait(ctx, s.cfg.AcceptedWait, s.cfg.CloseKeepAlives); err != nil {
+	if s.cfg.KeepAliveSafe {
+		if err := s.lingerOut(ctx); err != nil {
+			return s.cut(err)
+		}
+	} else if err := s.tracker.wait(ctx, s.cfg.AcceptedWait, false); err != nil {
 		return s.cut(err)
 	}
 	sctx := ctx
@@ -150,6 +186,57 @@ func (s *Server) Drain(ctx context.Context) error {
 		return s.cut(err)
 	}
 	return nil
+}
+
+// lingerOut waits until no HTTP/1 connection is left: each closes after
+// its next response, or once it has been idle for the linger.
+func (s *Server) lingerOut(ctx context.Context) error {
+	linger := s.linger()
+	tick := time.NewTicker(lingerTick)
+	defer tick.Stop()
+	for {
+		n, changed := s.tracker.http1(linger)
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-tick.C:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// linger is Config.Linger, or what it defaults to.
+func (s *Server) linger() time.Duration {
+	switch srv := s.cfg.Server; {
+	case s.cfg.Linger > 0:
+		return s.cfg.Linger
+	case srv.IdleTimeout > 0:
+		return srv.IdleTimeout
+	case srv.ReadTimeout > 0:
+		return srv.ReadTimeout
+	}
+	return DefaultLinger
+}
+
+// closeWhenDraining makes every HTTP/1 response whose header is written
+// once a drain began carry "Connection: close", after which net/http
+// closes its connection: the client knows not to send on it again.
+func (s *Server) closeWhenDraining(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ProtoMajor != 1 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if s.draining.Load() {
+			w.Header().Set("Connection", "close")
+			next.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(&closingWriter{ResponseWriter: w, draining: &s.draining}, r)
+	})
 }
 
 // cut closes what a drain left and says why.
