@@ -99,9 +99,11 @@ func (cfg Config) withDefaults() Config {
 //  2. request ID: X-Request-ID honoured or generated, echoed on the response;
 //  3. client IP: the peer, or X-Forwarded-For when the peer is trusted;
 //  4. access log: one line per request, rejected ones included;
-//  5. request limits: 414, 431 and 413 before any handler runs;
-//  6. /healthz: answered by the chain itself;
-//  7. next.
+//  5. framing: the connection is closed after a request a front could
+//     have framed differently (any Transfer-Encoding, any HTTP/1.0);
+//  6. request limits: 414, 431 and 413 before any handler runs;
+//  7. /healthz: answered by the chain itself;
+//  8. next.
 func Chain(cfg Config, log *zap.Logger, access *zap.Logger, next http.Handler) http.Handler {
 	cfg = cfg.withDefaults()
 	if log == nil {
@@ -112,6 +114,7 @@ func Chain(cfg Config, log *zap.Logger, access *zap.Logger, next http.Handler) h
 		requestID,
 		newClientIP(cfg).wrap,
 		newAccessLog(cfg, log, access).wrap,
+		framing,
 		newLimits(cfg).wrap,
 		newHealthz(cfg).wrap,
 	}
