@@ -16,7 +16,7 @@ const (
 	// DefaultLimitRequestFields is the default maximum number of header fields.
 	DefaultLimitRequestFields = 100
 	// DefaultLimitRequestFieldSize is the default maximum length in bytes of
-	// one header field ("Name: value").
+	// one header field line ("Name: value" and its CRLF), as in Gunicorn.
 	DefaultLimitRequestFieldSize = 8190
 	// DefaultLimitRequestBody is the default maximum request body size: 1 MiB.
 	DefaultLimitRequestBody = 1 << 20
@@ -41,7 +41,8 @@ type Config struct {
 	// included; over it the chain answers 431.
 	LimitRequestFields int
 	// LimitRequestFieldSize is the maximum length in bytes of one header
-	// field, counted as len(name)+2+len(value); over it the chain answers 431.
+	// field line, counted as Gunicorn counts it: "Name: value" and its
+	// CRLF, len(name)+2+len(value)+2. Over it the chain answers 431.
 	LimitRequestFieldSize int
 	// LimitRequestBody is the maximum request body in bytes. A larger
 	// Content-Length is answered 413 without reading the body; a chunked body

@@ -81,14 +81,14 @@ func requestLineLen(r *http.Request) int {
 }
 
 // scanFields counts the header fields as the client sent them and finds one
-// longer than sizeLimit (len(name)+2+len(value), i.e. "Name: value"; a
-// negative limit finds none). net/http moves Host to r.Host and
-// Transfer-Encoding to r.TransferEncoding, and removes Trailer: they count
-// too.
+// longer than sizeLimit (a negative limit finds none), counting each field
+// as Gunicorn does, the whole line with its CRLF: [fieldLen]. net/http
+// moves Host to r.Host and Transfer-Encoding to r.TransferEncoding, and
+// removes Trailer: they count too.
 func scanFields(r *http.Request, sizeLimit int) (count int, name string, oversize bool) {
 	if r.Host != "" {
 		count++
-		if sizeLimit >= 0 && len("Host")+2+len(r.Host) > sizeLimit {
+		if sizeLimit >= 0 && fieldLen("Host", r.Host) > sizeLimit {
 			name, oversize = "Host", true
 		}
 	}
@@ -104,13 +104,21 @@ func scanFields(r *http.Request, sizeLimit int) (count int, name string, oversiz
 			continue
 		}
 		for _, v := range vv {
-			if len(k)+2+len(v) > sizeLimit {
+			if fieldLen(k, v) > sizeLimit {
 				name, oversize = k, true
 				break
 			}
 		}
 	}
 	return count, name, oversize
+}
+
+// fieldLen is the length of the field line "Name: value\r\n", as Gunicorn
+// counts it against limit_request_field_size. net/http has trimmed the
+// whitespace around the value, so one space after the colon stands for
+// whatever the client sent there.
+func fieldLen(name, value string) int {
+	return len(name) + len(": ") + len(value) + len("\r\n")
 }
 
 // maxNamedField is the longest field name quoted back in a 431 detail.
@@ -132,8 +140,9 @@ const headerSlack = 4096
 // MaxHeaderBytes returns the http.Server.MaxHeaderBytes the worker must set
 // so that every request within cfg's line and header limits reaches the
 // chain, whose limits then answer 414 or 431 with a JSON body:
-// the request line, LimitRequestFields fields of LimitRequestFieldSize
-// bytes, their CRLFs, and some slack.
+// the request line and its CRLF, LimitRequestFields field lines of
+// LimitRequestFieldSize bytes (CRLF included), the empty line, and some
+// slack.
 //
 // Beyond this budget net/http itself answers "431 Request Header Fields Too
 // Large" in plain text and the chain never sees the request. When any of the
@@ -153,6 +162,6 @@ func MaxHeaderBytes(cfg Config) int {
 	if line > ceiling || fields > ceiling || size > ceiling {
 		return ceiling
 	}
-	n := (line + 2) + fields*(size+2) + 2 + headerSlack
+	n := (line + 2) + fields*size + 2 + headerSlack
 	return min(n, ceiling)
 }

@@ -53,9 +53,14 @@ func TestLimits(t *testing.T) {
 		{name: "Transfer-Encoding counts", giveCfg: small, giveHeaders: [][2]string{{"A", "1"}, {"B", "2"}, {"C", "3"}}, giveChunked: true, giveBody: "x", wantStatus: 431, wantDetail: "Too many header fields (limit 4)."},
 		{name: "default field count", giveCfg: Config{}, giveHeaders: manyHeaders(100), wantStatus: 431, wantDetail: "Too many header fields (limit 100)."},
 		{name: "fields unlimited", giveCfg: Config{LimitRequestFields: -1}, giveHeaders: manyHeaders(500), wantStatus: 200},
-		// "X-Big: " is 7 bytes.
-		{name: "field at limit", giveCfg: small, giveHeaders: [][2]string{{"X-Big", strings.Repeat("v", 25)}}, wantStatus: 200},
-		{name: "field over limit", giveCfg: small, giveHeaders: [][2]string{{"X-Big", strings.Repeat("v", 26)}}, wantStatus: 431, wantDetail: `Header field "X-Big" is longer than 32 bytes.`},
+		// A field counts as its line with the CRLF, as in Gunicorn:
+		// "X-Big: " and "\r\n" are 9 bytes.
+		{name: "field at limit", giveCfg: small, giveHeaders: [][2]string{{"X-Big", strings.Repeat("v", 23)}}, wantStatus: 200},
+		{name: "field over limit", giveCfg: small, giveHeaders: [][2]string{{"X-Big", strings.Repeat("v", 24)}}, wantStatus: 431, wantDetail: `Header field "X-Big" is longer than 32 bytes.`},
+		{name: "default field size at limit", giveCfg: Config{}, giveHeaders: [][2]string{{"X-Big", strings.Repeat("v", 8190-9)}}, wantStatus: 200},
+		{name: "default field size over limit", giveCfg: Config{}, giveHeaders: [][2]string{{"X-Big", strings.Repeat("v", 8190-8)}}, wantStatus: 431, wantDetail: `Header field "X-Big" is longer than 8190 bytes.`},
+		// "Host: " and "\r\n" are 8 bytes.
+		{name: "Host at limit", giveCfg: Config{LimitRequestFieldSize: 20}, giveHeaders: [][2]string{{"Host", "example.com:"}}, wantStatus: 200},
 		{name: "long name not echoed", giveCfg: Config{LimitRequestFieldSize: 100}, giveHeaders: [][2]string{{"X-" + strings.Repeat("n", 98), "v"}}, wantStatus: 431, wantDetail: "A header field is longer than 100 bytes."},
 		{name: "Host over limit", giveCfg: Config{LimitRequestFieldSize: 20}, giveHeaders: [][2]string{{"Host", "very-long-host.example.com"}}, wantStatus: 431, wantDetail: `Header field "Host" is longer than 20 bytes.`},
 		{name: "body at limit", giveCfg: small, giveBody: strings.Repeat("b", 16), wantStatus: 200},
@@ -141,8 +146,8 @@ func TestMaxHeaderBytes(t *testing.T) {
 		giveCfg Config
 		want    int
 	}{
-		{name: "defaults", giveCfg: Config{}, want: (4094 + 2) + 100*(8190+2) + 2 + 4096},
-		{name: "small", giveCfg: Config{LimitRequestLine: 40, LimitRequestFields: 4, LimitRequestFieldSize: 32}, want: 42 + 4*34 + 2 + 4096},
+		{name: "defaults", giveCfg: Config{}, want: (4094 + 2) + 100*8190 + 2 + 4096},
+		{name: "small", giveCfg: Config{LimitRequestLine: 40, LimitRequestFields: 4, LimitRequestFieldSize: 32}, want: 42 + 4*32 + 2 + 4096},
 		{name: "line unlimited", giveCfg: Config{LimitRequestLine: -1}, want: http.DefaultMaxHeaderBytes},
 		{name: "fields unlimited", giveCfg: Config{LimitRequestFields: -1}, want: http.DefaultMaxHeaderBytes},
 		{name: "field size unlimited", giveCfg: Config{LimitRequestFieldSize: -1}, want: http.DefaultMaxHeaderBytes},
@@ -179,6 +184,9 @@ func TestLimitsOverTheWire(t *testing.T) {
 		{name: "long line", giveRequest: "GET /hello/" + strings.Repeat("a", 60) + " HTTP/1.1\r\nHost: x\r\n\r\n", wantStatus: 414, wantJSON: true},
 		{name: "too many fields", giveRequest: "GET /hello/ HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n", wantStatus: 431, wantJSON: true},
 		{name: "big field", giveRequest: "GET /hello/ HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("v", 60) + "\r\n\r\n", wantStatus: 431, wantJSON: true},
+		// The field line with its CRLF: 7 + 55 + 2 bytes is the limit.
+		{name: "field line at the limit", giveRequest: "GET /hello/ HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("v", 55) + "\r\n\r\n", wantStatus: 200, wantJSON: true},
+		{name: "field line a byte over", giveRequest: "GET /hello/ HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("v", 56) + "\r\n\r\n", wantStatus: 431, wantJSON: true},
 		{name: "body too large", giveRequest: "POST /hello/ HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\n\r\n" + strings.Repeat("b", 17), wantStatus: 413, wantJSON: true},
 		{name: "beyond MaxHeaderBytes", giveRequest: "GET /hello/ HTTP/1.1\r\nHost: x\r\nX-Huge: " + strings.Repeat("v", MaxHeaderBytes(cfg)+4096) + "\r\n\r\n", wantStatus: 431, wantJSON: false},
 	}
@@ -266,7 +274,7 @@ func FuzzRequestLimits(f *testing.F) {
 		sizeOver := false
 		for k, vv := range r.Header {
 			for _, v := range vv {
-				sizeOver = sizeOver || len(k)+2+len(v) > cfg.LimitRequestFieldSize
+				sizeOver = sizeOver || len(k)+len(": ")+len(v)+len("\r\n") > cfg.LimitRequestFieldSize
 			}
 		}
 		bodyOver := len(body) > int(cfg.LimitRequestBody)

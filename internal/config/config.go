@@ -100,7 +100,8 @@ type Limits struct {
 	RequestLine int
 	// RequestFields is the maximum number of header fields.
 	RequestFields int
-	// RequestFieldSize is the maximum size of one header field in bytes.
+	// RequestFieldSize is the maximum size of one header field line in
+	// bytes, "Name: value" and its CRLF, as Gunicorn counts it.
 	RequestFieldSize int
 	// RequestBody is the maximum size of a request body in bytes.
 	RequestBody int64

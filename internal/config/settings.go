@@ -75,7 +75,7 @@ func settings() []setting {
 			func(c *Config) *int { return &c.Limits.RequestLine }),
 		intSetting("limit-request-fields", "", "maximum number of header fields (more: 431)",
 			func(c *Config) *int { return &c.Limits.RequestFields }),
-		intSetting("limit-request-field-size", "", "maximum size of one header field in bytes (larger: 431)",
+		intSetting("limit-request-field-size", "", "maximum size of one header field line in bytes, \"Name: value\" and its CRLF as Gunicorn counts it (larger: 431)",
 			func(c *Config) *int { return &c.Limits.RequestFieldSize }),
 		{
 			name:  "limit-request-body",
