@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // rssStats is the largest resident set seen per process of a tree, in KiB.
@@ -391,6 +395,7 @@ type startupResult struct {
 	maxBoot       []time.Duration // the largest "boot" a ready line logged
 	reload        []time.Duration // "reload complete" took
 	reloadSeen    []time.Duration // HUP sent → "reload complete" line read
+	drained       []time.Duration // HUP sent → the old generation exited, idle keep-alive clients connected
 	stop          []time.Duration // TERM → the supervisor exited
 	idle          rssStats        // 4 workers, idle after start (first start)
 	reloadWorkers int             // new workers seen ready during reloads
@@ -436,6 +441,14 @@ func (s *stack) startupRounds(ctx context.Context, reps int) (*startupResult, er
 			res.idle = snapshotRSS(p.pid())
 		}
 
+		// Idle keep-alive connections, as a proxy's upstream pool keeps
+		// them: the old workers linger on them (--keep-alive) before they
+		// close them, so the old generation exits about the linger after
+		// the HUP.
+		idleClients, err := idleKeepAlives("http://127.0.0.1:"+strconv.Itoa(port)+"/healthz", 2*workers)
+		if err != nil {
+			return nil, err
+		}
 		from := p.lineCount()
 		t1 := time.Now()
 		if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
@@ -453,15 +466,74 @@ func (s *stack) startupRounds(ctx context.Context, reps int) (*startupResult, er
 				res.reloadWorkers++
 			}
 		}
+		drained, err := waitChildren(p.pid(), workers, 30*time.Second)
+		idleClients.CloseIdleConnections()
+		if err != nil {
+			return nil, err
+		}
+		res.drained = append(res.drained, drained.Sub(t1))
 
 		t2 := time.Now()
 		if err := p.stop(syscall.SIGTERM, 10*time.Second); err != nil {
 			return nil, fmt.Errorf("drover serve (startup %d) stopped with %w", rep, err)
 		}
 		res.stop = append(res.stop, time.Since(t2))
-		fmt.Printf("  start %d  %d workers ready in %v (largest boot %v); HUP reload took %v (seen after %v); TERM stop %v\n",
+		fmt.Printf("  start %d  %d workers ready in %v (largest boot %v); HUP reload took %v (seen after %v; old generation gone after %v); TERM stop %v\n",
 			rep, workers, res.ready[rep-1].Round(time.Microsecond), boot.Round(time.Microsecond),
-			res.reload[rep-1].Round(time.Microsecond), res.reloadSeen[rep-1].Round(time.Microsecond), res.stop[rep-1].Round(time.Millisecond))
+			res.reload[rep-1].Round(time.Microsecond), res.reloadSeen[rep-1].Round(time.Microsecond),
+			res.drained[rep-1].Round(time.Millisecond), res.stop[rep-1].Round(time.Millisecond))
 	}
 	return res, nil
+}
+
+// idleKeepAlives opens n keep-alive connections to url, each with one
+// answered request, and leaves them idle in the returned transport.
+func idleKeepAlives(url string, n int) (*http.Transport, error) {
+	tr := &http.Transport{MaxIdleConnsPerHost: n, MaxConnsPerHost: n}
+	c := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	var g errgroup.Group
+	for range n {
+		g.Go(func() error {
+			resp, err := c.Get(url)
+			if err != nil {
+				return fmt.Errorf("idle keep-alive client: %w", err)
+			}
+			_, err = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		tr.CloseIdleConnections()
+		return nil, err
+	}
+	return tr, nil
+}
+
+// waitChildren polls until pid has exactly n child processes and returns
+// when it saw that.
+func waitChildren(pid, n int, timeout time.Duration) (time.Time, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		now := time.Now()
+		if kids := directChildren(pid); kids == n {
+			return now, nil
+		} else if now.After(deadline) {
+			return now, fmt.Errorf("supervisor %d has %d children after %v, want %d", pid, kids, timeout, n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// directChildren counts pid's child processes.
+func directChildren(pid int) int {
+	n := 0
+	for _, id := range descendants(pid) {
+		if b, err := os.ReadFile("/proc/" + strconv.Itoa(id) + "/stat"); err == nil {
+			if _, _, ppid, ok := statFields(string(b)); ok && ppid == pid {
+				n++
+			}
+		}
+	}
+	return n
 }

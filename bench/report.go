@@ -239,8 +239,8 @@ func printSummary(w io.Writer, r *results) {
 	fmt.Fprintf(w, "  drover workers: idle %s; /hello/ load %s; idle after it %s; login rounds %s; login flood %s\n",
 		childList(r.idle), childList(r.hello["drover"].rss), childList(r.after), childList(r.login[0].rss), childList(r.flood[0].rss))
 	st := r.startup
-	fmt.Fprintf(w, "start and reload (4 workers, %d times): ready %s median (worst %s); HUP reload %s median (seen %s)\n",
-		len(st.ready), ms(medianDuration(st.ready)), ms(maxDuration(st.ready)), ms(medianDuration(st.reload)), ms(medianDuration(st.reloadSeen)))
+	fmt.Fprintf(w, "start and reload (4 workers, %d times): ready %s median (worst %s); HUP reload %s median (seen %s); old generation gone %s median\n",
+		len(st.ready), ms(medianDuration(st.ready)), ms(maxDuration(st.ready)), ms(medianDuration(st.reload)), ms(medianDuration(st.reloadSeen)), ms(medianDuration(st.drained)))
 	fmt.Fprintln(w)
 	for _, v := range r.verdicts() {
 		fmt.Fprintln(w, v)
@@ -360,7 +360,9 @@ func resultsMarkdown(r *results) []byte {
 	p("%d starts on a state dir with one user and a port nothing loads. *Ready* is measured outside, from exec to reading\n", len(st.ready))
 	p("the fourth `worker ready` line of the supervisor's log; *largest boot* is the largest `boot` those lines report\n")
 	p("(worker spawn → ready). *Reload* is the `took` of the `reload complete` line after a HUP (every new worker ready,\n")
-	p("then the old ones told to drain); *seen* is HUP sent → that line read.\n\n")
+	p("then the old ones told to drain); *seen* is HUP sent → that line read. *Old generation gone* is HUP sent → the supervisor\n")
+	p("back to 4 children, with 8 idle keep-alive connections open: a draining worker closes an idle connection only after\n")
+	p("`--keep-alive` (the linger, 5 s), so that no request racing the close is lost; it grows from milliseconds to about the linger.\n\n")
 	p("| | median | worst | all |\n|---|---:|---:|---|\n")
 	row := func(name string, ds []time.Duration) {
 		parts := make([]string, len(ds))
@@ -373,6 +375,7 @@ func resultsMarkdown(r *results) []byte {
 	row("largest worker boot", st.maxBoot)
 	row("HUP reload (`took`)", st.reload)
 	row("HUP sent → `reload complete` read", st.reloadSeen)
+	row("HUP sent → old generation gone (idle keep-alive clients)", st.drained)
 	row("TERM → supervisor exited (idle)", st.stop)
 	p("\n")
 
