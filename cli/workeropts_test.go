@@ -64,7 +64,7 @@ func TestWorkerOptions(t *testing.T) {
 	want := func(change func(*worker.Options)) worker.Options {
 		o := worker.Options{
 			Chain:            def.Chain(),
-			Timeouts:         worker.Timeouts{ReadHeader: 10 * time.Second, Read: 60 * time.Second, Idle: 5 * time.Second},
+			Timeouts:         worker.Timeouts{ReadHeader: 10 * time.Second, Read: 60 * time.Second, Write: 2 * time.Minute, Idle: 5 * time.Second},
 			HeartbeatTimeout: 30 * time.Second,
 			GracefulTimeout:  30 * time.Second,
 		}

@@ -90,7 +90,10 @@ type Worker struct {
 	ReadHeaderTimeout time.Duration
 	// ReadTimeout bounds reading a whole request, body included.
 	ReadTimeout time.Duration
-	// WriteTimeout bounds writing a response; 0 disables.
+	// WriteTimeout bounds a response as http.Server.WriteTimeout does:
+	// from the end of the request's headers to the last byte written,
+	// reading the body and the handler included. A client that stops
+	// reading is cut off after it. 0 disables.
 	WriteTimeout time.Duration
 }
 
@@ -222,6 +225,14 @@ func Default() Config {
 			KeepAlive:         5 * time.Second,
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       60 * time.Second,
+			// Twice the read timeout: a request whose body took all of
+			// its read timeout still has a minute to be answered. Above
+			// nginx's own 60s upstream timeouts, so behind nginx it never
+			// runs out first; it is a whole-response deadline, not
+			// nginx's send_timeout between two writes (a handler
+			// streaming for longer extends its own with
+			// http.ResponseController.SetWriteDeadline).
+			WriteTimeout: 2 * time.Minute,
 		},
 		Limits: Limits{
 			RequestLine:      app.DefaultLimitRequestLine,

@@ -65,7 +65,7 @@ func settings() []setting {
 			func(c *Config) *time.Duration { return &c.Worker.ReadHeaderTimeout }),
 		durationSetting("read-timeout", "", "time allowed to read a whole request, body included",
 			func(c *Config) *time.Duration { return &c.Worker.ReadTimeout }),
-		durationSetting("write-timeout", "", "time allowed to write a response, 0 for none",
+		durationSetting("write-timeout", "", "time allowed from the end of a request's headers to the last byte of its response, body and handler included (a client that stops reading is cut off after it), 0 for none",
 			func(c *Config) *time.Duration { return &c.Worker.WriteTimeout }),
 		intSetting("max-requests", "", "retire a worker after this many requests, 0 for never",
 			func(c *Config) *int { return &c.Worker.MaxRequests }),
