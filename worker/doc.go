@@ -18,6 +18,11 @@
 // certmagic (--tls-auto), sharing its ACME storage in the state directory
 // with every other worker, so one orders and any answers the CA.
 //
+// Concurrency: with a bound (--max-concurrency; 1 for -k sync) a worker at
+// it stops accepting, and each request's body is read into memory (at most
+// 16 MiB across the worker) before the request takes a slot, so a slow
+// upload holds a connection, not the worker.
+//
 // Signals: TERM drains (stop accepting, finish in-flight requests up to
 // --graceful-timeout, then close); INT and QUIT stop at once; USR1 reopens
 // log files; HUP is ignored (it is the supervisor's). EOF on the channel

@@ -13,15 +13,20 @@ import (
 // (--max-concurrency; 1 for the sync class). A worker at its bound also
 // stops accepting, so the shared socket hands new connections to the
 // other workers instead of queueing them behind a busy one.
+//
+// A bounded worker reads each request's body before the request takes a
+// slot (bodyBuffer), so a slow upload cannot hold one; an unbounded worker
+// has no slot to protect and leaves bodies to the handler.
 type limiter struct {
-	sem *semaphore.Weighted // nil: unbounded
+	sem    *semaphore.Weighted // nil: unbounded
+	buffer *bodyBuffer         // nil when sem is
 }
 
 func newLimiter(n int) *limiter {
 	if n <= 0 {
 		return &limiter{}
 	}
-	return &limiter{sem: semaphore.NewWeighted(int64(n))}
+	return &limiter{sem: semaphore.NewWeighted(int64(n)), buffer: newBodyBuffer(bufferBudget, bufferChunk)}
 }
 
 func (l *limiter) wrap(next http.Handler) http.Handler {
@@ -29,6 +34,8 @@ func (l *limiter) wrap(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r, release := l.buffer.read(r)
+		defer release()
 		if err := l.sem.Acquire(r.Context(), 1); err != nil {
 			return // the client went away while waiting
 		}

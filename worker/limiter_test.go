@@ -1,6 +1,8 @@
 package worker
 
 import (
+	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -83,5 +85,142 @@ func TestGatedListenerCloseUnblocksAccept(t *testing.T) {
 		}
 	case <-time.After(2 * time.Second):
 		t.Fatal("Close did not unblock a waiting Accept")
+	}
+}
+
+// source is a request body that yields its data, then err (io.EOF when
+// nil), and counts what it yielded.
+type source struct {
+	data   string
+	err    error
+	read   int
+	closed bool
+}
+
+func (s *source) Read(p []byte) (int, error) {
+	if s.read == len(s.data) {
+		if s.err != nil {
+			return 0, s.err
+		}
+		return 0, io.EOF
+	}
+	n := copy(p, s.data[s.read:])
+	s.read += n
+	return n, nil
+}
+
+func (s *source) Close() error { s.closed = true; return nil }
+
+func TestLimiterBuffersBodies(t *testing.T) {
+	errReset := errors.New("connection reset")
+	tests := []struct {
+		name         string
+		giveBody     string
+		giveLength   int64 // Content-Length; -1 for chunked
+		giveLimit    int64 // the chain's MaxBytesReader limit; 0 for none
+		giveErr      error // what the connection returns after the body
+		giveBudget   int64
+		giveChunk    int64
+		wantBuffered int    // body bytes read before the handler ran
+		wantRead     string // what the handler reads
+		wantErr      string // the error the handler's reading ends with
+	}{
+		{name: "Content-Length", giveBody: "hello", giveLength: 5, giveBudget: 64, giveChunk: 4, wantBuffered: 5, wantRead: "hello", wantErr: "EOF"},
+		{name: "chunked", giveBody: "hello, world", giveLength: -1, giveBudget: 64, giveChunk: 4, wantBuffered: 12, wantRead: "hello, world", wantErr: "EOF"},
+		{name: "chunked over the limit", giveBody: "hello, world", giveLength: -1, giveLimit: 5, giveBudget: 64, giveChunk: 4, wantBuffered: 6, wantRead: "hello", wantErr: "http: request body too large"},
+		{name: "connection fails", giveBody: "hel", giveLength: 5, giveErr: errReset, giveBudget: 64, giveChunk: 4, wantBuffered: 3, wantRead: "hel", wantErr: "connection reset"},
+		{name: "over the budget: the rest is read by the handler", giveBody: "hello, world", giveLength: -1, giveBudget: 8, giveChunk: 4, wantBuffered: 8, wantRead: "hello, world", wantErr: "EOF"},
+		{name: "Content-Length over the budget", giveBody: "hello, world", giveLength: 12, giveBudget: 8, giveChunk: 4, wantBuffered: 8, wantRead: "hello, world", wantErr: "EOF"},
+		{name: "budget below a chunk", giveBody: "hello", giveLength: -1, giveBudget: 2, giveChunk: 4, wantBuffered: 0, wantRead: "hello", wantErr: "EOF"},
+		{name: "empty chunked body", giveBody: "", giveLength: -1, giveBudget: 64, giveChunk: 4, wantBuffered: 0, wantRead: "", wantErr: "EOF"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := newLimiter(1)
+			l.buffer = newBodyBuffer(tt.giveBudget, tt.giveChunk)
+			src := &source{data: tt.giveBody, err: tt.giveErr}
+			var body io.ReadCloser = src
+			rec := httptest.NewRecorder()
+			if tt.giveLimit > 0 {
+				body = http.MaxBytesReader(rec, src, tt.giveLimit)
+			}
+			r := httptest.NewRequest("POST", "/", nil)
+			r.Body, r.ContentLength = body, tt.giveLength
+
+			var gotBuffered int
+			var gotRead []byte
+			var gotErr error
+			l.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				gotBuffered = src.read
+				buf := make([]byte, 3)
+				for {
+					n, err := r.Body.Read(buf)
+					gotRead = append(gotRead, buf[:n]...)
+					if err != nil {
+						gotErr = err
+						break
+					}
+				}
+				r.Body.Close()
+			})).ServeHTTP(rec, r)
+
+			if gotBuffered != tt.wantBuffered {
+				t.Errorf("%d body bytes read before the handler ran, want %d", gotBuffered, tt.wantBuffered)
+			}
+			if string(gotRead) != tt.wantRead || gotErr == nil || gotErr.Error() != tt.wantErr {
+				t.Errorf("handler read %q, then %v; want %q, then %s", gotRead, gotErr, tt.wantRead, tt.wantErr)
+			}
+			if !src.closed {
+				t.Errorf("handler's Close did not close the request's body")
+			}
+			if r.Body != body {
+				t.Errorf("the caller's request had its Body replaced")
+			}
+			if !l.buffer.budget.TryAcquire(tt.giveBudget) {
+				t.Errorf("budget not all returned after the request")
+			}
+		})
+	}
+}
+
+// TestSlowUploadDoesNotHoldTheSlot: while one request's body trickles in,
+// a request without one is answered by a worker bounded to one at a time.
+func TestSlowUploadDoesNotHoldTheSlot(t *testing.T) {
+	l := newLimiter(1)
+	var gotBody string
+	h := l.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		gotBody = string(b)
+	}))
+	pr, pw := io.Pipe()
+	upload := httptest.NewRequest("POST", "/upload", nil)
+	upload.Body, upload.ContentLength = pr, 5
+	uploaded := make(chan struct{})
+	go func() {
+		defer close(uploaded)
+		h.ServeHTTP(httptest.NewRecorder(), upload)
+	}()
+	if _, err := pw.Write([]byte("he")); err != nil {
+		t.Fatal(err)
+	}
+
+	answered := make(chan struct{})
+	go func() {
+		defer close(answered)
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	}()
+	select {
+	case <-answered:
+	case <-time.After(2 * time.Second):
+		t.Fatal("a request without a body waited behind a slow upload")
+	}
+
+	if _, err := pw.Write([]byte("llo")); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	<-uploaded
+	if gotBody != "hello" {
+		t.Errorf("upload's handler read %q, want %q", gotBody, "hello")
 	}
 }
