@@ -7,6 +7,8 @@
 //	GET /exit          exit the worker process (status 7)
 //	GET /hang          block forever, ignoring the client
 //	GET /alloc?mb=N    allocate and keep N MiB
+//	GET /big?mb=N      answer N MiB of bytes
+//	POST /upload       read the whole body, answer its length
 //	GET /hello/        drover's demo route
 //
 // If the file named by TESTAPP_FAIL_BOOT_FILE exists, building the handler
@@ -14,8 +16,10 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"strconv"
@@ -80,6 +84,28 @@ func build(log *zap.Logger) (http.Handler, error) {
 		kept = append(kept, b)
 		mu.Unlock()
 		fmt.Fprintf(w, "kept %d MiB more\n", mb)
+	})
+	mux.HandleFunc("GET /big", func(w http.ResponseWriter, r *http.Request) {
+		mb, err := strconv.Atoi(r.URL.Query().Get("mb"))
+		if err != nil || mb < 0 || mb > 1024 {
+			http.Error(w, "bad mb", http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(mb<<20))
+		chunk := bytes.Repeat([]byte("x"), 1<<20)
+		for range mb {
+			if _, err := w.Write(chunk); err != nil {
+				return // the client went away, or the write timed out
+			}
+		}
+	})
+	mux.HandleFunc("POST /upload", func(w http.ResponseWriter, r *http.Request) {
+		n, err := io.Copy(io.Discard, r.Body)
+		if err != nil {
+			http.Error(w, "read body: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		fmt.Fprintf(w, "read %d bytes in %d\n", n, os.Getpid())
 	})
 	mux.Handle("/hello/", api.Routes())
 	return mux, nil
