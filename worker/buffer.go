@@ -56,8 +56,9 @@ func (b *bodyBuffer) read(r *http.Request) (*http.Request, func()) {
 	for bb.err == nil {
 		size := b.chunk
 		if r.ContentLength >= 0 {
-			// One byte past the declared length, to read the body's end.
-			size = min(size, r.ContentLength-bb.n+1)
+			// One byte past the declared length, to read the body's end
+			// (and a byte at a time past it from a body that is longer).
+			size = min(size, max(r.ContentLength-bb.n, 0)+1)
 		}
 		if !b.budget.TryAcquire(size) {
 			break // over budget: the handler reads on from the connection

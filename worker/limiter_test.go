@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -223,4 +224,32 @@ func TestSlowUploadDoesNotHoldTheSlot(t *testing.T) {
 	if gotBody != "hello" {
 		t.Errorf("upload's handler read %q, want %q", gotBody, "hello")
 	}
+}
+
+// FuzzBodyBuffer: whatever the body, its declared length, the budget and
+// the chunk size, the handler reads exactly what it would have read from
+// the connection, and the budget is all returned.
+func FuzzBodyBuffer(f *testing.F) {
+	f.Add([]byte("hello, world"), int16(12), uint16(64), uint8(4))
+	f.Add([]byte("hello"), int16(-1), uint16(2), uint8(4))
+	f.Add([]byte(""), int16(0), uint16(1), uint8(1))
+	f.Add([]byte("short"), int16(9), uint16(100), uint8(3))
+	f.Fuzz(func(t *testing.T, body []byte, length int16, budget uint16, chunk uint8) {
+		if budget == 0 || chunk == 0 {
+			return
+		}
+		b := newBodyBuffer(int64(budget), int64(chunk))
+		r := httptest.NewRequest("POST", "/", nil)
+		r.Body = io.NopCloser(strings.NewReader(string(body)))
+		r.ContentLength = max(int64(length), -1)
+		r2, release := b.read(r)
+		got, err := io.ReadAll(r2.Body)
+		release()
+		if err != nil || string(got) != string(body) {
+			t.Fatalf("handler read %q, %v; want %q", got, err, body)
+		}
+		if !b.budget.TryAcquire(int64(budget)) {
+			t.Fatalf("budget not all returned")
+		}
+	})
 }
