@@ -49,6 +49,15 @@ type Server struct {
 	PIDFile string
 	// GracefulTimeout bounds how long workers may drain on TERM.
 	GracefulTimeout time.Duration
+	// ShutdownDelay is how long, on TERM, /healthz answers 503 while the
+	// workers still serve, before they drain: a load balancer's time to
+	// stop sending. It is added before GracefulTimeout, as Kubernetes'
+	// preStop sleep is.
+	ShutdownDelay time.Duration
+	// MaxRSSHard, when positive, is the resident memory in bytes over
+	// which the supervisor kills a worker at once (SIGKILL), as its
+	// heartbeat reports it.
+	MaxRSSHard int64
 	// BootTimeout bounds how long a new worker may take to report ready.
 	BootTimeout time.Duration
 	// Timeout is the liveness clock: a worker silent for longer is killed.
@@ -84,6 +93,13 @@ type Worker struct {
 	// MaxRequestsJitter adds up to this many requests to MaxRequests, per
 	// worker, so workers do not all retire at once.
 	MaxRequestsJitter int
+	// MaxRSS, when positive, is the resident memory in bytes over which a
+	// worker retires as it does after MaxRequests (uWSGI's reload-on-rss).
+	MaxRSS int64
+	// RequestTimeout, when positive, bounds one request: past it the
+	// client gets 504, the request's stack is logged and the worker
+	// retires.
+	RequestTimeout time.Duration
 	// KeepAlive is how long an idle keep-alive connection is kept open.
 	KeepAlive time.Duration
 	// ReadHeaderTimeout bounds reading a request's headers.
@@ -309,6 +325,14 @@ func (c *Config) Validate() error {
 		return bad("max-requests", "must not be negative, got %d", c.Worker.MaxRequests)
 	case c.Worker.MaxRequestsJitter < 0:
 		return bad("max-requests-jitter", "must not be negative, got %d", c.Worker.MaxRequestsJitter)
+	case c.Worker.MaxRSS < 0 || c.Worker.MaxRSS > 0 && c.Worker.MaxRSS < MinRSSLimit:
+		return bad("max-rss", "must be 0 (never) or at least %s, a worker's own footprint; got %s (a size without a unit is bytes: 512M)", formatSize(MinRSSLimit), formatSize(c.Worker.MaxRSS))
+	case c.Server.MaxRSSHard < 0 || c.Server.MaxRSSHard > 0 && c.Server.MaxRSSHard < MinRSSLimit:
+		return bad("max-rss-hard", "must be 0 (never) or at least %s, a worker's own footprint; got %s (a size without a unit is bytes: 1G)", formatSize(MinRSSLimit), formatSize(c.Server.MaxRSSHard))
+	case c.Server.MaxRSSHard > 0 && c.Worker.MaxRSS > 0 && c.Server.MaxRSSHard <= c.Worker.MaxRSS:
+		return bad("max-rss-hard", "must be above max-rss (%s), or no worker retires gracefully; got %s", formatSize(c.Worker.MaxRSS), formatSize(c.Server.MaxRSSHard))
+	case c.Worker.RequestTimeout > 0 && c.Worker.RequestTimeout < 10*time.Millisecond:
+		return bad("request-timeout", "must be 0 (none) or at least 10ms, got %s", c.Worker.RequestTimeout)
 	case c.Limits.RequestLine < 64:
 		return bad("limit-request-line", "must be at least 64 bytes, got %d", c.Limits.RequestLine)
 	case c.Limits.RequestFields < 1:
@@ -365,6 +389,11 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
+
+// MinRSSLimit is the smallest --max-rss or --max-rss-hard accepted: below
+// it a worker is over the limit as soon as it boots, and the server would
+// do nothing but replace workers.
+const MinRSSLimit = 16 << 20
 
 // Concurrency is the number of requests one worker may handle at once,
 // after the worker class is applied; 0 means unbounded.

@@ -206,6 +206,17 @@ func TestResolve(t *testing.T) {
 			},
 		},
 		{
+			name:     "guards: sizes with units and durations",
+			giveEnv:  map[string]string{"DROVER_MAX_RSS_HARD": "1G"},
+			giveArgs: []string{"--max-rss", "512M", "--request-timeout", "30", "--shutdown-delay", "5s"},
+			want: func(c *config.Config, file string) {
+				c.Worker.MaxRSS = 512 << 20
+				c.Server.MaxRSSHard = 1 << 30
+				c.Worker.RequestTimeout = 30 * time.Second
+				c.Server.ShutdownDelay = 5 * time.Second
+			},
+		},
+		{
 			name:     "allow ips star",
 			giveArgs: []string{"--forwarded-allow-ips", "*"},
 			want: func(c *config.Config, file string) {
@@ -483,6 +494,16 @@ func TestValidate(t *testing.T) {
 		{name: "request fields 0", give: func(c *config.Config) { c.Limits.RequestFields = 0 }, wantSetting: "limit-request-fields"},
 		{name: "field size 63", give: func(c *config.Config) { c.Limits.RequestFieldSize = 63 }, wantSetting: "limit-request-field-size"},
 		{name: "negative body", give: func(c *config.Config) { c.Limits.RequestBody = -1 }, wantSetting: "limit-request-body"},
+		{name: "max rss and hard limit", give: func(c *config.Config) { c.Worker.MaxRSS, c.Server.MaxRSSHard = 512<<20, 1<<30 }},
+		{name: "max rss alone", give: func(c *config.Config) { c.Worker.MaxRSS = config.MinRSSLimit }},
+		{name: "hard rss limit alone", give: func(c *config.Config) { c.Server.MaxRSSHard = 1 << 30 }},
+		{name: "max rss in bytes by mistake", give: func(c *config.Config) { c.Worker.MaxRSS = 512 }, wantSetting: "max-rss"},
+		{name: "hard rss limit in bytes by mistake", give: func(c *config.Config) { c.Server.MaxRSSHard = 1024 }, wantSetting: "max-rss-hard"},
+		{name: "hard rss limit equal to max rss", give: func(c *config.Config) { c.Worker.MaxRSS, c.Server.MaxRSSHard = 512<<20, 512<<20 }, wantSetting: "max-rss-hard"},
+		{name: "hard rss limit below max rss", give: func(c *config.Config) { c.Worker.MaxRSS, c.Server.MaxRSSHard = 1<<30, 512<<20 }, wantSetting: "max-rss-hard"},
+		{name: "request timeout", give: func(c *config.Config) { c.Worker.RequestTimeout = 10 * time.Millisecond }},
+		{name: "request timeout 1ms", give: func(c *config.Config) { c.Worker.RequestTimeout = time.Millisecond }, wantSetting: "request-timeout"},
+		{name: "shutdown delay", give: func(c *config.Config) { c.Server.ShutdownDelay = 5 * time.Second }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -57,6 +57,8 @@ func settings() []setting {
 			func(c *Config) *time.Duration { return &c.Server.Timeout }),
 		durationSetting("graceful-timeout", "", "how long workers may finish in-flight requests on TERM before they are killed",
 			func(c *Config) *time.Duration { return &c.Server.GracefulTimeout }),
+		durationSetting("shutdown-delay", "", "on TERM, answer /healthz 503 for this long while still serving, then drain; added before graceful-timeout, 0 for none",
+			func(c *Config) *time.Duration { return &c.Server.ShutdownDelay }),
 		durationSetting("boot-timeout", "", "how long a new worker may take to report ready",
 			func(c *Config) *time.Duration { return &c.Server.BootTimeout }),
 		durationSetting("keep-alive", "", "how long an idle keep-alive connection is kept open",
@@ -71,23 +73,20 @@ func settings() []setting {
 			func(c *Config) *int { return &c.Worker.MaxRequests }),
 		intSetting("max-requests-jitter", "", "add up to this many requests to max-requests, per worker",
 			func(c *Config) *int { return &c.Worker.MaxRequestsJitter }),
+		sizeSetting("max-rss", "retire a worker (replacement first, as max-requests) once its resident memory is over this: 512M, 1G; 0 for never",
+			func(c *Config) *int64 { return &c.Worker.MaxRSS }),
+		sizeSetting("max-rss-hard", "kill a worker at once (SIGKILL) once its resident memory is over this, above max-rss; 0 for never",
+			func(c *Config) *int64 { return &c.Server.MaxRSSHard }),
+		durationSetting("request-timeout", "", "a request running longer gets 504, its stack is logged and its worker replaced; 0 for none",
+			func(c *Config) *time.Duration { return &c.Worker.RequestTimeout }),
 		intSetting("limit-request-line", "", "maximum request line in bytes (longer: 414)",
 			func(c *Config) *int { return &c.Limits.RequestLine }),
 		intSetting("limit-request-fields", "", "maximum number of header fields (more: 431)",
 			func(c *Config) *int { return &c.Limits.RequestFields }),
 		intSetting("limit-request-field-size", "", "maximum size of one header field line in bytes, \"Name: value\" and its CRLF as Gunicorn counts it (larger: 431)",
 			func(c *Config) *int { return &c.Limits.RequestFieldSize }),
-		{
-			name:  "limit-request-body",
-			kind:  "size",
-			usage: "maximum request body, bytes or with a unit: 512K, 10M (larger: 413)",
-			set: func(c *Config, v string) error {
-				n, err := ParseByteSize(v)
-				c.Limits.RequestBody = n
-				return err
-			},
-			get: func(c *Config) string { return strconv.FormatInt(c.Limits.RequestBody, 10) },
-		},
+		sizeSetting("limit-request-body", "maximum request body, bytes or with a unit: 512K, 10M (larger: 413)",
+			func(c *Config) *int64 { return &c.Limits.RequestBody }),
 		stringSetting("user", "u", "run workers as this user (name or UID); the supervisor binds sockets first",
 			func(c *Config) *string { return &c.Server.User }),
 		stringSetting("group", "g", "run workers as this group (name or GID; default: the user's primary group)",
@@ -204,17 +203,8 @@ func settings() []setting {
 			func(c *Config) *bool { return &c.Auth.RotateRefreshTokens }),
 		durationSetting("user-cache-ttl", "", "how long a worker trusts a user's active state when authenticating; 0 reads the store on every request",
 			func(c *Config) *time.Duration { return &c.Auth.UserCacheTTL }),
-		{
-			name:  "argon2-memory",
-			kind:  "size",
-			usage: "memory of one argon2id password hash",
-			set: func(c *Config, v string) error {
-				n, err := ParseByteSize(v)
-				c.Auth.Argon2Memory = n
-				return err
-			},
-			get: func(c *Config) string { return strconv.FormatInt(c.Auth.Argon2Memory, 10) },
-		},
+		sizeSetting("argon2-memory", "memory of one argon2id password hash",
+			func(c *Config) *int64 { return &c.Auth.Argon2Memory }),
 		intSetting("argon2-iterations", "", "passes of one argon2id password hash",
 			func(c *Config) *int { return &c.Auth.Argon2Iterations }),
 		intSetting("argon2-parallelism", "", "threads of one argon2id password hash",
@@ -278,6 +268,18 @@ func enumSetting(name, short, usage string, field func(*Config) *string, allowed
 			return fmt.Errorf("%q is not one of %s", v, strings.Join(allowed, ", "))
 		},
 		get: func(c *Config) string { return tomlQuote(*field(c)) },
+	}
+}
+
+func sizeSetting(name, usage string, field func(*Config) *int64) setting {
+	return setting{
+		kind: "size", name: name, usage: usage,
+		set: func(c *Config, v string) error {
+			n, err := ParseByteSize(v)
+			*field(c) = n
+			return err
+		},
+		get: func(c *Config) string { return strconv.FormatInt(*field(c), 10) },
 	}
 }
 
@@ -345,6 +347,20 @@ func ParseByteSize(s string) (int64, error) {
 		return 0, fmt.Errorf("%q is too large", s)
 	}
 	return n * mult, nil
+}
+
+// formatSize writes n bytes as ParseByteSize reads them, in the largest
+// unit that divides it: "512M", "1G", "1000 bytes".
+func formatSize(n int64) string {
+	for _, u := range []struct {
+		unit  string
+		shift uint
+	}{{"G", 30}, {"M", 20}, {"K", 10}} {
+		if n != 0 && n%(1<<u.shift) == 0 {
+			return strconv.FormatInt(n>>u.shift, 10) + u.unit
+		}
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
 }
 
 // ParseAllowIPs reads a forwarded-allow-ips value: comma-separated IP
