@@ -22,6 +22,8 @@ func FuzzDecode(f *testing.F) {
 		proto.Ready{PID: 4242},
 		proto.Heartbeat{Requests: 7, InFlight: 1, RSS: 1 << 20, Oldest: []proto.Request{{Method: "GET", Path: "/", RequestID: "x", Age: 5}}},
 		proto.Retiring{Reason: "max-requests", Requests: 1000},
+		proto.Retiring{Reason: "max-rss", Requests: 3, RSS: 600 << 20},
+		proto.Stopping{Delay: 5e9},
 		proto.Refused{Reason: "settings schema mismatch", Schema: config.Schema()},
 	} {
 		var buf bytes.Buffer

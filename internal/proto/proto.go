@@ -31,6 +31,7 @@ const (
 	KindHeartbeat Kind = 3
 	KindRetiring  Kind = 4
 	KindRefused   Kind = 5
+	KindStopping  Kind = 6
 )
 
 // Message is one protocol message.
@@ -95,11 +96,26 @@ type Request struct {
 	Age       time.Duration `json:"age"`
 }
 
-// Retiring tells the supervisor the worker wants to be replaced (it reached
-// max-requests); it keeps serving until the supervisor sends TERM.
+// Retiring tells the supervisor the worker wants to be replaced; it keeps
+// serving until the supervisor sends TERM.
 type Retiring struct {
-	Reason   string `json:"reason"`
+	// Reason names the guard that tripped: "max-requests", "max-rss" or
+	// "request-timeout".
+	Reason string `json:"reason"`
+	// Requests is the number of requests served so far.
 	Requests uint64 `json:"requests"`
+	// RSS is the worker's resident set size in bytes when it asked.
+	RSS uint64 `json:"rss,omitempty"`
+}
+
+// Stopping tells a worker the supervisor is stopping gracefully (TERM):
+// from now on the worker answers /healthz 503 and serves everything else
+// as before, until its own TERM comes, Delay later (--shutdown-delay),
+// and it drains. It is the one message the supervisor sends after Config.
+// Only a worker of the supervisor's own settings schema is sent it, so
+// adding it needs no new protocol version.
+type Stopping struct {
+	Delay time.Duration `json:"delay"`
 }
 
 // Refused tells the supervisor a new worker will not run the Config it
@@ -127,6 +143,9 @@ func (Retiring) Kind() Kind { return KindRetiring }
 
 // Kind implements Message.
 func (Refused) Kind() Kind { return KindRefused }
+
+// Kind implements Message.
+func (Stopping) Kind() Kind { return KindStopping }
 
 // Errors Decode returns for frames it refuses.
 var (
@@ -203,6 +222,8 @@ func Decode(r io.Reader) (Message, error) {
 		m = &Retiring{}
 	case KindRefused:
 		m = &Refused{}
+	case KindStopping:
+		m = &Stopping{}
 	default:
 		return nil, fmt.Errorf("%w %d", ErrKind, body[1])
 	}
@@ -224,6 +245,8 @@ func deref(m Message) Message {
 	case *Retiring:
 		return *m
 	case *Refused:
+		return *m
+	case *Stopping:
 		return *m
 	}
 	return m

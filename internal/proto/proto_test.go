@@ -75,6 +75,8 @@ func TestRoundTrip(t *testing.T) {
 			},
 		}},
 		{name: "retiring", give: proto.Retiring{Reason: "max-requests", Requests: 1000}},
+		{name: "retiring over max-rss", give: proto.Retiring{Reason: "max-rss", Requests: 12, RSS: 600 << 20}},
+		{name: "stopping", give: proto.Stopping{Delay: 5 * time.Second}},
 		{name: "refused", give: proto.Refused{Reason: "settings schema mismatch", Schema: "0123456789abcdef"}},
 		{name: "zero values", give: proto.Heartbeat{}},
 	}
@@ -383,6 +385,7 @@ func TestKinds(t *testing.T) {
 		{give: proto.Heartbeat{}, want: proto.KindHeartbeat},
 		{give: proto.Retiring{}, want: proto.KindRetiring},
 		{give: proto.Refused{}, want: proto.KindRefused},
+		{give: proto.Stopping{}, want: proto.KindStopping},
 	}
 	for _, tt := range tests {
 		t.Run(reflect.TypeOf(tt.give).Name(), func(t *testing.T) {
