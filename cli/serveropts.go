@@ -42,6 +42,8 @@ func serverOptions(c config.Config, reopen func() error) (server.Options, error)
 		BootTimeout:     c.Server.BootTimeout,
 		Timeout:         c.Server.Timeout,
 		GracefulTimeout: c.Server.GracefulTimeout,
+		ShutdownDelay:   c.Server.ShutdownDelay,
+		MaxRSSHard:      uint64(c.Server.MaxRSSHard),
 		PIDFile:         c.Server.PIDFile,
 		User:            user,
 		Settings:        server.WorkerSettings{Schema: config.Schema(), JSON: settings},

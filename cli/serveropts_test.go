@@ -24,6 +24,8 @@ func TestServerOptions(t *testing.T) {
 	c.Server.Timeout = 11 * time.Second
 	c.Server.GracefulTimeout = 13 * time.Second
 	c.Server.PIDFile = "/run/drover.pid"
+	c.Server.ShutdownDelay = 5 * time.Second
+	c.Server.MaxRSSHard = 1 << 30
 	c.Worker.Class = "sync"
 
 	reopened := false
@@ -38,6 +40,9 @@ func TestServerOptions(t *testing.T) {
 	if opts.Workers != 3 || opts.BootTimeout != 7*time.Second || opts.Timeout != 11*time.Second ||
 		opts.GracefulTimeout != 13*time.Second || opts.PIDFile != "/run/drover.pid" || opts.WorkerClass != "sync" || opts.User != nil {
 		t.Errorf("options = %+v, want the pool, clocks, pid file and class of the settings, and no user", opts)
+	}
+	if opts.ShutdownDelay != 5*time.Second || opts.MaxRSSHard != 1<<30 {
+		t.Errorf("ShutdownDelay, MaxRSSHard = %s, %d; want 5s, 1G", opts.ShutdownDelay, opts.MaxRSSHard)
 	}
 	if err := opts.Reopen(); err != nil || !reopened {
 		t.Errorf("Reopen() = %v, called %v; want the reopen function", err, reopened)

@@ -10,10 +10,13 @@
 // workers that keep failing before they are ready halt the supervisor
 // with exit status 3; a worker whose heartbeat stops for --timeout has its
 // stacks dumped (SIGABRT) and is killed; a worker that reports Retiring
-// (max-requests) is replaced before it is told to drain.
+// (max-requests, max-rss, request-timeout) is replaced before it is told
+// to drain; a worker whose heartbeat reports more resident memory than
+// --max-rss-hard is killed at once (SIGKILL) and replaced.
 //
-// Signals (Gunicorn's): TERM drains workers for up to --graceful-timeout,
-// then kills; INT and QUIT stop at once; HUP re-reads the configuration and
+// Signals (Gunicorn's): TERM tells every worker to answer /healthz 503
+// (proto.Stopping), waits --shutdown-delay while they serve as before,
+// then drains them for up to --graceful-timeout, then kills; INT and QUIT stop at once; HUP re-reads the configuration and
 // starts a new generation, draining the old one only once every new worker
 // is ready (a new worker that fails abandons the reload and the old
 // generation keeps serving); TTIN and TTOU add or remove a worker; USR1

@@ -30,6 +30,16 @@ type Options struct {
 	// GracefulTimeout is how long a draining worker has to finish what
 	// it serves before it is killed.
 	GracefulTimeout time.Duration
+	// ShutdownDelay is how long a graceful stop (TERM) waits before the
+	// workers drain: they are told at once (proto.Stopping) to answer
+	// /healthz 503, and serve as before until their TERM, ShutdownDelay
+	// later. It comes before GracefulTimeout, not out of it. Zero drains
+	// at once.
+	ShutdownDelay time.Duration
+	// MaxRSSHard, when positive, is the resident set size in bytes over
+	// which a worker's heartbeat gets it killed at once (SIGKILL) and
+	// replaced. A worker's own, graceful limit is the worker's option.
+	MaxRSSHard uint64
 	// PIDFile, when set, is written with the supervisor's PID at start
 	// and removed at exit.
 	PIDFile string
@@ -91,6 +101,9 @@ func (o Options) validate() error {
 		if c.d <= 0 {
 			errs = append(errs, fmt.Errorf("%s must be positive, got %s", c.name, c.d))
 		}
+	}
+	if o.ShutdownDelay < 0 {
+		errs = append(errs, fmt.Errorf("shutdown delay must not be negative, got %s", o.ShutdownDelay))
 	}
 	if o.Settings.Schema == "" {
 		errs = append(errs, errors.New("worker settings have no schema"))

@@ -79,7 +79,10 @@ type Supervisor struct {
 
 	stopping  bool
 	stopUntil time.Time
-	haltErr   error
+	// drainAt, while set, is when a graceful stop's shutdown delay ends
+	// and the workers get their TERM.
+	drainAt time.Time
+	haltErr error
 
 	events chan event
 	done   chan struct{}
@@ -213,13 +216,40 @@ func (s *Supervisor) command(c command) {
 }
 
 // stop begins a graceful (TERM) or fast (INT) stop of every worker. A fast
-// stop may cut short a graceful one; the reverse is ignored.
+// stop may cut short a graceful one, its shutdown delay included; the
+// reverse is ignored.
+//
+// A graceful stop first tells every worker (proto.Stopping), so /healthz
+// answers 503 while they drain; with a shutdown delay they drain only
+// once it has passed (checkClocks), serving as before until then, so a
+// load balancer polling /healthz stops sending before anything closes.
 func (s *Supervisor) stop(fast bool) {
 	if s.stopping && !fast {
 		return
 	}
 	s.stopping = true
 	s.abandonReload("the supervisor is stopping")
+	if !fast {
+		for _, w := range s.workers {
+			if w.fate != fateKilled {
+				w.tell(proto.Stopping{Delay: s.opts.ShutdownDelay})
+			}
+		}
+		if d := s.opts.ShutdownDelay; d > 0 {
+			s.drainAt = s.now().Add(d)
+			s.notify.stopping(fmt.Sprintf("shutdown delay: /healthz answers 503 for %s, then %d workers drain", d, len(s.workers)))
+			s.log.Info("stopping: /healthz answers 503 during the shutdown delay, then the workers drain",
+				zap.Duration("shutdown_delay", d), zap.Duration("graceful_timeout", s.opts.GracefulTimeout))
+			return
+		}
+	}
+	s.stopAll(fast)
+}
+
+// stopAll signals every worker to stop: TERM to drain within
+// --graceful-timeout, or INT to stop at once.
+func (s *Supervisor) stopAll(fast bool) {
+	s.drainAt = time.Time{}
 	s.notify.stopping(fmt.Sprintf("stopping %d workers", len(s.workers)))
 	sig, wait := syscall.SIGTERM, s.opts.GracefulTimeout+drainGrace
 	if fast {
@@ -306,16 +336,38 @@ func (s *Supervisor) handle(ev event) {
 	case proto.Heartbeat:
 		w.lastBeat = s.now()
 		w.stats = m
+		s.checkRSS(w)
 	case proto.Refused:
 		s.refused(w, m)
 	case proto.Retiring:
 		if w.phase == phaseReady && w.fate == fateServing {
 			w.fate, w.why = fateRetiring, whyRetiring
-			w.log.Info("worker retiring; starting its replacement", zap.String("reason", m.Reason), zap.Uint64("requests", m.Requests))
+			w.log.Info("worker retiring; starting its replacement", zap.String("reason", m.Reason), zap.Uint64("requests", m.Requests),
+				zap.Uint64("rss", m.RSS))
 		}
 	default:
 		w.log.Warn("unexpected message from worker", zap.Uint8("kind", uint8(m.Kind())))
 	}
+}
+
+// checkRSS kills w at once when its last heartbeat's RSS is over
+// --max-rss-hard (its generation's), whatever its fate: memory is
+// running out now, too soon for a replacement to boot first, as --max-rss
+// waits for. The slot is left uncovered, so reconcile starts the
+// replacement; the exit counts as a crash.
+func (s *Supervisor) checkRSS(w *worker) {
+	limit := s.opts.MaxRSSHard
+	if s.reload != nil && w.generation == s.reload.gen {
+		limit = s.reload.opts.MaxRSSHard
+	}
+	if limit == 0 || w.stats.RSS <= limit || w.fate == fateKilled {
+		return
+	}
+	w.log.Error("worker over --max-rss-hard; killing it", zap.Uint64("rss", w.stats.RSS), zap.Uint64("max_rss_hard", limit),
+		zap.Stringer("fate", w.fate), zap.Int("in_flight", w.stats.InFlight))
+	w.fate, w.why = fateKilled, whyMaxRSSHard
+	w.killAt = time.Time{}
+	w.signal(syscall.SIGKILL)
 }
 
 // errSkew is what a worker binary that cannot read the supervisor's
@@ -437,10 +489,14 @@ func (s *Supervisor) reconcile() {
 	}
 }
 
-// checkClocks enforces the time limits: boot, liveness (heartbeat) and the
-// kill deadlines of draining or hung workers.
+// checkClocks enforces the time limits: the end of a shutdown delay, boot,
+// liveness (heartbeat) and the kill deadlines of draining or hung workers.
 func (s *Supervisor) checkClocks() {
 	now := s.now()
+	if !s.drainAt.IsZero() && !now.Before(s.drainAt) {
+		s.log.Info("shutdown delay over; the workers drain", zap.Int("workers", len(s.workers)))
+		s.stopAll(false)
+	}
 	for _, w := range s.workers {
 		switch {
 		case !w.killAt.IsZero() && now.After(w.killAt):

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"slices"
@@ -217,17 +218,99 @@ slot 1: 1 boot failures, 0 crashes
 			name:  "TERM drains every worker and their exits are expected",
 			steps: []step{ready(101), ready(102), term(), exit(101), exit(102)},
 			want: `generation 1, 2 workers, stopping
-101 slot 1 gen 1: exited; got TERM
-102 slot 2 gen 1: exited; got TERM`,
+101 slot 1 gen 1: exited; told Stopping; got TERM
+102 slot 2 gen 1: exited; told Stopping; got TERM`,
 		},
 		{
 			name:  "TERM during a reload abandons it and drains the old generation",
 			steps: []step{ready(101), ready(102), hup(), term()},
 			want: `generation 1, 2 workers, stopping
-101 slot 1 gen 1: ready, draining (stopping); got TERM
-102 slot 2 gen 1: ready, draining (stopping); got TERM
+101 slot 1 gen 1: ready, draining (stopping); told Stopping; got TERM
+102 slot 2 gen 1: ready, draining (stopping); told Stopping; got TERM
 103 slot 1 gen 2: booting, killed (reload abandoned); got KILL
 104 slot 2 gen 2: booting, killed (reload abandoned); got KILL`,
+		},
+		{
+			name:  "a worker whose heartbeat is over --max-rss-hard is killed at once and replaced",
+			steps: []step{ready(101), ready(102), beatRSS(101, 600<<20)},
+			want: `generation 1, 2 workers
+101 slot 1 gen 1: ready, killed (max-rss-hard); got KILL
+102 slot 2 gen 1: ready, serving
+103 slot 1 gen 1: booting, serving`,
+		},
+		{
+			name:  "a heartbeat at --max-rss-hard is not over it",
+			steps: []step{ready(101), ready(102), beatRSS(101, 512<<20)},
+			want: `generation 1, 2 workers
+101 slot 1 gen 1: ready, serving
+102 slot 2 gen 1: ready, serving`,
+		},
+		{
+			name:  "the exit of a worker killed over --max-rss-hard counts a crash; one replacement only",
+			steps: []step{ready(101), ready(102), beatRSS(101, 600<<20), beatRSS(101, 700<<20), exit(101)},
+			want: `generation 1, 2 workers
+slot 1: 0 boot failures, 1 crashes
+101 slot 1 gen 1: exited; got KILL
+102 slot 2 gen 1: ready, serving
+103 slot 1 gen 1: booting, serving`,
+		},
+		{
+			name:  "a retiring worker over --max-rss-hard is killed; the replacement already booting covers it",
+			steps: []step{ready(101), ready(102), retiring(101), beatRSS(101, 600<<20)},
+			want: `generation 1, 2 workers
+101 slot 1 gen 1: ready, killed (max-rss-hard); got KILL
+102 slot 2 gen 1: ready, serving
+103 slot 1 gen 1: booting, serving`,
+		},
+		{
+			name:  "a draining worker over --max-rss-hard is killed without waiting for its deadline",
+			steps: []step{ready(101), ready(102), ttou(), beatRSS(102, 600<<20)},
+			want: `generation 1, 1 workers
+101 slot 1 gen 1: ready, serving
+102 slot 2 gen 1: ready, killed (max-rss-hard); got TERM KILL`,
+		},
+		{
+			name:  "TERM with a shutdown delay tells the workers and leaves them serving",
+			steps: []step{shutdownDelay(5 * time.Second), ready(101), ready(102), term(), after(4900 * time.Millisecond)},
+			want: `generation 1, 2 workers, stopping, workers drain in 100ms
+101 slot 1 gen 1: ready, serving; told Stopping
+102 slot 2 gen 1: ready, serving; told Stopping`,
+		},
+		{
+			name:  "the workers drain once the shutdown delay is over",
+			steps: []step{shutdownDelay(5 * time.Second), ready(101), ready(102), term(), after(5 * time.Second)},
+			want: `generation 1, 2 workers, stopping
+101 slot 1 gen 1: ready, draining (stopping); told Stopping; got TERM
+102 slot 2 gen 1: ready, draining (stopping); told Stopping; got TERM`,
+		},
+		{
+			name: "the shutdown delay comes before --graceful-timeout, not out of it",
+			steps: []step{shutdownDelay(5 * time.Second), ready(101), ready(102), term(), after(5 * time.Second),
+				after(30500 * time.Millisecond), exit(102), after(time.Second)},
+			want: `generation 1, 2 workers, stopping
+101 slot 1 gen 1: ready, draining (stopping); told Stopping; got TERM KILL
+102 slot 2 gen 1: exited; told Stopping; got TERM`,
+		},
+		{
+			name:  "a second TERM during the shutdown delay changes nothing",
+			steps: []step{shutdownDelay(5 * time.Second), ready(101), ready(102), term(), after(2 * time.Second), term(), after(2 * time.Second)},
+			want: `generation 1, 2 workers, stopping, workers drain in 1s
+101 slot 1 gen 1: ready, serving; told Stopping
+102 slot 2 gen 1: ready, serving; told Stopping`,
+		},
+		{
+			name:  "INT during the shutdown delay stops at once",
+			steps: []step{shutdownDelay(5 * time.Second), ready(101), ready(102), term(), after(time.Second), interrupt()},
+			want: `generation 1, 2 workers, stopping
+101 slot 1 gen 1: ready, draining (stopping); told Stopping; got INT
+102 slot 2 gen 1: ready, draining (stopping); told Stopping; got INT`,
+		},
+		{
+			name:  "a worker that dies during the shutdown delay is not replaced",
+			steps: []step{shutdownDelay(5 * time.Second), ready(101), ready(102), term(), exit(101)},
+			want: `generation 1, 2 workers, stopping, workers drain in 5s
+101 slot 1 gen 1: exited; told Stopping
+102 slot 2 gen 1: ready, serving; told Stopping`,
 		},
 	}
 	for _, tt := range tests {
@@ -254,6 +337,11 @@ func beat(pid int) step {
 	return func(tb *testbed) { tb.event(event{pid: pid, msg: proto.Heartbeat{}}) }
 }
 
+// beatRSS is a heartbeat reporting rss bytes resident.
+func beatRSS(pid int, rss uint64) step {
+	return func(tb *testbed) { tb.event(event{pid: pid, msg: proto.Heartbeat{RSS: rss}}) }
+}
+
 func retiring(pid int) step {
 	return func(tb *testbed) { tb.event(event{pid: pid, msg: proto.Retiring{Reason: "max-requests"}}) }
 }
@@ -273,6 +361,13 @@ func hup() step  { return send(cmdReload) }
 func ttin() step { return send(cmdIncrease) }
 func ttou() step { return send(cmdDecrease) }
 func term() step { return send(cmdStopGraceful) }
+
+func interrupt() step { return send(cmdStopFast) }
+
+// shutdownDelay sets --shutdown-delay in the serving options.
+func shutdownDelay(d time.Duration) step {
+	return func(tb *testbed) { tb.s.opts.ShutdownDelay = d }
+}
 
 func send(c command) step {
 	return func(tb *testbed) {
@@ -306,6 +401,9 @@ type testbed struct {
 type fakeProcess struct {
 	pid     int
 	signals []string
+	// told lists the messages the supervisor sent after Config.
+	told    []string
+	inbox   []byte // channel bytes not yet decoded
 	exited  bool
 	channel *os.File // the worker's end, kept open as a real worker does
 	done    chan struct{}
@@ -329,6 +427,7 @@ func newTestbed(t *testing.T) *testbed {
 		BootTimeout:     30 * time.Second,
 		Timeout:         30 * time.Second,
 		GracefulTimeout: 30 * time.Second,
+		MaxRSSHard:      512 << 20,
 		Settings:        WorkerSettings{Schema: "test", JSON: []byte(`{}`)},
 	}
 	log := zaptest.NewLogger(t)
@@ -407,6 +506,9 @@ func (tb *testbed) describe() string {
 	} else if s.stopping {
 		head += ", stopping"
 	}
+	if !s.drainAt.IsZero() {
+		head += fmt.Sprintf(", workers drain in %s", s.drainAt.Sub(tb.clock))
+	}
 	lines := []string{head}
 	var slots []int
 	for n, sl := range s.slots {
@@ -436,8 +538,41 @@ func (tb *testbed) describeProcess(p *fakeProcess) string {
 	default:
 		line = fmt.Sprintf("%d %s: exited", p.pid, tb.identities[p.pid])
 	}
+	p.read(tb.t)
+	if len(p.told) > 0 {
+		line += "; told " + strings.Join(p.told, " ")
+	}
 	if len(p.signals) > 0 {
 		line += "; got " + strings.Join(p.signals, " ")
 	}
 	return line
+}
+
+// read takes what the supervisor wrote to p's channel so far, without
+// waiting (the supervisor's writes are done by the time the steps are),
+// and records every message after the Config by its type's name.
+func (p *fakeProcess) read(t *testing.T) {
+	fd := int(p.channel.Fd())
+	if err := unix.SetNonblock(fd, true); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := unix.Read(fd, buf)
+		if n <= 0 || err != nil {
+			break
+		}
+		p.inbox = append(p.inbox, buf[:n]...)
+	}
+	r := bytes.NewReader(p.inbox)
+	for {
+		m, err := proto.Decode(r)
+		if err != nil {
+			break
+		}
+		p.inbox = p.inbox[len(p.inbox)-r.Len():]
+		if _, ok := m.(proto.Config); !ok {
+			p.told = append(p.told, strings.TrimPrefix(fmt.Sprintf("%T", m), "proto."))
+		}
+	}
 }

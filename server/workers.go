@@ -47,7 +47,7 @@ type reason string
 
 // Why a worker was given its fate.
 const (
-	whyRetiring    reason = "retiring"         // it asked (max-requests, max-rss, age)
+	whyRetiring    reason = "retiring"         // it asked (max-requests, max-rss, request-timeout)
 	whyReplaced    reason = "replaced"         // its slot's replacement is ready
 	whyReloaded    reason = "reloaded"         // a new generation is ready
 	whyScaledDown  reason = "scaled down"      // TTOU
@@ -55,6 +55,7 @@ const (
 	whyAbandoned   reason = "reload abandoned" // its generation failed to come up
 	whyBootTimeout reason = "boot timeout"     // not ready within --boot-timeout
 	whyHeartbeat   reason = "no heartbeat"     // silent for --timeout
+	whyMaxRSSHard  reason = "max-rss-hard"     // its heartbeat's RSS is over --max-rss-hard
 )
 
 // worker is the supervisor's record of one worker process.
@@ -86,6 +87,20 @@ func (w *worker) serving() bool { return w.fate == fateServing }
 
 // leaving reports whether the worker was told to stop or is being killed.
 func (w *worker) leaving() bool { return w.fate == fateDraining || w.fate == fateKilled }
+
+// tellTimeout bounds one message to a worker, so that a worker that does
+// not read its channel (stopped, hung) cannot stall the supervisor's loop.
+const tellTimeout = 100 * time.Millisecond
+
+// tell sends m to the worker, logging (not returning) a failure: a worker
+// that cannot be told is dealt with by its signals and clocks.
+func (w *worker) tell(m proto.Message) {
+	_ = w.conn.SetWriteDeadline(time.Now().Add(tellTimeout))
+	if err := proto.Encode(w.conn, m); err != nil {
+		w.log.Warn("tell worker", zap.Uint8("kind", uint8(m.Kind())), zap.Error(err))
+	}
+	_ = w.conn.SetWriteDeadline(time.Time{})
+}
 
 // signal sends sig, logging (not returning) a failure: the worker may have
 // exited already, which its exit event reports.
