@@ -31,6 +31,8 @@ func workerOptions(c config.Config) (worker.Options, error) {
 		MaxConcurrency:     c.Worker.Concurrency(),
 		MaxRequests:        c.Worker.MaxRequests,
 		MaxRequestsJitter:  c.Worker.MaxRequestsJitter,
+		MaxRSS:             uint64(c.Worker.MaxRSS),
+		RequestTimeout:     c.Worker.RequestTimeout,
 		HeartbeatTimeout:   c.Server.Timeout,
 		GracefulTimeout:    c.Server.GracefulTimeout,
 		ProxyProtocol:      c.Proxy.Protocol,

@@ -92,6 +92,12 @@ func TestWorkerOptions(t *testing.T) {
 				c.Worker.MaxConcurrency, c.Worker.MaxRequests, c.Worker.MaxRequestsJitter = 8, 1000, 50
 			},
 			wantOpts: want(func(o *worker.Options) { o.MaxConcurrency, o.MaxRequests, o.MaxRequestsJitter = 8, 1000, 50 })},
+		{name: "guards",
+			give: func(c *config.Config) {
+				c.Worker.MaxRSS, c.Worker.RequestTimeout = 512<<20, 20*time.Second
+				c.Server.MaxRSSHard, c.Server.ShutdownDelay = 1<<30, 5*time.Second // the supervisor's
+			},
+			wantOpts: want(func(o *worker.Options) { o.MaxRSS, o.RequestTimeout = 512<<20, 20*time.Second })},
 		{name: "sync class: one request at a time, no keep-alive",
 			give:     func(c *config.Config) { c.Worker.Class, c.Worker.MaxConcurrency = "sync", 8 },
 			wantOpts: want(func(o *worker.Options) { o.CloseAfterResponse, o.MaxConcurrency = true, 1 })},

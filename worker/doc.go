@@ -7,9 +7,13 @@
 // caller (package cli) reads the Config message, maps its settings onto
 // Options and builds the application; the worker starts serving, reports
 // Ready, then a Heartbeat every interval (requests served, in flight, RSS,
-// the oldest requests in flight). After its share of --max-requests it
-// reports Retiring and keeps serving until the supervisor, once a
-// replacement is ready, sends TERM.
+// the oldest requests in flight). After its share of --max-requests, once
+// a heartbeat's RSS is over --max-rss, or once a request has run past
+// --request-timeout (answered 504, its stack logged), it reports Retiring
+// and keeps serving until the supervisor, once a replacement is ready,
+// sends TERM. When the supervisor says it is stopping (proto.Stopping,
+// TERM to it), /healthz answers 503 while everything else is served as
+// before, through --shutdown-delay, until the worker's own TERM.
 //
 // Listeners: with --proxy-protocol a connection from a trusted peer
 // (--forwarded-allow-ips, or a unix socket) may begin with a PROXY v1/v2

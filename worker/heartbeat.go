@@ -18,26 +18,45 @@ func heartbeatInterval(timeout time.Duration) time.Duration {
 	return time.Second
 }
 
-// heartbeat reports stats every interval, and Retiring once the worker has
-// served its share of requests, until done closes.
+// heartbeat reports stats every interval until done closes, and Retiring
+// once, when the first of the guards trips: the worker has served its
+// share of requests (max-requests), its heartbeat's RSS is over MaxRSS
+// (max-rss), or a request ran past RequestTimeout (request-timeout). Each
+// recycles the worker the same way: the supervisor starts a replacement
+// and drains this worker once it is ready.
 func (w *Worker) heartbeat(done <-chan struct{}, stop chan<- stopKind) error {
 	ticker := time.NewTicker(heartbeatInterval(w.opts.HeartbeatTimeout))
 	defer ticker.Stop()
-	retire := w.track.retire
+	maxRequests, timedOut := w.track.retire, w.timedOut
+	retired := false
+	retire := func(reason string, rss uint64) {
+		retired, maxRequests, timedOut = true, nil, nil // report once
+		n := w.track.served()
+		w.log.Info("worker retiring; waiting for its replacement", zap.String("reason", reason),
+			zap.Uint64("requests", n), zap.Uint64("rss", rss), zap.Uint64("max_rss", w.opts.MaxRSS))
+		w.send(proto.Retiring{Reason: reason, Requests: n, RSS: rss}, stop)
+	}
 	for {
 		select {
 		case <-done:
 			return nil
-		case <-retire:
-			retire = nil // report once
-			n := w.track.served()
-			w.log.Info("worker retiring: max-requests reached; waiting for its replacement", zap.Uint64("requests", n))
-			w.send(proto.Retiring{Reason: "max-requests", Requests: n}, stop)
+		case <-maxRequests:
+			retire("max-requests", rss())
+		case <-timedOut:
+			retire("request-timeout", rss())
 		case <-ticker.C:
-			w.send(w.stats(), stop)
+			hb := w.stats()
+			w.send(hb, stop)
+			if overRSS(hb.RSS, w.opts.MaxRSS) && !retired {
+				retire("max-rss", hb.RSS)
+			}
 		}
 	}
 }
+
+// overRSS reports whether rss is over limit; a zero limit is none, and
+// an unknown (zero) RSS is over nothing.
+func overRSS(rss, limit uint64) bool { return limit > 0 && rss > limit }
 
 func (w *Worker) stats() proto.Heartbeat {
 	return proto.Heartbeat{

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -60,6 +61,16 @@ type Options struct {
 	// Retiring, plus a random share of up to MaxRequestsJitter more, so
 	// that workers do not all retire at once; 0 means never.
 	MaxRequests, MaxRequestsJitter int
+	// MaxRSS, when positive, is the resident set size in bytes over which
+	// the worker reports Retiring, as after MaxRequests (--max-rss,
+	// uWSGI's reload-on-rss). It is checked at every heartbeat, from the
+	// RSS the heartbeat reports.
+	MaxRSS uint64
+	// RequestTimeout, when positive, bounds each request in the
+	// application (--request-timeout): past it the client gets 504, the
+	// request's stack is logged and the worker reports Retiring. Zero
+	// means none.
+	RequestTimeout time.Duration
 	// HeartbeatTimeout is the supervisor's liveness timeout (--timeout):
 	// the worker reports four times within it, at most once a second.
 	// Zero means once a second.
@@ -110,6 +121,12 @@ type Worker struct {
 	// plain is --http-redirect's listener, served as plain HTTP beside
 	// HTTPS; empty when not set.
 	plain []net.Listener
+	// timedOut receives a request's timeout (RequestTimeout), for the
+	// heartbeat to report the worker retiring.
+	timedOut chan struct{}
+	// stopping is set once the supervisor said it is stopping
+	// (proto.Stopping): /healthz answers 503 from then on.
+	stopping atomic.Bool
 	// now is the clock; a test seam.
 	now func() time.Time
 }
@@ -128,7 +145,7 @@ func New(opts Options, log *zap.Logger) (*Worker, error) {
 	case opts.AutoTLS != nil && len(opts.AutoTLS.Domains) == 0:
 		return nil, errors.New("worker: AutoTLS without domains")
 	}
-	w := &Worker{opts: opts, log: log, now: time.Now}
+	w := &Worker{opts: opts, log: log, now: time.Now, timedOut: make(chan struct{}, 1)}
 	w.track = newTracker(retireAfter(opts.MaxRequests, opts.MaxRequestsJitter), w.now)
 	w.limiter = newLimiter(opts.MaxConcurrency)
 
@@ -154,12 +171,14 @@ func New(opts Options, log *zap.Logger) (*Worker, error) {
 	}
 	w.https = tlsConfig != nil
 
-	inner := w.track.wrap(w.limiter.wrap(opts.Handler))
+	timeout := &requestTimeout{limit: opts.RequestTimeout, log: log, now: w.now, expired: w.requestTimedOut}
+	inner := w.track.wrap(w.limiter.wrap(timeout.wrap(opts.Handler)))
 	if w.https && len(plain) > 0 {
 		inner = redirectToHTTPS(inner, challenge, httpsPort(served))
 	}
 	chainCfg := opts.Chain
 	chainCfg.Generation = opts.Generation
+	chainCfg.Healthy = w.healthy(opts.Chain.Healthy)
 	handler := app.Chain(chainCfg, log, opts.Access, inner)
 	w.srv = &http.Server{
 		Handler:           handler,
@@ -178,6 +197,23 @@ func New(opts Options, log *zap.Logger) (*Worker, error) {
 		w.srv.SetKeepAlivesEnabled(false)
 	}
 	return w, nil
+}
+
+// healthy is the chain's /healthz check: the caller's, if any, and false
+// once the supervisor is stopping.
+func (w *Worker) healthy(also func() bool) func() bool {
+	return func() bool {
+		return !w.stopping.Load() && (also == nil || also())
+	}
+}
+
+// requestTimedOut tells the heartbeat a request timed out, without
+// blocking the timer: one is enough to retire.
+func (w *Worker) requestTimedOut() {
+	select {
+	case w.timedOut <- struct{}{}:
+	default:
+	}
 }
 
 // retireAfter is this worker's share of max requests, jitter included;
@@ -217,7 +253,8 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	w.log.Info("worker ready", zap.Int("listeners", len(w.opts.Listeners)),
 		zap.Int("max_concurrency", w.opts.MaxConcurrency),
-		zap.Uint64("retire_after", w.track.retireAt))
+		zap.Uint64("retire_after", w.track.retireAt), zap.Uint64("max_rss", w.opts.MaxRSS),
+		zap.Duration("request_timeout", w.opts.RequestTimeout))
 
 	done := make(chan struct{})
 	g.Go(func() error { return w.heartbeat(done, stop) })
@@ -288,6 +325,7 @@ func (w *Worker) shutdown(ctx context.Context, gs *graceful.Server, stop <-chan 
 
 // watchSupervisor reads the channel until it fails: EOF means the
 // supervisor is gone, so drain and exit rather than serve orphaned.
+// Stopping makes /healthz answer 503.
 func (w *Worker) watchSupervisor(stop chan<- stopKind) {
 	for {
 		m, err := proto.Decode(w.opts.Channel)
@@ -298,6 +336,14 @@ func (w *Worker) watchSupervisor(stop chan<- stopKind) {
 			}
 			return
 		}
-		w.log.Debug("ignoring message from supervisor", zap.Uint8("kind", uint8(m.Kind())))
+		switch m := m.(type) {
+		case proto.Stopping:
+			// The drain comes with TERM; until then serve as before.
+			if !w.stopping.Swap(true) {
+				w.log.Info("supervisor stopping: /healthz answers 503 until the drain", zap.Duration("shutdown_delay", m.Delay))
+			}
+		default:
+			w.log.Debug("ignoring message from supervisor", zap.Uint8("kind", uint8(m.Kind())))
+		}
 	}
 }
