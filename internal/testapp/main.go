@@ -6,7 +6,8 @@
 //	GET /panic         panic in the handler
 //	GET /exit          exit the worker process (status 7)
 //	GET /hang          block forever, ignoring the client
-//	GET /alloc?mb=N    allocate and keep N MiB
+//	GET /alloc?mb=N    allocate, touch and keep N MiB (resident), answering
+//	                   "kept N MiB more in PID"
 //	GET /big?mb=N      answer N MiB of bytes
 //	POST /upload       read the whole body, answer its length
 //	GET /hello/        drover's demo route
@@ -83,7 +84,7 @@ func build(log *zap.Logger) (http.Handler, error) {
 		mu.Lock()
 		kept = append(kept, b)
 		mu.Unlock()
-		fmt.Fprintf(w, "kept %d MiB more\n", mb)
+		fmt.Fprintf(w, "kept %d MiB more in %d\n", mb, os.Getpid())
 	})
 	mux.HandleFunc("GET /big", func(w http.ResponseWriter, r *http.Request) {
 		mb, err := strconv.Atoi(r.URL.Query().Get("mb"))
