@@ -49,6 +49,7 @@ func (r *guardResult) fail(what string) {
 // answered.
 func (r *guardResult) check(t *testing.T, minOK int) {
 	t.Helper()
+	t.Logf("%d keep-alive requests answered, %d failed", len(r.served), len(r.failures))
 	if len(r.failures) > 0 {
 		t.Errorf("%d of %d keep-alive requests failed; first: %s", len(r.failures), len(r.failures)+len(r.served), r.failures[0])
 	}
@@ -160,6 +161,9 @@ func TestMaxRSSRecyclesUnderLoadWithoutFailures(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // the clients move on to the replacement
 	res := stop()
 	res.check(t, 200)
+	if n := res.servedBy(victim, time.Time{}); n == 0 {
+		t.Errorf("the load never reached worker %d: its recycle proves nothing", victim)
+	}
 	if after := s.waitWorkers(2, 5*time.Second); slices.Contains(after, victim) {
 		t.Errorf("worker %d over --max-rss still runs: %v", victim, after)
 	}
@@ -266,6 +270,9 @@ func TestRequestTimeoutAnswers504AndReplacesWorker(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	res := stop()
 	res.check(t, 200)
+	if n := res.servedBy(victim, time.Time{}); n == 0 {
+		t.Errorf("the load never reached worker %d: its retirement proves nothing", victim)
+	}
 	if after := s.waitWorkers(2, 5*time.Second); slices.Contains(after, victim) {
 		t.Errorf("timed-out worker %d still runs: %v", victim, after)
 	}
