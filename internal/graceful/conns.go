@@ -27,7 +27,8 @@ const (
 type connTracker struct {
 	mu    sync.Mutex
 	phase map[net.Conn]phase
-	// idleSince is when each idle connection became idle.
+	// idleSince is when each connection with no request under way became
+	// so: accepted and silent since, or idle between requests.
 	idleSince map[net.Conn]time.Time
 	// proto records what a TLS connection negotiated, once known:
 	// protoH2 connections are left to Shutdown's GOAWAY.
@@ -73,10 +74,12 @@ func (c *connTracker) connState(conn net.Conn, st http.ConnState) {
 	switch st {
 	case http.StateNew:
 		c.phase[conn] = fresh
+		c.idleSince[conn] = c.now()
 	case http.StateActive:
 		if p, ok := c.phase[conn]; !ok || p != fresh {
 			c.phase[conn] = active
 		}
+		delete(c.idleSince, conn)
 	case http.StateIdle:
 		c.set(conn, idle)
 		if _, ok := c.phase[conn]; ok {
@@ -174,15 +177,15 @@ func (c *connTracker) http1(linger time.Duration) (int, <-chan struct{}) {
 	now := c.now()
 	n := 0
 	var lingered []net.Conn
-	for conn, p := range c.phase {
-		if p == idle && now.Sub(c.idleSince[conn]) >= linger {
+	for conn := range c.phase {
+		if c.proto[conn] == protoH2 {
+			continue
+		}
+		if since, ok := c.idleSince[conn]; ok && now.Sub(since) >= linger {
 			lingered = append(lingered, conn)
 			continue
 		}
-		switch c.proto[conn] {
-		case protoH2:
-			continue
-		case protoUnknown:
+		if c.proto[conn] == protoUnknown {
 			if tc, ok := conn.(*tls.Conn); ok {
 				c.proto[conn] = protoChecking
 				go c.learnProto(tc)

@@ -33,8 +33,8 @@ type Config struct {
 	// racing, for keep-alive clients and proxies' upstream pools (a
 	// worker's drain). From the drain on, every HTTP/1 response carries
 	// "Connection: close" and its connection closes after it; an idle
-	// keep-alive connection is closed only once it has been idle for
-	// Linger, so a client that keeps idle connections for less (nginx's
+	// keep-alive connection (or one silent since accepted) is closed only
+	// once it has been so for Linger, so a client that keeps idle connections for less (nginx's
 	// keepalive_timeout) drops it first or sends a request that is
 	// answered with "Connection: close"; HTTP/2 connections get GOAWAY
 	// (Shutdown) once no HTTP/1 connection is left, and finish their

@@ -74,6 +74,11 @@ func TestDrainLingersOnIdleKeepAlive(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer unused.Close()
+	silent, err := net.Dial("tcp", addr) // accepted, never sends
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
 	usedR, unusedR := bufio.NewReader(used), bufio.NewReader(unused)
 	for _, c := range []struct {
 		conn net.Conn
@@ -96,15 +101,18 @@ func TestDrainLingersOnIdleKeepAlive(t *testing.T) {
 		t.Errorf("after that response the connection read %v, want EOF", err)
 	}
 
-	// The unused connection lingers, then closes.
-	unused.SetReadDeadline(time.Now().Add(5 * time.Second))
-	_, err = unusedR.ReadByte()
-	closedAfter := time.Since(start)
-	if err != io.EOF {
-		t.Errorf("the unused idle connection read %v, want EOF", err)
-	}
-	if closedAfter < linger*3/4 {
-		t.Errorf("the unused idle connection closed %v into the drain, before the linger (%v)", closedAfter, linger)
+	// The unused and the silent connections linger, then close.
+	for name, r := range map[string]*bufio.Reader{"unused idle": unusedR, "silent": bufio.NewReader(silent)} {
+		unused.SetReadDeadline(time.Now().Add(5 * time.Second))
+		silent.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, err = r.ReadByte()
+		closedAfter := time.Since(start)
+		if err != io.EOF {
+			t.Errorf("the %s connection read %v, want EOF", name, err)
+		}
+		if closedAfter < linger*3/4 {
+			t.Errorf("the %s connection closed %v into the drain, before the linger (%v)", name, closedAfter, linger)
+		}
 	}
 	select {
 	case err := <-drained:
