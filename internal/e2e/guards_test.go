@@ -90,6 +90,12 @@ func guardLoad(base string, conc int, getOnly bool) func() *guardResult {
 					req, _ = http.NewRequestWithContext(ctx, http.MethodPost, base+"/upload", strings.NewReader(body))
 					req.Header.Set("Content-Type", "application/octet-stream")
 				}
+				if n%50 == 49 {
+					// Now and then a new connection, which the kernel may
+					// hand to another worker: every worker carries load,
+					// on connections kept alive in between.
+					c.CloseIdleConnections()
+				}
 				resp, err := c.Do(req)
 				if err != nil {
 					if ctx.Err() == nil {
