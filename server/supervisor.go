@@ -77,8 +77,7 @@ type Supervisor struct {
 	lastGen int
 	reload  *reload
 
-	stopping  bool
-	stopUntil time.Time
+	stopping bool
 	// drainAt, while set, is when a graceful stop's shutdown delay ends
 	// and the workers get their TERM.
 	drainAt time.Time
@@ -255,7 +254,6 @@ func (s *Supervisor) stopAll(fast bool) {
 	if fast {
 		sig, wait = syscall.SIGINT, fastStopGrace
 	}
-	s.stopUntil = s.now().Add(wait)
 	for _, w := range s.workers {
 		s.stopWorker(w, sig, wait, whyStopping)
 	}
