@@ -1,5 +1,6 @@
 // Package api is drover's own API, wire-compatible with Django REST
-// Framework + djangorestframework-simplejwt: the JWT endpoints ([API]), the
+// Framework + djangorestframework-simplejwt: the JWT endpoints ([API], and
+// [New] with the refresh cookie and CORS for browser front ends), the
 // demo /hello/ ([Routes]) and the DRF-shaped [Router] they are built on.
 //
 // It is a package of its own so that a program that wants only the handler
@@ -14,7 +15,7 @@
 //
 // # Lifecycle
 //
-// [API] and [Routes] are called once when the process builds its
+// [New], [API] and [Routes] are called once when the process builds its
 // application; the handlers they return live as long as the http.Server
 // serving them, are safe for concurrent use and start no goroutines. The
 // token service (and its store) belongs to the caller, who closes it after

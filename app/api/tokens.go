@@ -35,11 +35,17 @@ type TokenService interface {
 // endpoints authenticate nobody (simplejwt's authentication_classes = ()).
 //
 // log receives the failures that are the server's, not the client's.
+// API is [New] with the zero [Config]: simplejwt's behaviour exactly.
 func API(svc TokenService, log *zap.Logger) *Router {
+	return newAPI(svc, refreshCookie{}, log)
+}
+
+// newAPI is API with the refresh cookie (off when zero).
+func newAPI(svc TokenService, cookie refreshCookie, log *zap.Logger) *Router {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	t := &tokenHandlers{svc: svc, log: log}
+	t := &tokenHandlers{svc: svc, log: log, cookie: cookie}
 	rt := &Router{}
 	rt.Handle(http.MethodPost, "/api/token/", http.HandlerFunc(t.obtain))
 	rt.Describe("/api/token/", "Token Obtain Pair", "Takes a set of user credentials and returns an access and refresh JSON web\ntoken pair to prove the authentication of those credentials.")
@@ -59,8 +65,9 @@ func API(svc TokenService, log *zap.Logger) *Router {
 }
 
 type tokenHandlers struct {
-	svc TokenService
-	log *zap.Logger
+	svc    TokenService
+	log    *zap.Logger
+	cookie refreshCookie
 }
 
 // fields parses the body and validates the named fields, answering the
@@ -87,11 +94,15 @@ func (t *tokenHandlers) obtain(w http.ResponseWriter, r *http.Request) {
 		t.authError(w, r, err, scopeToken)
 		return
 	}
+	if t.cookie.give(w, r, pair.Refresh) {
+		drf.WriteJSON(w, http.StatusOK, pairJSON("access", pair.Access, "", ""))
+		return
+	}
 	drf.WriteJSON(w, http.StatusOK, pairJSON("refresh", pair.Refresh, "access", pair.Access))
 }
 
 func (t *tokenHandlers) refresh(w http.ResponseWriter, r *http.Request) {
-	f, ok := t.fields(w, r, "refresh")
+	f, ok := t.refreshFields(w, r, false)
 	if !ok {
 		return
 	}
@@ -100,7 +111,7 @@ func (t *tokenHandlers) refresh(w http.ResponseWriter, r *http.Request) {
 		t.authError(w, r, err, scopeToken)
 		return
 	}
-	if pair.Refresh == "" {
+	if t.cookie.give(w, r, pair.Refresh) || pair.Refresh == "" {
 		drf.WriteJSON(w, http.StatusOK, pairJSON("access", pair.Access, "", ""))
 		return
 	}
@@ -120,7 +131,7 @@ func (t *tokenHandlers) verify(w http.ResponseWriter, r *http.Request) {
 }
 
 func (t *tokenHandlers) blacklist(w http.ResponseWriter, r *http.Request) {
-	f, ok := t.fields(w, r, "refresh")
+	f, ok := t.refreshFields(w, r, true)
 	if !ok {
 		return
 	}
