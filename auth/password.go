@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/sync/semaphore"
@@ -192,22 +193,18 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 // false. An unreadable hash is an error wrapping [ErrBadHash]; a context
 // that ends while waiting for a slot returns its error.
 func (h *Hasher) Verify(ctx context.Context, encoded, password string) (ok, rehash bool, err error) {
-	switch {
-	case strings.HasPrefix(encoded, argon2Prefix):
-		return h.verifyArgon2(ctx, encoded, password)
-	case strings.HasPrefix(encoded, pbkdf2Prefix):
-		ok, err := h.verifyPBKDF2(ctx, encoded, password, pbkdf2Prefix, sha256.New)
-		return ok, ok, err
-	case strings.HasPrefix(encoded, pbkdf2SHA1Prefix):
-		ok, err := h.verifyPBKDF2(ctx, encoded, password, pbkdf2SHA1Prefix, sha1.New)
-		return ok, ok, err
-	case strings.HasPrefix(encoded, unusablePrefix):
-		if err := h.dummy(ctx, password); err != nil {
-			return false, false, fmt.Errorf("verify password: %w", err)
-		}
+	c, err := h.parse(encoded)
+	if err != nil {
+		return false, false, fmt.Errorf("verify password: %w", err)
+	}
+	got, err := h.derive(ctx, func() ([]byte, error) { return c.kdf(password) })
+	if err != nil {
+		return false, false, fmt.Errorf("verify password: %w", err)
+	}
+	if c.want == nil || subtle.ConstantTimeCompare(got, c.want) != 1 {
 		return false, false, nil
 	}
-	return false, false, fmt.Errorf("verify password: %w: unknown algorithm", ErrBadHash)
+	return true, !c.current, nil
 }
 
 // VerifyDummy spends the time and memory of a Verify against a current
@@ -215,17 +212,100 @@ func (h *Hasher) Verify(ctx context.Context, encoded, password string) (ok, reha
 // as long as for a wrong password. It returns early only if ctx ends while
 // waiting for a slot.
 func (h *Hasher) VerifyDummy(ctx context.Context, password string) {
-	_ = h.dummy(ctx, password) // only ctx's error: the caller refuses anyway
+	_, _ = h.derive(ctx, func() ([]byte, error) { return h.dummyKDF(password) }) // only ctx's error: the caller refuses anyway
 }
 
-// dummySalt is the fixed salt of VerifyDummy: no secret, never stored.
+// dummySalt is the fixed salt of the dummy checks: no secret, never stored.
 var dummySalt = []byte("drover-dummy-salt-0000")
 
-func (h *Hasher) dummy(ctx context.Context, password string) error {
-	_, err := h.derive(ctx, func() ([]byte, error) {
-		return argon2.IDKey([]byte(password), dummySalt, h.cfg.Iterations, h.cfg.Memory, h.cfg.Parallelism, argon2KeyLen), nil
+// dummyKDF is the key derivation of a current hash, with dummySalt.
+func (h *Hasher) dummyKDF(password string) ([]byte, error) {
+	return argon2.IDKey([]byte(password), dummySalt, h.cfg.Iterations, h.cfg.Memory, h.cfg.Parallelism, argon2KeyLen), nil
+}
+
+// check is what verifying a password against one encoded hash takes.
+type check struct {
+	kdf     func(password string) ([]byte, error)
+	want    []byte // the key a matching password derives; nil matches nothing
+	current bool   // drover's algorithm and costs: a match needs no re-hash
+}
+
+// parse reads encoded into its check, or returns an error wrapping
+// ErrBadHash.
+func (h *Hasher) parse(encoded string) (check, error) {
+	switch {
+	case strings.HasPrefix(encoded, argon2Prefix):
+		a, err := h.parseArgon2(encoded)
+		if err != nil {
+			return check{}, fmt.Errorf("%w: argon2: %w", ErrBadHash, err)
+		}
+		kdf := argon2.IDKey
+		if a.variant == "argon2i" {
+			kdf = argon2.Key
+		}
+		return check{
+			kdf: func(password string) ([]byte, error) {
+				return kdf([]byte(password), a.salt, a.time, a.memory, a.threads, uint32(len(a.key))), nil
+			},
+			want:    a.key,
+			current: a.current && len(a.key) == argon2KeyLen,
+		}, nil
+	case strings.HasPrefix(encoded, pbkdf2Prefix):
+		return h.parsePBKDF2(encoded, pbkdf2Prefix, sha256.New)
+	case strings.HasPrefix(encoded, pbkdf2SHA1Prefix):
+		return h.parsePBKDF2(encoded, pbkdf2SHA1Prefix, sha1.New)
+	case strings.HasPrefix(encoded, unusablePrefix):
+		return check{kdf: h.dummyKDF}, nil
+	}
+	return check{}, fmt.Errorf("%w: unknown algorithm", ErrBadHash)
+}
+
+// dummyFor returns a hash of the scheme of encoded (its algorithm and
+// costs, what [Store.PasswordSchemes] returns: a hash cut before its salt
+// will do) with a fixed salt and a key no password derives, and the
+// scheme's name, "pbkdf2_sha256$260000" or
+// "argon2$argon2id$v=19$m=19456,t=2,p=1". Verifying a password against it
+// costs what verifying one against a hash of that scheme costs. ok is
+// false for a scheme Verify cannot read.
+func (h *Hasher) dummyFor(encoded string) (dummy, scheme string, ok bool) {
+	f := strings.Split(encoded, "$")
+	switch {
+	case strings.HasPrefix(encoded, argon2Prefix) && len(f) >= 4:
+		scheme = strings.Join(f[:4], "$")
+		dummy = scheme + "$" + base64.RawStdEncoding.EncodeToString(dummySalt) +
+			"$" + base64.RawStdEncoding.EncodeToString(make([]byte, argon2KeyLen))
+	case strings.HasPrefix(encoded, pbkdf2Prefix) && len(f) >= 2:
+		scheme = strings.Join(f[:2], "$")
+		dummy = scheme + "$" + string(dummySalt) + "$" + base64.StdEncoding.EncodeToString(make([]byte, sha256.Size))
+	case strings.HasPrefix(encoded, pbkdf2SHA1Prefix) && len(f) >= 2:
+		scheme = strings.Join(f[:2], "$")
+		dummy = scheme + "$" + string(dummySalt) + "$" + base64.StdEncoding.EncodeToString(make([]byte, sha1.Size))
+	default:
+		return "", "", false
+	}
+	if _, err := h.parse(dummy); err != nil {
+		return "", "", false
+	}
+	return dummy, scheme, true
+}
+
+// current is the scheme of the hashes Hash writes, as dummyFor names it.
+func (h *Hasher) current() string { return argon2Prefix + "argon2id$v=19$" + h.params }
+
+// cost measures one check of a password against encoded: the key
+// derivation alone, not the wait for a slot.
+func (h *Hasher) cost(ctx context.Context, encoded string) (time.Duration, error) {
+	c, err := h.parse(encoded)
+	if err != nil {
+		return 0, err
+	}
+	var took time.Duration
+	_, err = h.derive(ctx, func() ([]byte, error) {
+		start := time.Now()
+		defer func() { took = time.Since(start) }()
+		return c.kdf("")
 	})
-	return err
+	return took, err
 }
 
 // derive runs kdf once a slot is free, or returns ctx's error.
@@ -294,35 +374,14 @@ func (h *Hasher) parseArgon2(encoded string) (argon2Hash, error) {
 	return a, nil
 }
 
-func (h *Hasher) verifyArgon2(ctx context.Context, encoded, password string) (ok, rehash bool, err error) {
-	a, err := h.parseArgon2(encoded)
-	if err != nil {
-		return false, false, fmt.Errorf("verify password: %w: argon2: %w", ErrBadHash, err)
-	}
-	kdf := argon2.IDKey
-	if a.variant == "argon2i" {
-		kdf = argon2.Key
-	}
-	key, err := h.derive(ctx, func() ([]byte, error) {
-		return kdf([]byte(password), a.salt, a.time, a.memory, a.threads, uint32(len(a.key))), nil
-	})
-	if err != nil {
-		return false, false, fmt.Errorf("verify password: %w", err)
-	}
-	if subtle.ConstantTimeCompare(key, a.key) != 1 {
-		return false, false, nil
-	}
-	return true, !a.current || len(a.key) != argon2KeyLen, nil
-}
-
-// verifyPBKDF2 checks Django's "<algorithm>$<iterations>$<salt>$<hash>":
+// parsePBKDF2 reads Django's "<algorithm>$<iterations>$<salt>$<hash>":
 // PBKDF2-HMAC with the UTF-8 bytes of the salt text, a key the size of the
 // digest, in padded standard base64. Like Django, which re-encodes and
 // compares the whole string, it takes only canonical encodings.
-func (h *Hasher) verifyPBKDF2(ctx context.Context, encoded, password, prefix string, digest func() hash.Hash) (bool, error) {
+func (h *Hasher) parsePBKDF2(encoded, prefix string, digest func() hash.Hash) (check, error) {
 	name := strings.TrimSuffix(prefix, "$")
-	bad := func(why string) (bool, error) {
-		return false, fmt.Errorf("verify password: %w: %s: %s", ErrBadHash, name, why)
+	bad := func(why string) (check, error) {
+		return check{}, fmt.Errorf("%w: %s: %s", ErrBadHash, name, why)
 	}
 	f := strings.Split(encoded[len(prefix):], "$")
 	if len(f) != 3 {
@@ -340,13 +399,12 @@ func (h *Hasher) verifyPBKDF2(ctx context.Context, encoded, password, prefix str
 	if err != nil || len(want) != digest().Size() {
 		return bad(fmt.Sprintf("hash: want %d bytes in padded base64", digest().Size()))
 	}
-	got, err := h.derive(ctx, func() ([]byte, error) {
-		return pbkdf2.Key(digest, password, []byte(salt), iter, len(want))
-	})
-	if err != nil {
-		return false, fmt.Errorf("verify password: %w", err)
-	}
-	return subtle.ConstantTimeCompare(got, want) == 1, nil
+	return check{
+		kdf: func(password string) ([]byte, error) {
+			return pbkdf2.Key(digest, password, []byte(salt), iter, len(want))
+		},
+		want: want,
+	}, nil
 }
 
 // parseArgon2Params reads "m=<memory>,t=<time>,p=<lanes>", decimal

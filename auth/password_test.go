@@ -434,3 +434,65 @@ func BenchmarkVerifyPBKDF2(b *testing.B) {
 		}
 	}
 }
+
+// TestDummyFor builds the dummy hash of each scheme: Verify reads it, no
+// password matches it, and it is named by its algorithm and costs alone.
+func TestDummyFor(t *testing.T) {
+	h := cheapHasher(1)
+	tests := []struct {
+		name       string
+		give       string
+		wantScheme string // "" for a scheme Verify cannot read
+	}{
+		{name: "pbkdf2_sha256 hash", give: djangoPBKDF2, wantScheme: "pbkdf2_sha256$260000"},
+		{name: "pbkdf2_sha256 scheme", give: "pbkdf2_sha256$260000$", wantScheme: "pbkdf2_sha256$260000"},
+		{name: "pbkdf2_sha256 scheme without the dollar", give: "pbkdf2_sha256$1000000", wantScheme: "pbkdf2_sha256$1000000"},
+		{name: "pbkdf2_sha1", give: djangoPBKDF2SHA1, wantScheme: "pbkdf2_sha1$260000"},
+		{name: "argon2id", give: djangoArgon2, wantScheme: "argon2$argon2id$v=19$m=102400,t=2,p=8"},
+		{name: "argon2i scheme", give: "argon2$argon2i$v=19$m=512,t=2,p=2$", wantScheme: "argon2$argon2i$v=19$m=512,t=2,p=2"},
+		{name: "drover's current", give: h.current(), wantScheme: "argon2$argon2id$v=19$m=64,t=1,p=1"},
+		{name: "pbkdf2 over the limits", give: "pbkdf2_sha256$20000000$"},
+		{name: "argon2 over the limits", give: "argon2$argon2id$v=19$m=4194304,t=2,p=1$"},
+		{name: "pbkdf2 without iterations", give: "pbkdf2_sha256$"},
+		{name: "argon2 cut short", give: "argon2$argon2id$v=19$"},
+		{name: "unusable", give: "!"},
+		{name: "unknown algorithm", give: "bcrypt_sha256$$2b$12$"},
+		{name: "empty", give: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dummy, scheme, ok := h.dummyFor(tt.give)
+			if scheme != tt.wantScheme || ok != (tt.wantScheme != "") {
+				t.Fatalf("dummyFor(%q) = %q, %q, %t; want scheme %q", tt.give, dummy, scheme, ok, tt.wantScheme)
+			}
+			if !ok {
+				return
+			}
+			for _, password := range []string{"", "s3cret", "password"} {
+				if match, _, err := h.Verify(context.Background(), dummy, password); match || err != nil {
+					t.Errorf("Verify(%q, %q) = %t, %v; want no match and no error", dummy, password, match, err)
+				}
+			}
+			if again, _, _ := h.dummyFor(dummy); again != dummy {
+				t.Errorf("dummyFor(its own dummy %q) = %q, want the same", dummy, again)
+			}
+		})
+	}
+}
+
+// TestHasherCost checks that cost measures the key derivation: a scheme
+// with a hundred times the iterations costs more.
+func TestHasherCost(t *testing.T) {
+	h := cheapHasher(1)
+	ctx := context.Background()
+	cheap, _, _ := h.dummyFor("pbkdf2_sha256$1000$")
+	dear, _, _ := h.dummyFor("pbkdf2_sha256$100000$")
+	c1, err1 := h.cost(ctx, cheap)
+	c2, err2 := h.cost(ctx, dear)
+	if err1 != nil || err2 != nil || c1 <= 0 || c2 <= c1 {
+		t.Errorf("cost(1000 iterations) = %v, %v; cost(100000 iterations) = %v, %v; want 0 < the first < the second", c1, err1, c2, err2)
+	}
+	if _, err := h.cost(ctx, "pbkdf2_sha256$"); !errors.Is(err, ErrBadHash) {
+		t.Errorf("cost(unreadable) = %v, want ErrBadHash", err)
+	}
+}

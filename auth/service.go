@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"go.uber.org/zap"
@@ -45,7 +46,23 @@ type ServiceConfig struct {
 	// (exists, active) when authenticating a request; 0 reads the store
 	// every time. A deactivation takes effect within it.
 	UserCacheTTL time.Duration
+	// ReuseGrace is how long after a rotation the rotated refresh token
+	// may be presented again without revoking its family: it is refused
+	// as simplejwt refuses it, and the newer tokens keep working (a retry
+	// after a lost response, a second tab). Past it, a reuse revokes the
+	// family. 0: every reuse revokes. [DefaultReuseGrace] is drover's
+	// default.
+	ReuseGrace time.Duration
+	// UpdateLastLogin records the time of every login as the user's
+	// LastLogin (simplejwt's UPDATE_LAST_LOGIN).
+	UpdateLastLogin bool
+	// ClientAddr returns the client address of the request ctx belongs
+	// to, for the security log of a reused refresh token; nil logs none.
+	ClientAddr func(ctx context.Context) netip.Addr
 }
+
+// DefaultReuseGrace is drover's default [ServiceConfig.ReuseGrace].
+const DefaultReuseGrace = 10 * time.Second
 
 // Service is simplejwt's behaviour on drover's store: login, refresh with
 // rotation and reuse detection, verify, blacklist, and access-token
@@ -55,6 +72,7 @@ type Service struct {
 	log   *zap.Logger
 	now   func() time.Time
 	users *userCache
+	dummy *dummyCheck
 }
 
 // NewService builds the token service.
@@ -63,19 +81,22 @@ func NewService(cfg ServiceConfig, log *zap.Logger) (*Service, error) {
 		return nil, errors.New("auth: service needs tokens, a store and a hasher")
 	}
 	s := &Service{cfg: cfg, log: log, now: time.Now}
-	s.users = newUserCache(cfg.UserCacheTTL, func() time.Time { return s.now() })
+	now := func() time.Time { return s.now() }
+	s.users = newUserCache(cfg.UserCacheTTL, now)
+	s.dummy = newDummyCheck(cfg.Store, cfg.Hasher, log, now)
 	return s, nil
 }
 
 // Login checks credentials and issues a pair; the refresh token starts a
-// new token family. A
-// password stored with another algorithm or cost (a Django pbkdf2_sha256
-// hash) is re-hashed with drover's on success.
+// new token family. A password stored with another algorithm or cost (a
+// Django pbkdf2_sha256 hash) is re-hashed with drover's on success. An
+// unknown user costs a check of the slowest scheme among the stored
+// hashes (see dummy.go), so that no answer is quicker than a wrong
+// password's.
 func (s *Service) Login(ctx context.Context, username, password string) (Pair, error) {
 	u, err := s.cfg.Store.UserByName(ctx, username)
 	if errors.Is(err, ErrNotFound) {
-		// Same time shape as a wrong password: no user enumeration.
-		s.cfg.Hasher.VerifyDummy(ctx, password)
+		s.dummy.verify(ctx, password)
 		return Pair{}, ErrBadCredentials
 	}
 	if err != nil {
@@ -101,6 +122,12 @@ func (s *Service) Login(ctx context.Context, username, password string) (Pair, e
 	if err := s.cfg.Store.AddRefresh(ctx, RefreshToken{JTI: rc.JTI, UserID: u.ID, ExpiresAt: rc.ExpiresAt}); err != nil {
 		return Pair{}, fmt.Errorf("login: record refresh token: %w", err)
 	}
+	if s.cfg.UpdateLastLogin {
+		// Logged, not returned: the login itself was good.
+		if err := s.cfg.Store.SetLastLogin(ctx, u.ID, s.now()); err != nil {
+			s.log.Error("record last login", zap.Int64("user_id", u.ID), zap.Error(err))
+		}
+	}
 	access, _, err := s.cfg.Tokens.Issue(Access, u.ID)
 	if err != nil {
 		return Pair{}, fmt.Errorf("login: %w", err)
@@ -125,7 +152,8 @@ func (s *Service) upgradeHash(ctx context.Context, u User, password string) {
 // Refresh exchanges a refresh token for a new access token and, when
 // rotating, a new refresh token in the same family: consuming the old one
 // is one conditional write, so of two simultaneous refreshes one fails. A
-// rotated token presented again revokes its whole family.
+// rotated token presented again is refused; past the ReuseGrace after its
+// rotation, it also revokes its whole family.
 func (s *Service) Refresh(ctx context.Context, refresh string) (Pair, error) {
 	c, err := s.cfg.Tokens.Parse(refresh, Refresh)
 	if err != nil {
@@ -140,13 +168,13 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (Pair, error) {
 		if err != nil {
 			return Pair{}, fmt.Errorf("refresh: %w", err)
 		}
-		err = s.cfg.Store.RotateRefresh(ctx, c.JTI, RefreshToken{JTI: nc.JTI, UserID: c.UserID, ExpiresAt: nc.ExpiresAt}, s.now())
+		err = s.cfg.Store.RotateRefresh(ctx, c.JTI, RefreshToken{JTI: nc.JTI, UserID: c.UserID, ExpiresAt: nc.ExpiresAt}, s.now(), s.cfg.ReuseGrace)
 		if err != nil {
-			return Pair{}, s.refreshStateError(c, err)
+			return Pair{}, s.refreshStateError(ctx, c, "refresh", err)
 		}
 		next = token
 	} else if err := s.cfg.Store.RefreshState(ctx, c.JTI); err != nil {
-		return Pair{}, s.refreshStateError(c, err)
+		return Pair{}, s.refreshStateError(ctx, c, "refresh", err)
 	}
 	access, _, err := s.cfg.Tokens.Issue(Access, c.UserID)
 	if err != nil {
@@ -156,14 +184,16 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (Pair, error) {
 }
 
 // refreshStateError maps the store's view of a refresh token to what the
-// client is told.
-func (s *Service) refreshStateError(c Claims, err error) error {
+// client is told, and logs what a reuse did; op is "refresh" or
+// "blacklist".
+func (s *Service) refreshStateError(ctx context.Context, c Claims, op string, err error) error {
+	var reuse *ReuseError
 	switch {
-	case errors.Is(err, ErrRefreshReused):
-		s.log.Warn("refresh token reused after rotation; its family is revoked",
-			zap.Int64("user_id", c.UserID), zap.String("jti_prefix", c.JTI[:min(8, len(c.JTI))]))
+	case errors.As(err, &reuse):
+		s.logReuse(ctx, c, op, reuse)
 		return ErrTokenBlacklisted
-	case errors.Is(err, ErrRefreshRevoked):
+	case errors.Is(err, ErrRefreshReused), errors.Is(err, ErrRefreshRevoked):
+		// Refused; the store only read (a refresh without rotation).
 		return ErrTokenBlacklisted
 	case errors.Is(err, ErrNotFound), errors.Is(err, ErrRefreshExpired):
 		// Not issued by this store (or pruned): not usable.
@@ -189,19 +219,49 @@ func (s *Service) Verify(ctx context.Context, token string) error {
 	return nil
 }
 
-// Blacklist refuses a refresh token from now on, in every worker.
+// logReuse logs a rotated refresh token presented again: within the
+// grace window at info, as a security event (warn) otherwise, with its
+// family and the client's address.
+func (s *Service) logReuse(ctx context.Context, c Claims, op string, reuse *ReuseError) {
+	client := "unknown"
+	if s.cfg.ClientAddr != nil {
+		if a := s.cfg.ClientAddr(ctx); a.IsValid() {
+			client = a.String()
+		}
+	}
+	fields := []zap.Field{
+		zap.String("op", op),
+		zap.Int64("user_id", c.UserID),
+		zap.String("family", reuse.Family),
+		zap.String("remote_addr", client),
+		zap.Duration("since_rotation", s.now().Sub(reuse.RotatedAt)),
+		zap.String("jti_prefix", c.JTI[:min(8, len(c.JTI))]),
+	}
+	switch reuse.Outcome {
+	case ReuseInGrace:
+		s.log.Info("rotated refresh token presented again within the reuse grace window; refused, nothing revoked", fields...)
+	case ReuseRevoked:
+		s.log.Warn("security event: rotated refresh token presented again; its family is revoked", fields...)
+	default:
+		s.log.Warn("security event: rotated refresh token presented again; its family was revoked already", fields...)
+	}
+}
+
+// Blacklist refuses a refresh token from now on, in every worker. It is
+// one conditional write, like a rotation, so a refresh of the same token
+// at the same moment either comes first (and the blacklisting then finds
+// the token rotated and revokes the family, the new token included) or
+// is refused. A rotated token presented here revokes its family at once,
+// grace window or not: a logout with a token that someone else rotated
+// must end that someone's session too. Blacklisting twice is refused, as
+// simplejwt refuses a blacklisted token before blacklisting it.
 func (s *Service) Blacklist(ctx context.Context, refresh string) error {
 	c, err := s.cfg.Tokens.Parse(refresh, Refresh)
 	if err != nil {
 		return err
 	}
-	// Blacklisting twice is refused, as simplejwt refuses a blacklisted
-	// token before blacklisting it.
-	if err := s.cfg.Store.RefreshState(ctx, c.JTI); err != nil {
-		return s.refreshStateError(c, err)
-	}
 	if err := s.cfg.Store.RevokeRefresh(ctx, c.JTI, s.now()); err != nil {
-		return s.refreshStateError(c, err)
+		return s.refreshStateError(ctx, c, "blacklist", err)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -16,10 +17,12 @@ var (
 	// ErrUserExists: CreateUser with a username that is taken.
 	ErrUserExists = errors.New("user exists")
 	// ErrRefreshReused: a refresh token presented again after it was
-	// rotated. RotateRefresh revokes its whole family on the spot.
+	// rotated. RotateRefresh and RevokeRefresh return it inside a
+	// [*ReuseError] that says what they did to the token's family.
 	ErrRefreshReused = errors.New("refresh token reused after rotation")
 	// ErrRefreshRevoked: a refresh token that was blacklisted, or whose
-	// family was revoked because one of its tokens was reused.
+	// family was revoked (a reuse, a blacklisted ancestor, or
+	// RevokeUserRefresh).
 	ErrRefreshRevoked = errors.New("refresh token revoked")
 	// ErrRefreshExpired: a refresh token past its expiry.
 	ErrRefreshExpired = errors.New("refresh token expired")
@@ -43,6 +46,53 @@ type RefreshToken struct {
 	ExpiresAt time.Time
 }
 
+// Reuse is what presenting a rotated refresh token again did to its
+// family.
+type Reuse int
+
+const (
+	// ReuseInGrace: the token was rotated less than the grace window ago
+	// (a retry after a lost response, two tabs of one browser): refused,
+	// nothing revoked.
+	ReuseInGrace Reuse = iota
+	// ReuseRevoked: the reuse revoked the family, its newest token
+	// included.
+	ReuseRevoked
+	// ReuseAfterRevocation: the family was revoked already; nothing
+	// changed.
+	ReuseAfterRevocation
+)
+
+func (r Reuse) String() string {
+	switch r {
+	case ReuseInGrace:
+		return "within the grace window, nothing revoked"
+	case ReuseRevoked:
+		return "family revoked"
+	case ReuseAfterRevocation:
+		return "family already revoked"
+	}
+	return fmt.Sprintf("Reuse(%d)", int(r))
+}
+
+// ReuseError is the refusal of a rotated refresh token presented again.
+// It matches [ErrRefreshReused] with errors.Is.
+type ReuseError struct {
+	// Family is the ID of the token's family, as the store keeps it.
+	Family string
+	// RotatedAt is when the token was rotated.
+	RotatedAt time.Time
+	// Outcome is what the reuse did to the family.
+	Outcome Reuse
+}
+
+func (e *ReuseError) Error() string {
+	return fmt.Sprintf("%v (family %s): %v", ErrRefreshReused, e.Family, e.Outcome)
+}
+
+// Unwrap makes a ReuseError match ErrRefreshReused.
+func (e *ReuseError) Unwrap() error { return ErrRefreshReused }
+
 // Store is what drover keeps: users, and the state of every refresh token
 // (families, rotation, blacklist). Implementations are safe for concurrent
 // use, also from several processes sharing them.
@@ -58,22 +108,39 @@ type Store interface {
 	SetPassword(ctx context.Context, userID int64, passwordHash string) error
 	// SetActive allows or forbids a user's logins; ErrNotFound if no such user.
 	SetActive(ctx context.Context, userID int64, active bool) error
+	// SetLastLogin records a user's successful login at t (Django's
+	// last_login); ErrNotFound if no such user.
+	SetLastLogin(ctx context.Context, userID int64, t time.Time) error
+	// PasswordSchemes returns the distinct algorithms and costs of the
+	// stored password hashes: each hash without its salt and key, like
+	// "pbkdf2_sha256$260000$", so that an unknown user's dummy check can
+	// cost what the slowest of them costs.
+	PasswordSchemes(ctx context.Context) ([]string, error)
 
 	// AddRefresh records a refresh token issued at login, the first of a
 	// new family.
 	AddRefresh(ctx context.Context, t RefreshToken) error
 	// RotateRefresh consumes old and records next (same family) as ONE
 	// conditional write, so two simultaneous rotations of the same token
-	// cannot both succeed. If old was already rotated (a reused token) the
-	// whole family is revoked and ErrRefreshReused returned; blacklisted or
-	// in a revoked family → ErrRefreshRevoked; unknown → ErrNotFound;
-	// expired at now → ErrRefreshExpired. On any error, next is not
-	// recorded.
-	RotateRefresh(ctx context.Context, oldJTI string, next RefreshToken, now time.Time) error
-	// RevokeRefresh blacklists one refresh token (POST
-	// /api/token/blacklist/). Unknown jti → ErrNotFound. Revoking twice is
-	// not an error.
+	// cannot both succeed. If old was already rotated (a reused token) a
+	// [*ReuseError] is returned: rotated less than grace before now, the
+	// family is left alone (ReuseInGrace); else the whole family is revoked
+	// (ReuseRevoked). Blacklisted or in a revoked family →
+	// ErrRefreshRevoked; unknown → ErrNotFound; expired at now →
+	// ErrRefreshExpired. On any error, next is not recorded.
+	RotateRefresh(ctx context.Context, oldJTI string, next RefreshToken, now time.Time, grace time.Duration) error
+	// RevokeRefresh blacklists one usable refresh token (POST
+	// /api/token/blacklist/) as ONE conditional write, so that it cannot
+	// interleave with a rotation of the same token. A token already
+	// rotated revokes its whole family, whenever it was rotated, and
+	// returns a [*ReuseError]; blacklisted or in a revoked family →
+	// ErrRefreshRevoked; unknown → ErrNotFound; expired at now →
+	// ErrRefreshExpired.
 	RevokeRefresh(ctx context.Context, jti string, now time.Time) error
+	// RevokeUserRefresh revokes every family of the user's refresh
+	// tokens (after a password change or a deactivation) and returns how
+	// many it revoked.
+	RevokeUserRefresh(ctx context.Context, userID int64, now time.Time) (int64, error)
 	// RefreshState returns nil if the token may still be used, else
 	// ErrRefreshRevoked (blacklisted, or its family revoked),
 	// ErrRefreshReused (already rotated) or ErrNotFound. It does not look

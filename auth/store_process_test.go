@@ -54,7 +54,7 @@ func TestStoreChildProcess(t *testing.T) {
 				fmt.Printf("error: %v\n", err)
 				continue
 			}
-			err := s.RotateRefresh(ctx, old, RefreshToken{JTI: nxt, UserID: user, ExpiresAt: time.Now().Add(time.Hour)}, time.Now())
+			err := s.RotateRefresh(ctx, old, RefreshToken{JTI: nxt, UserID: user, ExpiresAt: time.Now().Add(time.Hour)}, time.Now(), 0)
 			switch {
 			case err == nil:
 				fmt.Println("ok")

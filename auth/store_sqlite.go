@@ -71,6 +71,9 @@ var sqliteMigrations = []string{
 	) STRICT, WITHOUT ROWID;
 	CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id);
 	CREATE INDEX refresh_tokens_expires ON refresh_tokens (expires_at);`,
+	// Version 2. last_login as Django keeps it: NULL until the first
+	// login recorded.
+	`ALTER TABLE users ADD COLUMN last_login INTEGER;`,
 }
 
 // pruneBatch is how many refresh tokens Prune deletes per transaction, so
@@ -266,18 +269,22 @@ func (s *SQLiteStore) CreateUser(ctx context.Context, username, passwordHash str
 	return u, nil
 }
 
-const userColumns = `id, username, password_hash, active, joined`
+const userColumns = `id, username, password_hash, active, joined, last_login`
 
 func scanUser(row *sql.Row) (User, error) {
 	var u User
 	var joined int64
-	if err := row.Scan(&u.ID, &u.Username, &u.PasswordHash, &u.Active, &joined); err != nil {
+	var lastLogin sql.NullInt64
+	if err := row.Scan(&u.ID, &u.Username, &u.PasswordHash, &u.Active, &joined, &lastLogin); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return User{}, ErrNotFound
 		}
 		return User{}, err
 	}
 	u.Joined = time.Unix(0, joined).UTC()
+	if lastLogin.Valid {
+		u.LastLogin = time.Unix(0, lastLogin.Int64).UTC()
+	}
 	return u, nil
 }
 
@@ -300,7 +307,8 @@ func (s *SQLiteStore) UserByID(ctx context.Context, id int64) (User, error) {
 }
 
 // SetPassword replaces the user's password hash. It leaves the user's
-// refresh tokens alone: a re-hash after login goes through here too.
+// refresh tokens alone, since a re-hash after login goes through here too:
+// a password change calls RevokeUserRefresh after it.
 func (s *SQLiteStore) SetPassword(ctx context.Context, userID int64, passwordHash string) error {
 	n, err := s.exec(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, passwordHash, userID)
 	if err == nil && n == 0 {
@@ -312,7 +320,8 @@ func (s *SQLiteStore) SetPassword(ctx context.Context, userID int64, passwordHas
 	return nil
 }
 
-// SetActive allows or forbids the user's logins and refreshes.
+// SetActive allows or forbids the user's logins and refreshes. It leaves
+// the user's refresh tokens alone: RevokeUserRefresh revokes them.
 func (s *SQLiteStore) SetActive(ctx context.Context, userID int64, active bool) error {
 	n, err := s.exec(ctx, `UPDATE users SET active = ? WHERE id = ?`, active, userID)
 	if err == nil && n == 0 {
@@ -322,6 +331,53 @@ func (s *SQLiteStore) SetActive(ctx context.Context, userID int64, active bool) 
 		return fmt.Errorf("set user %d active=%t: %w", userID, active, err)
 	}
 	return nil
+}
+
+// SetLastLogin records the user's last login at t.
+func (s *SQLiteStore) SetLastLogin(ctx context.Context, userID int64, t time.Time) error {
+	n, err := s.exec(ctx, `UPDATE users SET last_login = ? WHERE id = ?`, t.UnixNano(), userID)
+	if err == nil && n == 0 {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("set last login of user %d: %w", userID, err)
+	}
+	return nil
+}
+
+// hashAlphabet is every character of the salts and keys of the hashes
+// Verify reads: base64's, with its padding (Django's salts are
+// alphanumeric).
+const hashAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+
+// maxSchemes bounds what PasswordSchemes returns. Hashes with salts
+// outside hashAlphabet would each give their own row; a real store has a
+// handful of schemes.
+const maxSchemes = 1000
+
+// PasswordSchemes returns the distinct schemes of the stored hashes, each
+// hash cut before its salt: SQLite strips the key, the "$" and the salt
+// from the right (rtrim), so the scan runs in SQLite and returns a few
+// rows however many users there are.
+func (s *SQLiteStore) PasswordSchemes(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT rtrim(rtrim(rtrim(password_hash, ?1), '$'), ?1) FROM users LIMIT ?2`,
+		hashAlphabet, maxSchemes)
+	if err != nil {
+		return nil, fmt.Errorf("password schemes: %w", err)
+	}
+	defer rows.Close()
+	var schemes []string
+	for rows.Next() {
+		var scheme string
+		if err := rows.Scan(&scheme); err != nil {
+			return nil, fmt.Errorf("password schemes: %w", err)
+		}
+		schemes = append(schemes, scheme)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("password schemes: %w", err)
+	}
+	return schemes, nil
 }
 
 // AddRefresh records t as the first token of a new family, named t.Family
@@ -373,24 +429,31 @@ func checkRefresh(t RefreshToken) error {
 	return nil
 }
 
+// usableToken is the condition of the one conditional UPDATE that
+// consumes a refresh token, by rotation or blacklisting, with ?1 its jti
+// hash and ?2 now: unused, not blacklisted, not expired, family not
+// revoked.
+const usableToken = `jti_sha256 = ?1 AND rotated_at IS NULL AND blacklisted_at IS NULL AND expires_at > ?2
+	AND family_id IN (SELECT id FROM refresh_families WHERE revoked_at IS NULL)`
+
 // RotateRefresh consumes the token oldJTI and records next in its family.
-// The consumption is one conditional UPDATE (unused, not blacklisted, not
-// expired, family not revoked), in the same immediate transaction as the
-// insertion of next: of two rotations of one token, in any processes, the
-// second finds it used. next.Family is ignored; next.UserID, if set, must
-// be the family's user.
+// The consumption is one conditional UPDATE (usableToken), in the same
+// immediate transaction as the insertion of next: of two rotations of one
+// token, in any processes, the second finds it used. next.Family is
+// ignored; next.UserID, if set, must be the family's user.
 //
 // When the UPDATE matches nothing, the reason is looked up in the same
-// transaction. A token already rotated is a reuse: its family is revoked
-// and that revocation committed before ErrRefreshReused is returned.
-func (s *SQLiteStore) RotateRefresh(ctx context.Context, oldJTI string, next RefreshToken, now time.Time) error {
+// transaction. A token already rotated is a reuse: unless it was rotated
+// less than grace before now, its family is revoked and that revocation
+// committed before the *ReuseError is returned.
+func (s *SQLiteStore) RotateRefresh(ctx context.Context, oldJTI string, next RefreshToken, now time.Time, grace time.Duration) error {
 	if err := checkRefresh(next); err != nil {
 		return fmt.Errorf("rotate refresh token: next: %w", err)
 	}
 	var refusal error
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var err error
-		refusal, err = rotate(ctx, tx, hashJTI(oldJTI), next, now.UnixNano())
+		refusal, err = rotate(ctx, tx, hashJTI(oldJTI), next, now.UnixNano(), grace)
 		return err
 	})
 	switch {
@@ -405,14 +468,12 @@ func (s *SQLiteStore) RotateRefresh(ctx context.Context, oldJTI string, next Ref
 // rotate is RotateRefresh's transaction. It returns the reason old cannot
 // be rotated as refusal, with whatever it wrote (a family revocation) to
 // be committed; err means roll back.
-func rotate(ctx context.Context, tx *sql.Tx, old string, next RefreshToken, now int64) (refusal, err error) {
+func rotate(ctx context.Context, tx *sql.Tx, old string, next RefreshToken, now int64, grace time.Duration) (refusal, err error) {
 	var family string
-	err = tx.QueryRowContext(ctx, `UPDATE refresh_tokens SET rotated_at = ?2
-		WHERE jti_sha256 = ?1 AND rotated_at IS NULL AND blacklisted_at IS NULL AND expires_at > ?2
-		  AND family_id IN (SELECT id FROM refresh_families WHERE revoked_at IS NULL)
-		RETURNING family_id`, old, now).Scan(&family)
+	err = tx.QueryRowContext(ctx, `UPDATE refresh_tokens SET rotated_at = ?2 WHERE `+usableToken+` RETURNING family_id`,
+		old, now).Scan(&family)
 	if errors.Is(err, sql.ErrNoRows) {
-		return refuse(ctx, tx, old, now)
+		return refuse(ctx, tx, old, now, grace)
 	}
 	if err != nil {
 		return nil, err
@@ -429,30 +490,44 @@ func rotate(ctx context.Context, tx *sql.Tx, old string, next RefreshToken, now 
 	return nil, err
 }
 
-// refuse says why the token old could not be rotated at now and, for a
-// reused token, revokes its family.
-func refuse(ctx context.Context, tx *sql.Tx, old string, now int64) (refusal, err error) {
+// refuse says why the token old could not be used at now and, for a
+// rotated token presented again, revokes its family unless it was rotated
+// less than grace before now.
+func refuse(ctx context.Context, tx *sql.Tx, old string, now int64, grace time.Duration) (refusal, err error) {
 	var (
-		family                        string
-		rotated, blacklisted, revoked bool
-		expiresAt                     int64
+		family               string
+		rotatedAt            sql.NullInt64
+		blacklisted, revoked bool
+		expiresAt            int64
 	)
-	err = tx.QueryRowContext(ctx, `SELECT t.family_id, t.rotated_at IS NOT NULL, t.blacklisted_at IS NOT NULL,
+	err = tx.QueryRowContext(ctx, `SELECT t.family_id, t.rotated_at, t.blacklisted_at IS NOT NULL,
 			f.revoked_at IS NOT NULL, t.expires_at
 		FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id
-		WHERE t.jti_sha256 = ?`, old).Scan(&family, &rotated, &blacklisted, &revoked, &expiresAt)
+		WHERE t.jti_sha256 = ?`, old).Scan(&family, &rotatedAt, &blacklisted, &revoked, &expiresAt)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return ErrNotFound, nil
 	case err != nil:
 		return nil, err
-	case rotated:
-		// Reuse: whoever holds the newer tokens of this family, thief or
-		// owner, loses them.
-		if _, err := tx.ExecContext(ctx, `UPDATE refresh_families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, now, family); err != nil {
-			return nil, err
+	case rotatedAt.Valid:
+		reuse := &ReuseError{Family: family, RotatedAt: time.Unix(0, rotatedAt.Int64).UTC()}
+		switch {
+		case revoked:
+			reuse.Outcome = ReuseAfterRevocation
+		case grace > 0 && now-rotatedAt.Int64 < int64(grace):
+			// The rotation's answer may not have reached its client
+			// (a retry, a second tab): refused as simplejwt refuses a
+			// rotated token, and the newer tokens still work.
+			reuse.Outcome = ReuseInGrace
+		default:
+			// Reuse: whoever holds the newer tokens of this family,
+			// thief or owner, loses them.
+			if _, err := tx.ExecContext(ctx, `UPDATE refresh_families SET revoked_at = ? WHERE id = ?`, now, family); err != nil {
+				return nil, err
+			}
+			reuse.Outcome = ReuseRevoked
 		}
-		return ErrRefreshReused, nil
+		return reuse, nil
 	case blacklisted, revoked:
 		return ErrRefreshRevoked, nil
 	case expiresAt <= now:
@@ -461,17 +536,45 @@ func refuse(ctx context.Context, tx *sql.Tx, old string, now int64) (refusal, er
 	return nil, errors.New("token neither usable nor refused") // cannot happen: the UPDATE would have matched
 }
 
-// RevokeRefresh blacklists the token jti. Its family is untouched.
+// RevokeRefresh blacklists the token jti with one conditional UPDATE
+// (usableToken), the one rotation makes, in one immediate transaction: a
+// blacklisting and a rotation of one token, in any processes, are
+// serialised, and whichever comes second finds the token used. When the
+// UPDATE matches nothing the reason is looked up in the same transaction;
+// a token already rotated revokes its family, however recently it was
+// rotated: a logout with a token someone else rotated must end that
+// someone's session too.
 func (s *SQLiteStore) RevokeRefresh(ctx context.Context, jti string, now time.Time) error {
-	n, err := s.exec(ctx, `UPDATE refresh_tokens SET blacklisted_at = coalesce(blacklisted_at, ?) WHERE jti_sha256 = ?`,
-		now.UnixNano(), hashJTI(jti))
-	if err == nil && n == 0 {
-		err = ErrNotFound
-	}
-	if err != nil {
+	var refusal error
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		old, at := hashJTI(jti), now.UnixNano()
+		res, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET blacklisted_at = ?2 WHERE `+usableToken, old, at)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		refusal, err = refuse(ctx, tx, old, at, 0)
+		return err
+	})
+	switch {
+	case err != nil:
 		return fmt.Errorf("revoke refresh token: %w", err)
+	case refusal != nil:
+		return fmt.Errorf("revoke refresh token: %w", refusal)
 	}
 	return nil
+}
+
+// RevokeUserRefresh revokes every family of the user's refresh tokens not
+// revoked yet, and returns how many. An unknown user has none.
+func (s *SQLiteStore) RevokeUserRefresh(ctx context.Context, userID int64, now time.Time) (int64, error) {
+	n, err := s.exec(ctx, `UPDATE refresh_families SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, now.UnixNano(), userID)
+	if err != nil {
+		return 0, fmt.Errorf("revoke refresh tokens of user %d: %w", userID, err)
+	}
+	return n, nil
 }
 
 // RefreshState says whether the token jti may still be used.

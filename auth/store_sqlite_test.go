@@ -3,10 +3,12 @@ package auth
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -172,6 +174,10 @@ func TestStoreUserUpdates(t *testing.T) {
 			wantAlice: User{ID: alice.ID, Username: "alice", PasswordHash: "new", Active: true, Joined: storeNow}},
 		{name: "set active, unknown user", giveUpdate: func() error { return s.SetActive(ctx, bob.ID+1, false) }, wantErr: ErrNotFound,
 			wantAlice: User{ID: alice.ID, Username: "alice", PasswordHash: "new", Active: true, Joined: storeNow}},
+		{name: "set last login", giveUpdate: func() error { return s.SetLastLogin(ctx, alice.ID, storeNow.Add(time.Hour)) },
+			wantAlice: User{ID: alice.ID, Username: "alice", PasswordHash: "new", Active: true, Joined: storeNow, LastLogin: storeNow.Add(time.Hour)}},
+		{name: "set last login, unknown user", giveUpdate: func() error { return s.SetLastLogin(ctx, bob.ID+1, storeNow) }, wantErr: ErrNotFound,
+			wantAlice: User{ID: alice.ID, Username: "alice", PasswordHash: "new", Active: true, Joined: storeNow, LastLogin: storeNow.Add(time.Hour)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -206,19 +212,19 @@ func TestStoreRotateRefreshReuse(t *testing.T) {
 		// wantStates: RefreshState of each jti after the step.
 		wantStates map[string]error
 	}{
-		{name: "rotate a1", giveStep: func() error { return s.RotateRefresh(ctx, "a1", nextToken("a2", alice.ID), storeNow) },
+		{name: "rotate a1", giveStep: func() error { return s.RotateRefresh(ctx, "a1", nextToken("a2", alice.ID), storeNow, 0) },
 			wantStates: map[string]error{"a1": ErrRefreshReused, "a2": nil, "b1": nil, "c1": nil}},
-		{name: "rotate a2", giveStep: func() error { return s.RotateRefresh(ctx, "a2", nextToken("a3", alice.ID), storeNow) },
+		{name: "rotate a2", giveStep: func() error { return s.RotateRefresh(ctx, "a2", nextToken("a3", alice.ID), storeNow, 0) },
 			wantStates: map[string]error{"a1": ErrRefreshReused, "a2": ErrRefreshReused, "a3": nil, "b1": nil}},
-		{name: "reuse a1", giveStep: func() error { return s.RotateRefresh(ctx, "a1", nextToken("x1", alice.ID), storeNow) }, wantErr: ErrRefreshReused,
+		{name: "reuse a1", giveStep: func() error { return s.RotateRefresh(ctx, "a1", nextToken("x1", alice.ID), storeNow, 0) }, wantErr: ErrRefreshReused,
 			wantStates: map[string]error{"a1": ErrRefreshReused, "a3": ErrRefreshRevoked, "x1": ErrNotFound, "b1": nil, "c1": nil}},
-		{name: "newest of the revoked family", giveStep: func() error { return s.RotateRefresh(ctx, "a3", nextToken("x2", alice.ID), storeNow) }, wantErr: ErrRefreshRevoked,
+		{name: "newest of the revoked family", giveStep: func() error { return s.RotateRefresh(ctx, "a3", nextToken("x2", alice.ID), storeNow, 0) }, wantErr: ErrRefreshRevoked,
 			wantStates: map[string]error{"a3": ErrRefreshRevoked, "x2": ErrNotFound}},
-		{name: "reuse a2, family already revoked", giveStep: func() error { return s.RotateRefresh(ctx, "a2", nextToken("x3", alice.ID), storeNow) }, wantErr: ErrRefreshReused,
+		{name: "reuse a2, family already revoked", giveStep: func() error { return s.RotateRefresh(ctx, "a2", nextToken("x3", alice.ID), storeNow, 0) }, wantErr: ErrRefreshReused,
 			wantStates: map[string]error{"a2": ErrRefreshReused, "x3": ErrNotFound}},
-		{name: "other family rotates", giveStep: func() error { return s.RotateRefresh(ctx, "b1", nextToken("b2", alice.ID), storeNow) },
+		{name: "other family rotates", giveStep: func() error { return s.RotateRefresh(ctx, "b1", nextToken("b2", alice.ID), storeNow, 0) },
 			wantStates: map[string]error{"b1": ErrRefreshReused, "b2": nil, "c1": nil}},
-		{name: "other user rotates", giveStep: func() error { return s.RotateRefresh(ctx, "c1", nextToken("c2", 0), storeNow) },
+		{name: "other user rotates", giveStep: func() error { return s.RotateRefresh(ctx, "c1", nextToken("c2", 0), storeNow, 0) },
 			wantStates: map[string]error{"c1": ErrRefreshReused, "c2": nil, "b2": nil}},
 	}
 	for _, st := range steps {
@@ -269,7 +275,7 @@ func TestStoreRotateRefreshRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := s.RotateRefresh(ctx, tt.giveOld, tt.giveNext, tt.giveNow)
+			err := s.RotateRefresh(ctx, tt.giveOld, tt.giveNext, tt.giveNow, 0)
 			if !storeErrMatches(err, tt.wantErr) {
 				t.Fatalf("RotateRefresh(%q, %+v) = %v, want %v", tt.giveOld, tt.giveNext, err, tt.wantErr)
 			}
@@ -321,30 +327,55 @@ func TestStoreAddRefresh(t *testing.T) {
 	}
 }
 
+// TestStoreRevokeRefresh blacklists tokens in each state: a usable one is
+// blacklisted alone; a rotated one revokes its family, however recently it
+// was rotated; the rest are refused.
 func TestStoreRevokeRefresh(t *testing.T) {
 	s := openTestStore(t, "")
 	ctx := context.Background()
 	alice := mustUser(t, s, "alice")
 	mustAdd(t, s, "a1", "family-a", alice.ID)
 	mustAdd(t, s, "b1", "family-b", alice.ID)
-	if err := s.RotateRefresh(ctx, "a1", nextToken("a2", alice.ID), storeNow); err != nil {
+	mustAdd(t, s, "c1", "family-c", alice.ID)
+	if err := s.AddRefresh(ctx, RefreshToken{JTI: "expiring", UserID: alice.ID, ExpiresAt: storeNow.Add(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
+	for _, r := range [][2]string{{"a1", "a2"}, {"b1", "b2"}} {
+		if err := s.RotateRefresh(ctx, r[0], nextToken(r[1], alice.ID), storeNow, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
 	tests := []struct {
-		name       string
-		giveJTI    string
-		wantErr    error
-		wantStates map[string]error
+		name        string
+		giveJTI     string
+		giveNow     time.Time
+		wantErr     error
+		wantOutcome string // of the *ReuseError, when wantErr is ErrRefreshReused
+		wantStates  map[string]error
 	}{
-		{name: "live token", giveJTI: "a2", wantStates: map[string]error{"a2": ErrRefreshRevoked, "a1": ErrRefreshReused, "b1": nil}},
-		{name: "twice", giveJTI: "a2", wantStates: map[string]error{"a2": ErrRefreshRevoked}},
-		{name: "rotated token", giveJTI: "a1", wantStates: map[string]error{"a1": ErrRefreshReused, "b1": nil}},
-		{name: "unknown", giveJTI: "nope", wantErr: ErrNotFound, wantStates: map[string]error{"nope": ErrNotFound, "b1": nil}},
+		{name: "live token", giveJTI: "a2", giveNow: storeNow,
+			wantStates: map[string]error{"a2": ErrRefreshRevoked, "a1": ErrRefreshReused, "b2": nil, "c1": nil}},
+		{name: "twice", giveJTI: "a2", giveNow: storeNow, wantErr: ErrRefreshRevoked,
+			wantStates: map[string]error{"a2": ErrRefreshRevoked}},
+		{name: "rotated token, just rotated: the family is revoked", giveJTI: "b1", giveNow: storeNow, wantErr: ErrRefreshReused, wantOutcome: "family revoked",
+			wantStates: map[string]error{"b1": ErrRefreshReused, "b2": ErrRefreshRevoked, "c1": nil}},
+		{name: "rotated token of a revoked family", giveJTI: "b1", giveNow: storeNow, wantErr: ErrRefreshReused, wantOutcome: "family already revoked",
+			wantStates: map[string]error{"b2": ErrRefreshRevoked, "c1": nil}},
+		{name: "descendant of a revoked family", giveJTI: "b2", giveNow: storeNow, wantErr: ErrRefreshRevoked,
+			wantStates: map[string]error{"b2": ErrRefreshRevoked, "c1": nil}},
+		{name: "expired", giveJTI: "expiring", giveNow: storeNow.Add(time.Minute), wantErr: ErrRefreshExpired,
+			wantStates: map[string]error{"expiring": nil, "c1": nil}},
+		{name: "unknown", giveJTI: "nope", giveNow: storeNow, wantErr: ErrNotFound,
+			wantStates: map[string]error{"nope": ErrNotFound, "c1": nil}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := s.RevokeRefresh(ctx, tt.giveJTI, storeNow); !storeErrMatches(err, tt.wantErr) {
+			err := s.RevokeRefresh(ctx, tt.giveJTI, tt.giveNow)
+			if !storeErrMatches(err, tt.wantErr) {
 				t.Fatalf("RevokeRefresh(%q) = %v, want %v", tt.giveJTI, err, tt.wantErr)
+			}
+			if got := reuseOutcome(err); got != tt.wantOutcome {
+				t.Errorf("RevokeRefresh(%q) reuse outcome = %q, want %q", tt.giveJTI, got, tt.wantOutcome)
 			}
 			for jti, want := range tt.wantStates {
 				if err := s.RefreshState(ctx, jti); !storeErrMatches(err, want) {
@@ -353,8 +384,183 @@ func TestStoreRevokeRefresh(t *testing.T) {
 			}
 		})
 	}
-	if err := s.RotateRefresh(ctx, "a2", nextToken("a3", alice.ID), storeNow); !errors.Is(err, ErrRefreshRevoked) {
+	if err := s.RotateRefresh(ctx, "a2", nextToken("a3", alice.ID), storeNow, 0); !errors.Is(err, ErrRefreshRevoked) {
 		t.Errorf("RotateRefresh(blacklisted) = %v, want ErrRefreshRevoked", err)
+	}
+}
+
+// reuseOutcome is what the *ReuseError in err says, or "".
+func reuseOutcome(err error) string {
+	var reuse *ReuseError
+	if !errors.As(err, &reuse) {
+		return ""
+	}
+	return reuse.Outcome.String()
+}
+
+// TestStoreRotateRefreshGrace presents a rotated token again at times
+// around the grace window: within it the token is refused and its
+// successor still rotates; from its end on, the family is revoked.
+func TestStoreRotateRefreshGrace(t *testing.T) {
+	s := openTestStore(t, "")
+	ctx := context.Background()
+	alice := mustUser(t, s, "alice")
+	const grace = 10 * time.Second
+	tests := []struct {
+		name          string
+		giveGrace     time.Duration
+		giveAfter     time.Duration // from the rotation to the reuse
+		wantOutcome   string
+		wantSuccessor error // RotateRefresh of the successor after the reuse
+	}{
+		{name: "at once", giveGrace: grace, giveAfter: 0, wantOutcome: "within the grace window, nothing revoked"},
+		{name: "just inside", giveGrace: grace, giveAfter: grace - time.Nanosecond, wantOutcome: "within the grace window, nothing revoked"},
+		{name: "at the end", giveGrace: grace, giveAfter: grace, wantOutcome: "family revoked", wantSuccessor: ErrRefreshRevoked},
+		{name: "after", giveGrace: grace, giveAfter: time.Hour, wantOutcome: "family revoked", wantSuccessor: ErrRefreshRevoked},
+		{name: "clock of another process behind", giveGrace: grace, giveAfter: -time.Second, wantOutcome: "within the grace window, nothing revoked"},
+		{name: "no grace, at once", giveGrace: 0, giveAfter: 0, wantOutcome: "family revoked", wantSuccessor: ErrRefreshRevoked},
+		{name: "no grace, clock behind", giveGrace: 0, giveAfter: -time.Second, wantOutcome: "family revoked", wantSuccessor: ErrRefreshRevoked},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			first, second, third := fmt.Sprintf("g%d-1", i), fmt.Sprintf("g%d-2", i), fmt.Sprintf("g%d-3", i)
+			mustAdd(t, s, first, "", alice.ID)
+			if err := s.RotateRefresh(ctx, first, nextToken(second, alice.ID), storeNow, tt.giveGrace); err != nil {
+				t.Fatal(err)
+			}
+			reusedAt := storeNow.Add(tt.giveAfter)
+			err := s.RotateRefresh(ctx, first, nextToken("unused-"+first, alice.ID), reusedAt, tt.giveGrace)
+			if got := reuseOutcome(err); !errors.Is(err, ErrRefreshReused) || got != tt.wantOutcome {
+				t.Errorf("reuse %v after the rotation, grace %v = %v (%q), want ErrRefreshReused (%q)", tt.giveAfter, tt.giveGrace, err, got, tt.wantOutcome)
+			}
+			if err := s.RotateRefresh(ctx, second, nextToken(third, alice.ID), reusedAt, tt.giveGrace); !storeErrMatches(err, tt.wantSuccessor) {
+				t.Errorf("RotateRefresh(successor) after the reuse = %v, want %v", err, tt.wantSuccessor)
+			}
+		})
+	}
+}
+
+// TestStoreRevokeUserRefresh revokes all of one user's families, in any
+// state, and nobody else's.
+func TestStoreRevokeUserRefresh(t *testing.T) {
+	s := openTestStore(t, "")
+	ctx := context.Background()
+	alice, bob := mustUser(t, s, "alice"), mustUser(t, s, "bob")
+	mustAdd(t, s, "a1", "", alice.ID)
+	mustAdd(t, s, "b1", "", alice.ID)
+	mustAdd(t, s, "c1", "", alice.ID)
+	mustAdd(t, s, "d1", "", bob.ID)
+	if err := s.RotateRefresh(ctx, "b1", nextToken("b2", alice.ID), storeNow, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeRefresh(ctx, "c1", storeNow); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeRefresh(ctx, "b1", storeNow); !errors.Is(err, ErrRefreshReused) { // revokes family b
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		giveUser   int64
+		wantN      int64
+		wantStates map[string]error
+	}{
+		{name: "alice", giveUser: alice.ID, wantN: 2, // a and c; b was revoked already
+			wantStates: map[string]error{"a1": ErrRefreshRevoked, "b2": ErrRefreshRevoked, "c1": ErrRefreshRevoked, "d1": nil}},
+		{name: "alice again", giveUser: alice.ID, wantN: 0,
+			wantStates: map[string]error{"a1": ErrRefreshRevoked, "d1": nil}},
+		{name: "unknown user", giveUser: bob.ID + 1, wantN: 0, wantStates: map[string]error{"d1": nil}},
+		{name: "bob", giveUser: bob.ID, wantN: 1, wantStates: map[string]error{"d1": ErrRefreshRevoked}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n, err := s.RevokeUserRefresh(ctx, tt.giveUser, storeNow)
+			if err != nil || n != tt.wantN {
+				t.Fatalf("RevokeUserRefresh(%d) = %d, %v; want %d", tt.giveUser, n, err, tt.wantN)
+			}
+			for jti, want := range tt.wantStates {
+				if err := s.RefreshState(ctx, jti); !storeErrMatches(err, want) {
+					t.Errorf("RefreshState(%q) = %v, want %v", jti, err, want)
+				}
+			}
+		})
+	}
+	if err := s.RotateRefresh(ctx, "a1", nextToken("a2", alice.ID), storeNow, 0); !errors.Is(err, ErrRefreshRevoked) {
+		t.Errorf("RotateRefresh after RevokeUserRefresh = %v, want ErrRefreshRevoked", err)
+	}
+}
+
+// TestStorePasswordSchemes checks that each stored hash is reported once
+// per scheme, cut before its salt.
+func TestStorePasswordSchemes(t *testing.T) {
+	s := openTestStore(t, "")
+	ctx := context.Background()
+	hashes := []string{
+		"argon2$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA",
+		"argon2$argon2id$v=19$m=19456,t=2,p=1$b3RoZXJzYWx0$b3RoZXJoYXNo",
+		"argon2$argon2i$v=19$m=512,t=2,p=2$c29tZXNhbHQ$aGFzaA",
+		djangoHash,
+		"pbkdf2_sha256$260000$otherSalt123$1IWvmFB4mi9O3GxSSAMLQNnaRsXorFR+yMa/kkGDyyo=",
+		"pbkdf2_sha256$1000000$salt$1IWvmFB4mi9O3GxSSAMLQNnaRsXorFR+yMa/kkGDyyo=",
+		"pbkdf2_sha1$260000$salt$8eyut4GAuWbCd2Aa5GazYbJZvtI=",
+		"!unusableRandomCharacters0123456789abcdef",
+	}
+	for i, h := range hashes {
+		if _, err := s.CreateUser(ctx, fmt.Sprintf("u%d", i), h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.PasswordSchemes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	want := []string{
+		"!",
+		"argon2$argon2i$v=19$m=512,t=2,p=2$",
+		"argon2$argon2id$v=19$m=19456,t=2,p=1$",
+		"pbkdf2_sha1$260000$",
+		"pbkdf2_sha256$1000000$",
+		"pbkdf2_sha256$260000$",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("PasswordSchemes() = %q, want %q", got, want)
+	}
+}
+
+// TestStoreMigratesVersion1 opens a store left by a drover of schema
+// version 1: its users are kept, without a last login, and one can be
+// recorded.
+func TestStoreMigratesVersion1(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "drover.db")
+	old, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		sqliteMigrations[0],
+		`CREATE TABLE schema_version (version INTEGER NOT NULL) STRICT`,
+		`INSERT INTO schema_version (version) VALUES (1)`,
+		`INSERT INTO users (username, password_hash, active, joined) VALUES ('alice', 'hash', 1, 42)`,
+	} {
+		if _, err := old.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s := openTestStore(t, path)
+	u, err := s.UserByName(ctx, "alice")
+	if want := (User{ID: 1, Username: "alice", PasswordHash: "hash", Active: true, Joined: time.Unix(0, 42).UTC()}); err != nil || u != want {
+		t.Fatalf("UserByName(alice) after the migration = %+v, %v; want %+v", u, err, want)
+	}
+	if err := s.SetLastLogin(ctx, u.ID, storeNow); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := s.UserByID(ctx, u.ID); err != nil || !u.LastLogin.Equal(storeNow) {
+		t.Errorf("LastLogin = %v, %v; want %v", u.LastLogin, err, storeNow)
 	}
 }
 
@@ -373,7 +579,7 @@ func TestStorePrune(t *testing.T) {
 	add("live", "f-live", storeNow.Add(time.Nanosecond))
 	// A family whose rotated token expired but whose newest lives on.
 	add("mixed-1", "f-mixed", storeNow.Add(-time.Minute))
-	if err := s.RotateRefresh(ctx, "mixed-1", RefreshToken{JTI: "mixed-2", ExpiresAt: storeNow.Add(time.Hour)}, storeNow.Add(-2*time.Minute)); err != nil {
+	if err := s.RotateRefresh(ctx, "mixed-1", RefreshToken{JTI: "mixed-2", ExpiresAt: storeNow.Add(time.Hour)}, storeNow.Add(-2*time.Minute), 0); err != nil {
 		t.Fatal(err)
 	}
 	// More than one batch of expired tokens, written directly.
@@ -460,7 +666,7 @@ func TestStoreKeepsOnlyJTIHashes(t *testing.T) {
 	alice := mustUser(t, s, "alice")
 	const jti, rotated = "5f2b1c7e9a0d4e3f8b6a1c2d3e4f5a6b", "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 	mustAdd(t, s, jti, "family", alice.ID)
-	if err := s.RotateRefresh(ctx, jti, nextToken(rotated, alice.ID), storeNow); err != nil {
+	if err := s.RotateRefresh(ctx, jti, nextToken(rotated, alice.ID), storeNow, 0); err != nil {
 		t.Fatal(err)
 	}
 	var raw []byte
@@ -613,7 +819,7 @@ func TestStoreRotateRefreshRace(t *testing.T) {
 		for i, s := range stores {
 			wg.Go(func() {
 				<-start
-				errs[i] = s.RotateRefresh(ctx, old, nextToken(fmt.Sprintf("%s-next-%d", old, i), alice.ID), storeNow)
+				errs[i] = s.RotateRefresh(ctx, old, nextToken(fmt.Sprintf("%s-next-%d", old, i), alice.ID), storeNow, 0)
 			})
 		}
 		close(start)
@@ -633,6 +839,52 @@ func TestStoreRotateRefreshRace(t *testing.T) {
 	}
 }
 
+// TestStoreRevokeRefreshRacesRotation blacklists and rotates one token at
+// the same moment through two stores on one file (two workers), with a
+// grace window: whichever comes second, no token of the family is usable
+// afterwards.
+func TestStoreRevokeRefreshRacesRotation(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "drover.db")
+	stores := [2]*SQLiteStore{openTestStore(t, path), openTestStore(t, path)}
+	ctx := context.Background()
+	alice := mustUser(t, stores[0], "alice")
+	rounds := 40
+	if testing.Short() {
+		rounds = 10
+	}
+	rotatedFirst := 0
+	for round := range rounds {
+		old, next := fmt.Sprintf("r%d", round), fmt.Sprintf("r%d-next", round)
+		mustAdd(t, stores[0], old, "", alice.ID)
+		var rotateErr, revokeErr error
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			<-start
+			rotateErr = stores[round%2].RotateRefresh(ctx, old, nextToken(next, alice.ID), storeNow, time.Minute)
+		})
+		wg.Go(func() {
+			<-start
+			revokeErr = stores[1-round%2].RevokeRefresh(ctx, old, storeNow)
+		})
+		close(start)
+		wg.Wait()
+		switch {
+		case rotateErr == nil && reuseOutcome(revokeErr) == "family revoked":
+			rotatedFirst++
+		case revokeErr == nil && errors.Is(rotateErr, ErrRefreshRevoked):
+		default:
+			t.Errorf("round %d: RotateRefresh = %v, RevokeRefresh = %v; want one to succeed and the other to find the token used", round, rotateErr, revokeErr)
+		}
+		for _, jti := range []string{old, next} {
+			if err := stores[0].RefreshState(ctx, jti); err == nil {
+				t.Errorf("round %d: %s is usable after a simultaneous rotation and blacklisting", round, jti)
+			}
+		}
+	}
+	t.Logf("the rotation came first in %d of %d rounds", rotatedFirst, rounds)
+}
+
 func BenchmarkRotateRefresh(b *testing.B) {
 	s := openTestStore(b, "")
 	ctx := context.Background()
@@ -641,7 +893,7 @@ func BenchmarkRotateRefresh(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		old, nxt := fmt.Sprintf("jti-%d", i), fmt.Sprintf("jti-%d", i+1)
-		if err := s.RotateRefresh(ctx, old, nextToken(nxt, u.ID), storeNow); err != nil {
+		if err := s.RotateRefresh(ctx, old, nextToken(nxt, u.ID), storeNow, 0); err != nil {
 			b.Fatal(err)
 		}
 		i++

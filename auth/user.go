@@ -21,6 +21,10 @@ type User struct {
 	Active bool
 	// Joined is when the account was created (Django's date_joined).
 	Joined time.Time
+	// LastLogin is the user's last successful login, zero if never or not
+	// recorded (Django's last_login, written when the service's
+	// UpdateLastLogin is on).
+	LastLogin time.Time
 }
 
 // maxUsernameLen is the length of Django's username field, in characters.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"golang.org/x/term"
 
@@ -21,7 +22,9 @@ const minPasswordLength = 8
 // runUserCommand runs createuser, changepassword, deactivateuser or
 // activateuser NAME [flags] on the store the server uses. Passwords come
 // from a prompt (twice, not echoed) or, when stdin is not a terminal, from
-// its first line; never from a flag.
+// its first line; never from a flag. changepassword and deactivateuser
+// revoke every refresh token the user holds: none of them refreshes
+// again, in any worker, and a reactivation does not bring them back.
 func runUserCommand(ctx context.Context, cmd string, args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		return exitcode.Wrap(exitcode.Usage, fmt.Errorf("usage: drover %s NAME [flags]", cmd))
@@ -71,19 +74,43 @@ func runUserCommand(ctx context.Context, cmd string, args []string, stdin io.Rea
 		if err := store.SetPassword(ctx, u.ID, hash); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "password of %q changed\n", name)
-	case "deactivateuser", "activateuser":
-		active := cmd == "activateuser"
-		if err := store.SetActive(ctx, u.ID, active); err != nil {
+		revoked, err := revokeSessions(ctx, store, u)
+		if err != nil {
 			return err
 		}
-		state := "inactive"
-		if active {
-			state = "active"
+		fmt.Fprintf(stdout, "password of %q changed; %s\n", name, revoked)
+	case "deactivateuser":
+		if err := store.SetActive(ctx, u.ID, false); err != nil {
+			return err
 		}
-		fmt.Fprintf(stdout, "user %q is %s\n", name, state)
+		revoked, err := revokeSessions(ctx, store, u)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "user %q is inactive; %s\n", name, revoked)
+	case "activateuser":
+		if err := store.SetActive(ctx, u.ID, true); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "user %q is active\n", name)
 	}
 	return nil
+}
+
+// revokeSessions revokes every refresh-token family of u and says how
+// many. It runs after the password change or the deactivation, not
+// before: from then on no login can start a family the revocation would
+// miss (the old password no longer works, an inactive user cannot log
+// in), and a rotation in between stays in a family that is revoked.
+func revokeSessions(ctx context.Context, store *auth.SQLiteStore, u auth.User) (string, error) {
+	n, err := store.RevokeUserRefresh(ctx, u.ID, time.Now())
+	if err != nil {
+		return "", err
+	}
+	if n == 1 {
+		return "1 login's refresh tokens revoked", nil
+	}
+	return fmt.Sprintf("%d logins' refresh tokens revoked", n), nil
 }
 
 // askPasswordHash reads a new password and hashes it.
