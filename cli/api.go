@@ -87,6 +87,16 @@ func buildAPI(ctx context.Context, cfg config.Config, prune bool, log *zap.Logge
 		store.Close()
 		return nil, nil, err
 	}
+	routes, err := api.New(api.Config{
+		RefreshCookie:      cfg.Browser.RefreshCookie,
+		RefreshLifetime:    cfg.Auth.RefreshLifetime,
+		CORSAllowedOrigins: cfg.Browser.CORSAllowedOrigins,
+	}, svc, log)
+	if err != nil {
+		hasher.Close()
+		store.Close()
+		return nil, nil, err
+	}
 	pctx, stopPruning := context.WithCancel(context.Background())
 	pruned := make(chan struct{})
 	go func() {
@@ -95,7 +105,7 @@ func buildAPI(ctx context.Context, cfg config.Config, prune bool, log *zap.Logge
 			svc.PruneEvery(pctx, pruneInterval)
 		}
 	}()
-	return api.API(svc, log), func() error {
+	return routes, func() error {
 		stopPruning()
 		<-pruned
 		return errors.Join(hasher.Close(), store.Close())

@@ -8,9 +8,11 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/drover/drover/app"
+	"github.com/drover/drover/app/api"
 	"github.com/drover/drover/auth"
 	"github.com/drover/drover/internal/sockets"
 )
@@ -35,6 +37,8 @@ type Config struct {
 	TLS TLS
 	// Auth holds the JWT, password and store settings.
 	Auth Auth
+	// Browser holds the API's settings for browser front ends.
+	Browser Browser
 }
 
 // Server is the supervisor's part of the configuration.
@@ -190,6 +194,19 @@ type Auth struct {
 	MaxConcurrentHashes int
 	// Keys holds the key material loaded by LoadKeys; never printed.
 	Keys Keys
+}
+
+// Browser configures what the API offers browser front ends beyond
+// simplejwt (see api.Config).
+type Browser struct {
+	// RefreshCookie, when set, is the name of the httpOnly cookie that
+	// holds a browser front end's refresh token.
+	RefreshCookie string
+	// CORSAllowedOrigins lists the origins, as api.ParseOrigin writes
+	// them, whose pages may call the API (django-cors-headers'
+	// CORS_ALLOWED_ORIGINS); api.AnyOrigin allows all, but not with the
+	// cookie.
+	CORSAllowedOrigins []string
 }
 
 // TLS is drover's own HTTPS: a certificate and key in PEM files, read by
@@ -369,6 +386,8 @@ func (c *Config) Validate() error {
 		return bad("argon2-parallelism", "must be from 1 to 255, got %d", c.Auth.Argon2Parallelism)
 	case c.Auth.MaxConcurrentHashes < 1:
 		return bad("max-concurrent-hashes", "must be at least 1, got %d", c.Auth.MaxConcurrentHashes)
+	case c.Browser.RefreshCookie != "" && slices.Contains(c.Browser.CORSAllowedOrigins, api.AnyOrigin):
+		return bad("cors-allowed-origins", `"*" cannot be combined with refresh-cookie: every site's pages could use the cookie; list the front ends' origins`)
 	}
 	if _, err := c.Server.Credential(); err != nil {
 		return err

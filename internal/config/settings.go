@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drover/drover/app/api"
 	"github.com/drover/drover/internal/sockets"
 )
 
@@ -211,6 +212,41 @@ func settings() []setting {
 			func(c *Config) *int { return &c.Auth.Argon2Parallelism }),
 		intSetting("max-concurrent-hashes", "", "password hashes running at once across all workers (default: half the CPUs, at least 1)",
 			func(c *Config) *int { return &c.Auth.MaxConcurrentHashes }),
+		{
+			name: "refresh-cookie", kind: "string",
+			usage: "name of an httpOnly cookie holding browser front ends' refresh token (HttpOnly; Secure; SameSite=Strict; Path=/api/token/), for requests with the " + api.CSRFHeader + " header; empty for off",
+			set: func(c *Config, v string) error {
+				if v != "" {
+					if err := api.CheckCookieName(v); err != nil {
+						return err
+					}
+				}
+				c.Browser.RefreshCookie = v
+				return nil
+			},
+			get: func(c *Config) string { return tomlQuote(c.Browser.RefreshCookie) },
+		},
+		{
+			name: "cors-allowed-origins", list: true, kind: "origin",
+			usage: `origins whose pages may call the API (CORS), repeatable or comma-separated: exact scheme://host[:port], or "*" (not with refresh-cookie)`,
+			set: func(c *Config, v string) error {
+				for o := range strings.SplitSeq(v, ",") {
+					if o = strings.TrimSpace(o); o == "" {
+						continue
+					}
+					if o != api.AnyOrigin {
+						var err error
+						if o, err = api.ParseOrigin(o); err != nil {
+							return err
+						}
+					}
+					c.Browser.CORSAllowedOrigins = append(c.Browser.CORSAllowedOrigins, o)
+				}
+				return nil
+			},
+			reset: func(c *Config) { c.Browser.CORSAllowedOrigins = nil },
+			get:   func(c *Config) string { return quoteList(c.Browser.CORSAllowedOrigins) },
+		},
 	}
 }
 
