@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/drover/drover/app"
 	"github.com/drover/drover/app/api"
 	"github.com/drover/drover/auth"
 	"github.com/drover/drover/internal/config"
@@ -76,11 +77,14 @@ func buildAPI(ctx context.Context, cfg config.Config, prune bool, log *zap.Logge
 		return nil, nil, err
 	}
 	svc, err := auth.NewService(auth.ServiceConfig{
-		Tokens:       tokens,
-		Store:        store,
-		Hasher:       hasher,
-		Rotate:       cfg.Auth.RotateRefreshTokens,
-		UserCacheTTL: cfg.Auth.UserCacheTTL,
+		Tokens:          tokens,
+		Store:           store,
+		Hasher:          hasher,
+		Rotate:          cfg.Auth.RotateRefreshTokens,
+		UserCacheTTL:    cfg.Auth.UserCacheTTL,
+		ReuseGrace:      cfg.Auth.RefreshReuseGrace,
+		UpdateLastLogin: cfg.Auth.UpdateLastLogin,
+		ClientAddr:      app.ClientIP,
 	}, log.Named("auth"))
 	if err != nil {
 		hasher.Close()

@@ -183,6 +183,13 @@ type Auth struct {
 	// UserCacheTTL is how long a worker trusts what it read about a user
 	// when authenticating a request; a deactivation takes effect within it.
 	UserCacheTTL time.Duration
+	// RefreshReuseGrace is how long after a rotation the rotated refresh
+	// token is only refused when presented again; past it, a reuse
+	// revokes the token's family. 0: every reuse revokes.
+	RefreshReuseGrace time.Duration
+	// UpdateLastLogin records each login as the user's last_login
+	// (simplejwt's UPDATE_LAST_LOGIN).
+	UpdateLastLogin bool
 	// Argon2Memory, Argon2Iterations and Argon2Parallelism are the
 	// password hash's cost.
 	Argon2Memory      int64
@@ -296,6 +303,7 @@ func Default() Config {
 			RefreshLifetime:     auth.DefaultRefreshLifetime,
 			RotateRefreshTokens: true,
 			UserCacheTTL:        time.Second,
+			RefreshReuseGrace:   auth.DefaultReuseGrace,
 			Argon2Memory:        auth.DefaultArgon2Memory << 10, // KiB to bytes
 			Argon2Iterations:    auth.DefaultArgon2Iterations,
 			Argon2Parallelism:   auth.DefaultArgon2Parallelism,
@@ -386,6 +394,8 @@ func (c *Config) Validate() error {
 		return bad("argon2-parallelism", "must be from 1 to 255, got %d", c.Auth.Argon2Parallelism)
 	case c.Auth.MaxConcurrentHashes < 1:
 		return bad("max-concurrent-hashes", "must be at least 1, got %d", c.Auth.MaxConcurrentHashes)
+	case c.Auth.RefreshReuseGrace < 0 || c.Auth.RefreshReuseGrace > c.Auth.RefreshLifetime:
+		return bad("refresh-reuse-grace", "must be from 0 to the refresh token lifetime (%s), got %s", c.Auth.RefreshLifetime, c.Auth.RefreshReuseGrace)
 	case c.Browser.RefreshCookie != "" && slices.Contains(c.Browser.CORSAllowedOrigins, api.AnyOrigin):
 		return bad("cors-allowed-origins", `"*" cannot be combined with refresh-cookie: every site's pages could use the cookie; list the front ends' origins`)
 	}
