@@ -211,7 +211,8 @@ func NewTokens(cfg TokenConfig) (*Tokens, error) {
 
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods([]string{cfg.Algorithm}),
-		jwt.WithExpirationRequired(),
+		// exp is required, but after the checks PyJWT makes (Parse),
+		// so that a missing exp is told apart as simplejwt tells it.
 		jwt.WithIssuedAt(),
 		jwt.WithLeeway(cfg.Leeway),
 		jwt.WithStrictDecoding(),
@@ -296,11 +297,15 @@ func (t *Tokens) Issue(typ TokenType, userID int64) (string, Claims, error) {
 
 // wireClaims is the payload Parse decodes: simplejwt's claims next to the
 // registered ones (exp, iat, nbf, aud, iss, jti as RegisteredClaims.ID).
+// token_type and user_id stay raw until the signature, the times and jti
+// have passed, so that each is judged where simplejwt judges it: a
+// token_type that is not a string is the wrong type, not a malformed
+// token, and verify, which looks at neither, is not refused for them.
 // encoding/json matches keys case-insensitively ("EXP" fills exp) where
 // PyJWT does not; only payloads signed with the key get that far.
 type wireClaims struct {
-	TokenType TokenType `json:"token_type"`
-	UserID    int64     `json:"user_id"`
+	TokenType json.RawMessage `json:"token_type"` // nil when absent
+	UserID    json.RawMessage `json:"user_id"`    // nil when absent
 	jwt.RegisteredClaims
 }
 
@@ -309,44 +314,118 @@ type wireClaims struct {
 // than MaxTokenSize or with characters other than base64url and "."
 // before parsing; decodes base64url strictly (unpadded, canonical);
 // accepts only the configured algorithm and verifies with the configured
-// key whatever the header says; refuses a crit header; requires exp;
-// checks nbf and iat when present (with Leeway), aud and iss when
-// configured; and requires jti, a positive integer user_id and a
-// token_type of want.
+// key whatever the header says; refuses a crit header; checks exp, nbf and
+// iat when present (with Leeway), aud and iss when configured; then, in
+// simplejwt's order, requires exp, a non-empty jti, a token_type of want
+// and a positive integer user_id.
 //
-// Errors wrap [ErrTokenInvalid], or [ErrWrongTokenType] for a valid token
-// of the other type; [TokenMessage] turns them into simplejwt's detail.
+// Errors wrap [ErrTokenInvalid] (with [ErrNoExp], [ErrNoJTI],
+// [ErrNoTokenType] or [ErrNoUserID] for a missing claim), or
+// [ErrWrongTokenType] for a valid token of another type; [TokenMessage]
+// turns them into simplejwt's detail.
 func (t *Tokens) Parse(token string, want TokenType) (Claims, error) {
-	switch {
-	case want != Access && want != Refresh:
+	if want != Access && want != Refresh {
 		return Claims{}, fmt.Errorf("%w: unknown token type %q asked for", ErrTokenInvalid, want)
-	case len(token) > t.maxSize:
-		return Claims{}, fmt.Errorf("%w: longer than %d bytes", ErrTokenInvalid, t.maxSize)
-	case !compact(token):
-		return Claims{}, fmt.Errorf("%w: malformed", ErrTokenInvalid)
 	}
-	var w wireClaims
-	if _, err := t.parser.ParseWithClaims(token, &w, t.keyfunc); err != nil {
-		return Claims{}, parseError(err)
+	w, err := t.parse(token)
+	if err != nil {
+		return Claims{}, err
 	}
-	// simplejwt's order: jti, then token_type; user_id when authenticating.
+	typ, _ := jsonString(w.TokenType)
 	switch {
-	case w.ID == "":
-		return Claims{}, fmt.Errorf("%w: no jti", ErrTokenInvalid)
-	case w.TokenType == "":
-		return Claims{}, fmt.Errorf("%w: no token_type", ErrTokenInvalid)
-	case w.TokenType != Access && w.TokenType != Refresh:
-		return Claims{}, fmt.Errorf("%w: unknown token_type", ErrTokenInvalid)
-	case w.TokenType != want:
-		return Claims{}, fmt.Errorf("%w: %s token where %s was expected", ErrWrongTokenType, w.TokenType, want)
-	case w.UserID <= 0:
-		return Claims{}, fmt.Errorf("%w: user_id missing or not positive", ErrTokenInvalid)
+	case w.TokenType == nil:
+		return Claims{}, missing(ErrNoTokenType)
+	case typ != string(want) && typ != string(Access) && typ != string(Refresh):
+		return Claims{}, fmt.Errorf("%w: unknown token_type where %s was expected", ErrWrongTokenType, want)
+	case typ != string(want):
+		return Claims{}, fmt.Errorf("%w: %s token where %s was expected", ErrWrongTokenType, typ, want)
+	case w.UserID == nil:
+		return Claims{}, missing(ErrNoUserID)
 	}
-	c := Claims{TokenType: w.TokenType, UserID: w.UserID, JTI: w.ID, ExpiresAt: w.ExpiresAt.UTC()}
+	c := w.claims()
+	if c.UserID == 0 {
+		return Claims{}, fmt.Errorf("%w: user_id not a positive integer", ErrTokenInvalid)
+	}
+	return c, nil
+}
+
+// ParseUntyped verifies token as simplejwt's UntypedToken does for
+// /api/token/verify/: everything [Tokens.Parse] checks up to and including
+// jti, but neither token_type nor user_id. The claims carry the token's
+// token_type when it is a string ("" otherwise) and its user_id when it is
+// a positive integer (0 otherwise). Errors are Parse's.
+func (t *Tokens) ParseUntyped(token string) (Claims, error) {
+	w, err := t.parse(token)
+	if err != nil {
+		return Claims{}, err
+	}
+	return w.claims(), nil
+}
+
+// parse checks what every token is checked for, in simplejwt's order:
+// size and alphabet, then what PyJWT's decode checks (signature and
+// algorithm, exp, nbf and iat when present, aud and iss), then that exp
+// and jti are present, as simplejwt's Token.verify requires them.
+func (t *Tokens) parse(token string) (wireClaims, error) {
+	var w wireClaims
+	switch {
+	case len(token) > t.maxSize:
+		return w, fmt.Errorf("%w: longer than %d bytes", ErrTokenInvalid, t.maxSize)
+	case !compact(token):
+		return w, fmt.Errorf("%w: malformed", ErrTokenInvalid)
+	}
+	if _, err := t.parser.ParseWithClaims(token, &w, t.keyfunc); err != nil {
+		return w, parseError(err)
+	}
+	switch {
+	case w.ExpiresAt == nil:
+		return w, missing(ErrNoExp)
+	case w.ID == "":
+		return w, missing(ErrNoJTI)
+	}
+	return w, nil
+}
+
+// missing is the error of a token that lacks claim (ErrNoExp …): both
+// ErrTokenInvalid and the claim's sentinel.
+func missing(claim error) error {
+	return fmt.Errorf("%w: %w", ErrTokenInvalid, claim)
+}
+
+// claims returns w as Claims: TokenType "" unless token_type is a string,
+// UserID 0 unless user_id is a positive integer.
+func (w *wireClaims) claims() Claims {
+	typ, _ := jsonString(w.TokenType)
+	c := Claims{TokenType: TokenType(typ), JTI: w.ID}
+	if w.ExpiresAt != nil {
+		c.ExpiresAt = w.ExpiresAt.UTC()
+	}
 	if w.IssuedAt != nil {
 		c.IssuedAt = w.IssuedAt.UTC()
 	}
-	return c, nil
+	// A JSON integer, as encoding/json would decode it into an int64:
+	// no fraction, no exponent, no quotes.
+	if id, err := strconv.ParseInt(string(w.UserID), 10, 64); err == nil && id > 0 {
+		c.UserID = id
+	}
+	return c
+}
+
+// jsonString returns the string a raw JSON value holds, and whether it is
+// a string at all; the two token types drover issues are recognised
+// without decoding.
+func jsonString(raw json.RawMessage) (string, bool) {
+	switch string(raw) {
+	case `"access"`:
+		return string(Access), true
+	case `"refresh"`:
+		return string(Refresh), true
+	}
+	var s string
+	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+		return "", false
+	}
+	return s, true
 }
 
 // compact reports whether s holds only what a JWS in compact serialization

@@ -491,6 +491,10 @@ func TestTokenMessage(t *testing.T) {
 	}{
 		{name: "wrong type", give: ErrWrongTokenType, want: "Token has wrong type"},
 		{name: "wrapped wrong type", give: errors.Join(errors.New("x"), ErrWrongTokenType), want: "Token has wrong type"},
+		{name: "no exp", give: missing(ErrNoExp), want: "Token has no 'exp' claim"},
+		{name: "no jti", give: missing(ErrNoJTI), want: "Token has no id"},
+		{name: "no token_type", give: missing(ErrNoTokenType), want: "Token has no type"},
+		{name: "no user_id", give: missing(ErrNoUserID), want: "Token contained no recognizable user identification"},
 		{name: "invalid", give: ErrTokenInvalid, want: "Token is invalid or expired"},
 		{name: "wrapped invalid", give: parseError(jwt.ErrTokenExpired), want: "Token is invalid or expired"},
 		{name: "anything else", give: errors.New("boom"), want: "Token is invalid or expired"},
@@ -534,6 +538,43 @@ func TestParseClaims(t *testing.T) {
 			got, err := hs.Parse(tt.give, Access)
 			if err != nil || got != tt.want {
 				t.Errorf("Parse(%q, access) = %+v, %v; want %+v, nil", tt.give, got, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestParseUntyped checks ParseUntyped, what verify checks: what Parse
+// checks up to jti, but neither token_type nor user_id.
+func TestParseUntyped(t *testing.T) {
+	hs, _, now, tok := timeFixture(t)
+	const jti = "0123456789abcdef0123456789abcdef"
+	exp := testNow.Add(5 * time.Minute)
+	tests := []struct {
+		name    string
+		give    string
+		want    Claims
+		wantErr error // nil: accepted
+	}{
+		{name: "access", give: tok(), want: Claims{TokenType: Access, UserID: 42, JTI: jti, IssuedAt: testNow, ExpiresAt: exp}},
+		{name: "refresh", give: tok("token_type", "refresh"), want: Claims{TokenType: Refresh, UserID: 42, JTI: jti, IssuedAt: testNow, ExpiresAt: exp}},
+		{name: "no token_type", give: tok("token_type", nil), want: Claims{UserID: 42, JTI: jti, IssuedAt: testNow, ExpiresAt: exp}},
+		{name: "sliding", give: tok("token_type", "sliding"), want: Claims{TokenType: "sliding", UserID: 42, JTI: jti, IssuedAt: testNow, ExpiresAt: exp}},
+		{name: "token_type a number", give: tok("token_type", 1), want: Claims{UserID: 42, JTI: jti, IssuedAt: testNow, ExpiresAt: exp}},
+		{name: "no user_id", give: tok("user_id", nil), want: Claims{TokenType: Access, JTI: jti, IssuedAt: testNow, ExpiresAt: exp}},
+		{name: "user_id a string", give: tok("user_id", "42"), want: Claims{TokenType: Access, JTI: jti, IssuedAt: testNow, ExpiresAt: exp}},
+		{name: "user_id negative", give: tok("user_id", -1), want: Claims{TokenType: Access, JTI: jti, IssuedAt: testNow, ExpiresAt: exp}},
+		{name: "no exp", give: tok("exp", nil), wantErr: ErrNoExp},
+		{name: "no jti", give: tok("jti", nil), wantErr: ErrNoJTI},
+		{name: "no jti, no token_type", give: tok("jti", nil, "token_type", nil), wantErr: ErrNoJTI},
+		{name: "expired", give: tok("exp", now-1), wantErr: ErrTokenInvalid},
+		{name: "bad signature", give: replaceSegment(tok(), 2, segment(tok("user_id", 1), 2)), wantErr: ErrTokenInvalid},
+		{name: "garbage", give: "x", wantErr: ErrTokenInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := hs.ParseUntyped(tt.give)
+			if got != tt.want || !errors.Is(err, tt.wantErr) {
+				t.Errorf("ParseUntyped(%q) = %+v, %v; want %+v, %v", tt.give, got, err, tt.want, tt.wantErr)
 			}
 		})
 	}
@@ -744,10 +785,16 @@ func TestParseWrongTokenType(t *testing.T) {
 		{name: "access as refresh", tokens: fx.hs, give: issue(t, fx.hs, Access, 42), giveType: Refresh, wantErr: ErrWrongTokenType},
 		{name: "refresh as access", tokens: fx.hs, give: issue(t, fx.hs, Refresh, 42), giveType: Access, wantErr: ErrWrongTokenType},
 		{name: "EdDSA refresh as access", tokens: fx.ed, give: issue(t, fx.ed, Refresh, 42), giveType: Access, wantErr: ErrWrongTokenType},
-		{name: "sliding", tokens: fx.hs, give: hs256(t, hsHeader, claimsJSON(t, "token_type", "sliding")), giveType: Access, wantErr: ErrTokenInvalid},
-		{name: "upper case", tokens: fx.hs, give: hs256(t, hsHeader, claimsJSON(t, "token_type", "ACCESS")), giveType: Access, wantErr: ErrTokenInvalid},
-		{name: "a number", tokens: fx.hs, give: hs256(t, hsHeader, claimsJSON(t, "token_type", 1)), giveType: Access, wantErr: ErrTokenInvalid},
-		{name: "a list", tokens: fx.hs, give: hs256(t, hsHeader, claimsJSON(t, "token_type", []string{"access"})), giveType: Access, wantErr: ErrTokenInvalid},
+		// simplejwt compares the claim with its class's type: anything
+		// else present, of any JSON type, is the wrong type.
+		{name: "sliding", tokens: fx.hs, give: hs256(t, hsHeader, claimsJSON(t, "token_type", "sliding")), giveType: Access, wantErr: ErrWrongTokenType},
+		{name: "upper case", tokens: fx.hs, give: hs256(t, hsHeader, claimsJSON(t, "token_type", "ACCESS")), giveType: Access, wantErr: ErrWrongTokenType},
+		{name: "a number", tokens: fx.hs, give: hs256(t, hsHeader, claimsJSON(t, "token_type", 1)), giveType: Access, wantErr: ErrWrongTokenType},
+		{name: "a list", tokens: fx.hs, give: hs256(t, hsHeader, claimsJSON(t, "token_type", []string{"access"})), giveType: Access, wantErr: ErrWrongTokenType},
+		{name: "null", tokens: fx.hs, give: hs256(t, hsHeader, strings.Replace(claimsJSON(t), `"token_type":"access"`, `"token_type":null`, 1)), giveType: Access, wantErr: ErrWrongTokenType},
+		{name: "escaped", tokens: fx.hs, give: hs256(t, hsHeader, strings.Replace(claimsJSON(t), `"token_type":"access"`, `"token_type":"\u0061ccess"`, 1)), giveType: Access, wantErr: nil},
+		{name: "wrong type before a missing user_id", tokens: fx.hs, give: hs256(t, hsHeader, claimsJSON(t, "token_type", "refresh", "user_id", nil)), giveType: Access, wantErr: ErrWrongTokenType},
+		{name: "wrong type before a bad user_id", tokens: fx.hs, give: hs256(t, hsHeader, claimsJSON(t, "token_type", "refresh", "user_id", "42")), giveType: Access, wantErr: ErrWrongTokenType},
 		{name: "expired of the other type", tokens: fx.hs, give: hs256(t, hsHeader, claimsJSON(t, "token_type", "refresh", "exp", 1)), giveType: Access, wantErr: ErrTokenInvalid},
 		{name: "asked for an unknown type", tokens: fx.hs, give: issue(t, fx.hs, Access, 42), giveType: "sliding", wantErr: ErrTokenInvalid},
 	}
@@ -757,9 +804,15 @@ func TestParseWrongTokenType(t *testing.T) {
 func TestParseMissingExp(t *testing.T) {
 	hs, _, _, tok := timeFixture(t)
 	tests := []parseTest{
-		{name: "no exp", tokens: hs, give: tok("exp", nil), giveType: Access, wantErr: ErrTokenInvalid},
-		{name: "no exp, refresh", tokens: hs, give: tok("exp", nil, "token_type", "refresh"), giveType: Refresh, wantErr: ErrTokenInvalid},
-		{name: "exp null", tokens: hs, give: hs256(t, hsHeader, strings.Replace(claimsJSON(t), `"exp":`, `"exp":null,"x":`, 1)), giveType: Access, wantErr: ErrTokenInvalid},
+		{name: "no exp", tokens: hs, give: tok("exp", nil), giveType: Access, wantErr: ErrNoExp},
+		{name: "no exp, refresh", tokens: hs, give: tok("exp", nil, "token_type", "refresh"), giveType: Refresh, wantErr: ErrNoExp},
+		{name: "no exp is invalid", tokens: hs, give: tok("exp", nil), giveType: Access, wantErr: ErrTokenInvalid},
+		{name: "exp null", tokens: hs, give: hs256(t, hsHeader, strings.Replace(claimsJSON(t), `"exp":`, `"exp":null,"x":`, 1)), giveType: Access, wantErr: ErrNoExp},
+		// simplejwt's order: PyJWT's checks first, then exp, jti, token_type.
+		{name: "no exp, not yet valid", tokens: hs, give: tok("exp", nil, "nbf", testNow.Unix()+60), giveType: Access, wantErr: ErrTokenInvalid},
+		{name: "no exp, no jti", tokens: hs, give: tok("exp", nil, "jti", nil), giveType: Access, wantErr: ErrNoExp},
+		{name: "no exp, no token_type", tokens: hs, give: tok("exp", nil, "token_type", nil), giveType: Access, wantErr: ErrNoExp},
+		{name: "no exp, wrong type", tokens: hs, give: tok("exp", nil, "token_type", "refresh"), giveType: Access, wantErr: ErrNoExp},
 		{name: "exp present", tokens: hs, give: tok(), giveType: Access, wantErr: nil},
 	}
 	runParseTests(t, tests)
@@ -768,10 +821,13 @@ func TestParseMissingExp(t *testing.T) {
 func TestParseMissingTokenType(t *testing.T) {
 	hs, _, _, tok := timeFixture(t)
 	tests := []parseTest{
-		{name: "no token_type", tokens: hs, give: tok("token_type", nil), giveType: Access, wantErr: ErrTokenInvalid},
-		{name: "no token_type, as refresh", tokens: hs, give: tok("token_type", nil), giveType: Refresh, wantErr: ErrTokenInvalid},
-		{name: "empty token_type", tokens: hs, give: tok("token_type", ""), giveType: Access, wantErr: ErrTokenInvalid},
-		{name: "typ instead of token_type", tokens: hs, give: tok("token_type", nil, "typ", "access"), giveType: Access, wantErr: ErrTokenInvalid},
+		{name: "no token_type", tokens: hs, give: tok("token_type", nil), giveType: Access, wantErr: ErrNoTokenType},
+		{name: "no token_type is invalid", tokens: hs, give: tok("token_type", nil), giveType: Access, wantErr: ErrTokenInvalid},
+		{name: "no token_type, as refresh", tokens: hs, give: tok("token_type", nil), giveType: Refresh, wantErr: ErrNoTokenType},
+		{name: "empty token_type", tokens: hs, give: tok("token_type", ""), giveType: Access, wantErr: ErrWrongTokenType},
+		{name: "typ instead of token_type", tokens: hs, give: tok("token_type", nil, "typ", "access"), giveType: Access, wantErr: ErrNoTokenType},
+		{name: "no token_type, no jti", tokens: hs, give: tok("token_type", nil, "jti", nil), giveType: Access, wantErr: ErrNoJTI},
+		{name: "no token_type, no user_id", tokens: hs, give: tok("token_type", nil, "user_id", nil), giveType: Access, wantErr: ErrNoTokenType},
 		{name: "token_type present", tokens: hs, give: tok(), giveType: Access, wantErr: nil},
 	}
 	runParseTests(t, tests)
@@ -782,10 +838,15 @@ func TestParseMissingTokenType(t *testing.T) {
 func TestParseRequiredClaims(t *testing.T) {
 	hs, _, _, tok := timeFixture(t)
 	tests := []parseTest{
-		{name: "no jti", tokens: hs, give: tok("jti", nil), giveType: Access, wantErr: ErrTokenInvalid},
-		{name: "empty jti", tokens: hs, give: tok("jti", ""), giveType: Access, wantErr: ErrTokenInvalid},
+		{name: "no jti", tokens: hs, give: tok("jti", nil), giveType: Access, wantErr: ErrNoJTI},
+		{name: "no jti is invalid", tokens: hs, give: tok("jti", nil), giveType: Access, wantErr: ErrTokenInvalid},
+		{name: "no jti, refresh", tokens: hs, give: tok("jti", nil, "token_type", "refresh"), giveType: Refresh, wantErr: ErrNoJTI},
+		{name: "empty jti", tokens: hs, give: tok("jti", ""), giveType: Access, wantErr: ErrNoJTI},
 		{name: "jti a number", tokens: hs, give: tok("jti", 5), giveType: Access, wantErr: ErrTokenInvalid},
-		{name: "no user_id", tokens: hs, give: tok("user_id", nil), giveType: Access, wantErr: ErrTokenInvalid},
+		{name: "no jti, wrong type", tokens: hs, give: tok("jti", nil, "token_type", "refresh"), giveType: Access, wantErr: ErrNoJTI},
+		{name: "no user_id", tokens: hs, give: tok("user_id", nil), giveType: Access, wantErr: ErrNoUserID},
+		{name: "no user_id is invalid", tokens: hs, give: tok("user_id", nil), giveType: Access, wantErr: ErrTokenInvalid},
+		{name: "no user_id, refresh", tokens: hs, give: tok("user_id", nil, "token_type", "refresh"), giveType: Refresh, wantErr: ErrNoUserID},
 		{name: "user_id zero", tokens: hs, give: tok("user_id", 0), giveType: Access, wantErr: ErrTokenInvalid},
 		{name: "user_id negative", tokens: hs, give: tok("user_id", -1), giveType: Access, wantErr: ErrTokenInvalid},
 		{name: "user_id a string", tokens: hs, give: tok("user_id", "42"), giveType: Access, wantErr: ErrTokenInvalid},
@@ -936,12 +997,14 @@ func TestParseErrorDetail(t *testing.T) {
 		{name: "crit", tokens: fx.hs, give: hs256(t, `{"alg":"HS256","crit":["x"]}`, claimsJSON(t)), want: "token invalid: crit header not supported"},
 		{name: "audience", tokens: strict, give: tok("aud", "b", "iss", "i"), want: "token invalid: wrong audience"},
 		{name: "issuer", tokens: strict, give: tok("aud", "a", "iss", "j"), want: "token invalid: wrong issuer"},
-		{name: "no exp", tokens: fx.hs, give: tok("exp", nil), want: "token invalid: token has invalid claims: token is missing required claim: exp claim is required"},
+		{name: "no exp", tokens: fx.hs, give: tok("exp", nil), want: "token invalid: token has no exp claim"},
 		{name: "oversized", tokens: fx.hs, give: strings.Repeat("a", 8193), want: "token invalid: longer than 8192 bytes"},
-		{name: "no jti", tokens: fx.hs, give: tok("jti", nil), want: "token invalid: no jti"},
-		{name: "no token_type", tokens: fx.hs, give: tok("token_type", nil), want: "token invalid: no token_type"},
-		{name: "user_id", tokens: fx.hs, give: tok("user_id", 0), want: "token invalid: user_id missing or not positive"},
+		{name: "no jti", tokens: fx.hs, give: tok("jti", nil), want: "token invalid: token has no jti claim"},
+		{name: "no token_type", tokens: fx.hs, give: tok("token_type", nil), want: "token invalid: token has no token_type claim"},
+		{name: "no user_id", tokens: fx.hs, give: tok("user_id", nil), want: "token invalid: token has no user_id claim"},
+		{name: "user_id", tokens: fx.hs, give: tok("user_id", 0), want: "token invalid: user_id not a positive integer"},
 		{name: "wrong type", tokens: fx.hs, give: tok("token_type", "refresh"), want: "token has wrong type: refresh token where access was expected"},
+		{name: "unknown type", tokens: fx.hs, give: tok("token_type", "sliding"), want: "token has wrong type: unknown token_type where access was expected"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -51,6 +51,10 @@ func (t *tokenHandlers) authError(w http.ResponseWriter, r *http.Request, err er
 		drf.WriteJSON(w, http.StatusBadRequest, `{"non_field_errors":["Token is blacklisted"]}`)
 	case errors.Is(err, auth.ErrTokenBlacklisted):
 		unauthorized(detailBody("Token is blacklisted", "token_not_valid"))
+	case errors.Is(err, auth.ErrNoUserID):
+		// simplejwt's JWTAuthentication.get_user: an InvalidToken with a
+		// detail of its own, not the token classes' messages.
+		unauthorized(detailBody(auth.TokenMessage(err), "token_not_valid"))
 	case errors.Is(err, auth.ErrTokenInvalid) || errors.Is(err, auth.ErrWrongTokenType):
 		if sc == scopeAccess {
 			unauthorized(accessTokenBody(auth.TokenMessage(err)))
