@@ -101,6 +101,11 @@ func buildAPI(ctx context.Context, cfg config.Config, prune bool, log *zap.Logge
 		store.Close()
 		return nil, nil, err
 	}
+	if cfg.Browser.SecurityHeaders {
+		// Outermost, where Django's SecurityMiddleware sits: CORS
+		// preflights carry them too.
+		routes = api.SecurityHeaders(routes)
+	}
 	pctx, stopPruning := context.WithCancel(context.Background())
 	pruned := make(chan struct{})
 	go func() {

@@ -1,7 +1,8 @@
 // Package api is drover's own API, wire-compatible with Django REST
 // Framework + djangorestframework-simplejwt: the JWT endpoints ([API], and
 // [New] with the refresh cookie and CORS for browser front ends), the
-// demo /hello/ ([Routes]) and the DRF-shaped [Router] they are built on.
+// demo /hello/ ([Routes]) and the DRF-shaped [Router] they are built on,
+// and [SecurityHeaders], the headers Django's default middleware adds.
 //
 // It is a package of its own so that a program that wants only the handler
 // chain (package app) links no token service and no store: app does not

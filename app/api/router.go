@@ -272,6 +272,11 @@ func (rt *Router) notFound(w http.ResponseWriter, r *http.Request) {
 			h := w.Header()
 			h["Location"] = []string{loc}                            // canonical keys: no Set needed
 			h["Content-Type"] = []string{"text/html; charset=utf-8"} // Django's HttpResponse default
+			// CommonMiddleware answers this before the view is reached,
+			// so XFrameOptionsMiddleware, below it in Django's default
+			// order, never sees it; SecurityMiddleware, above, does
+			// (see SecurityHeaders).
+			delete(h, "X-Frame-Options")
 			w.WriteHeader(http.StatusMovedPermanently)
 			return
 		}

@@ -214,6 +214,11 @@ type Browser struct {
 	// CORS_ALLOWED_ORIGINS); api.AnyOrigin allows all, but not with the
 	// cookie.
 	CORSAllowedOrigins []string
+	// SecurityHeaders puts Django's default security headers on the API's
+	// answers (X-Frame-Options: DENY, X-Content-Type-Options: nosniff,
+	// Referrer-Policy: same-origin; see api.SecurityHeaders). Off for an
+	// embedder whose proxy sets its own.
+	SecurityHeaders bool
 }
 
 // TLS is drover's own HTTPS: a certificate and key in PEM files, read by
@@ -308,6 +313,9 @@ func Default() Config {
 			Argon2Iterations:    auth.DefaultArgon2Iterations,
 			Argon2Parallelism:   auth.DefaultArgon2Parallelism,
 			MaxConcurrentHashes: auth.DefaultMaxConcurrent(),
+		},
+		Browser: Browser{
+			SecurityHeaders: true,
 		},
 	}
 }

@@ -251,6 +251,8 @@ func settings() []setting {
 			reset: func(c *Config) { c.Browser.CORSAllowedOrigins = nil },
 			get:   func(c *Config) string { return quoteList(c.Browser.CORSAllowedOrigins) },
 		},
+		boolSetting("security-headers", "", "send Django's default security headers on the API's answers: X-Frame-Options: DENY, X-Content-Type-Options: nosniff, Referrer-Policy: same-origin",
+			func(c *Config) *bool { return &c.Browser.SecurityHeaders }),
 	}
 }
 

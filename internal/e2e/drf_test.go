@@ -230,7 +230,20 @@ type wireAnswer struct {
 	allow       string
 	contentType string // media type only
 	location    string
-	failure     string // the case could not run
+	security    []string // the values of djangoSecurityHeaders, in order
+	failure     string   // the case could not run
+}
+
+// djangoSecurityHeaders are the headers Django's SecurityMiddleware and
+// XFrameOptionsMiddleware may send (those Django 3.2 sends by default,
+// and those it sends only when configured or from 4.0 on), compared so
+// that drover must send exactly the ones the seed stack sends.
+var djangoSecurityHeaders = []string{
+	"X-Frame-Options",
+	"X-Content-Type-Options",
+	"Referrer-Policy",
+	"Cross-Origin-Opener-Policy",
+	"Strict-Transport-Security",
 }
 
 func (s *side) fail(err error) {
@@ -336,6 +349,9 @@ func (s *side) run(give func(*side) wireRequest) wireAnswer {
 		wwwAuth:  strings.Join(h.Values("WWW-Authenticate"), " | "),
 		allow:    strings.Join(h.Values("Allow"), " | "),
 		location: strings.Join(h.Values("Location"), " | "),
+	}
+	for _, name := range djangoSecurityHeaders {
+		a.security = append(a.security, strings.Join(h.Values(name), " | "))
 	}
 	if ct := h.Get("Content-Type"); ct != "" {
 		if a.contentType, _, err = mime.ParseMediaType(ct); err != nil {
@@ -459,6 +475,9 @@ func (a wireAnswer) diff(b wireAnswer) [][3]string {
 	add("Allow", a.allow, b.allow)
 	add("Content-Type", a.contentType, b.contentType)
 	add("Location", a.location, b.location)
+	for i, name := range djangoSecurityHeaders {
+		add(name, a.security[i], b.security[i])
+	}
 	return rows
 }
 
@@ -498,9 +517,10 @@ func claims(typ string, userID int, iat time.Time, ttl time.Duration, drop ...st
 // TestMatchesDjangoRESTFramework runs one list of cases against drover and
 // against the real seed stack (Django REST Framework + simplejwt under
 // gunicorn, testdata/drf) side by side, and reports every difference in
-// status, body (key order included) and the WWW-Authenticate, Allow,
-// Content-Type and Location headers in one table. Each case is a function
-// of the side, so every token is minted by the server that then judges it.
+// status, body (key order included), the WWW-Authenticate, Allow,
+// Content-Type and Location headers and Django's security headers in one
+// table. Each case is a function of the side, so every token is minted by
+// the server that then judges it.
 func TestMatchesDjangoRESTFramework(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -800,7 +820,7 @@ func TestMatchesDjangoRESTFramework(t *testing.T) {
 	// logged, not failed; one listed whose answers agree fails the test, so
 	// the list cannot go stale.
 	const (
-		bodyLimit = "drover's request body limit (--limit-request-body, 1 MiB by default) answers 413 before any view runs, so without Allow; DRF parses a JSON body of any size"
+		bodyLimit = "drover's request body limit (--limit-request-body, 1 MiB by default) answers 413 before any view runs, so without Allow or the API's security headers; DRF parses a JSON body of any size"
 		reuse     = "drover's reuse detection: a rotated refresh token presented again revokes its whole family (OAuth 2.0 Security BCP); simplejwt refuses only the rotated token"
 		inactive  = "auth.Service.Refresh refuses a deactivated user's refresh token (401 no_active_account, what simplejwt 5.3 answers); simplejwt 5.2.2 issues a new pair. A change would be auth's, not app's"
 		noJTI     = "simplejwt 5.2.2 fails with a 500 (a KeyError: RefreshToken checks the blacklist by jti before it checks that there is one) and Django's HTML error page; drover answers 401 \"Token has no id\", as simplejwt does at verify. Only a holder of the signing key can make such a token"
@@ -860,6 +880,26 @@ func TestMatchesDjangoRESTFramework(t *testing.T) {
 	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		t.Errorf("the comparison ran out of time")
+	}
+}
+
+// TestSecurityHeadersOff checks that --security-headers=false reaches the
+// workers: the API's answers then carry none of Django's security headers
+// (TestMatchesDjangoRESTFramework proves the default sends them).
+func TestSecurityHeadersOff(t *testing.T) {
+	api := startAPI(t, 2, nil, "--security-headers=false")
+	client := &http.Client{Timeout: 10 * time.Second}
+	for _, path := range []string{"/hello/", "/api/token/", "/nope/"} {
+		resp, err := client.Get(api.url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		for _, name := range djangoSecurityHeaders {
+			if v := resp.Header.Values(name); len(v) > 0 {
+				t.Errorf("GET %s with --security-headers=false: %d, %s: %q, want none", path, resp.StatusCode, name, v)
+			}
+		}
 	}
 }
 
