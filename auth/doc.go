@@ -30,8 +30,11 @@
 // A login starts a token family; each refresh consumes the presented token
 // and records its successor in the family, in one conditional write inside
 // one immediate transaction, so two refreshes of one token (in one worker
-// or two) cannot both succeed. A consumed token presented again revokes
-// its whole family ([ErrRefreshReused]). [SQLiteStore.Prune] removes
+// or two) cannot both succeed. A consumed token presented again is a reuse
+// ([ReuseError]): within the grace window after its rotation it is only
+// refused, later it revokes its whole family. Blacklisting is the same
+// kind of conditional write, and a consumed token presented for
+// blacklisting revokes its family at once. [SQLiteStore.Prune] removes
 // expired tokens.
 //
 // # Passwords
