@@ -333,6 +333,20 @@ func TestImportedDjangoUserTiming(t *testing.T) {
 		unknown = append(unknown, login("nobody"))
 		wrong = append(wrong, login("imported"))
 	}
+	chosen := 0
+	for _, l := range a.logged(0) {
+		if l.msg() != "unknown users' password check set to the slowest scheme in the store" {
+			continue
+		}
+		chosen++
+		t.Logf("worker %d checks unknown users with %v (measured %v s)", l.int("pid"), l.fields["scheme"], l.fields["cost"])
+		if l.fields["scheme"] != "pbkdf2_sha256$260000" {
+			t.Errorf("worker %d checks unknown users with %v, want the slowest scheme in the store, pbkdf2_sha256$260000", l.int("pid"), l.fields["scheme"])
+		}
+	}
+	if chosen == 0 {
+		t.Errorf("no worker logged the scheme of its unknown users' check")
+	}
 	mu, mw := median(unknown), median(wrong)
 	t.Logf("median of %d logins on new connections: unknown user %v, wrong password of the pbkdf2_sha256 user %v (%+.0f%%)",
 		rounds, mu, mw, 100*(float64(mu)-float64(mw))/float64(mw))
