@@ -312,11 +312,13 @@ func TestUnknownUserCostsTheSlowestStoredScheme(t *testing.T) {
 	unknown := func() error { _, err := svc.Login(ctx, "nobody", "wrong-password"); return err }
 	wrong := func() error { _, err := svc.Login(ctx, "django-user", "wrong-password"); return err }
 	_ = unknown() // the first one measures the schemes
+	if c := svc.dummy.choice.Load(); c == nil || c.scheme != "pbkdf2_sha256$30000" {
+		t.Fatalf("an unknown user is checked against %+v, want the slowest scheme in the store, pbkdf2_sha256$30000", c)
+	}
+	// The figures are reported, not asserted: timing under a loaded test
+	// run is no verdict (the choice above is).
 	u, w := median(unknown), median(wrong)
 	t.Logf("median of 5 logins: unknown user %v, wrong password of a pbkdf2_sha256 user %v", u, w)
-	if u < w*7/10 || u > w*13/10 {
-		t.Errorf("an unknown user takes %v, a wrong password %v: want within 30%% of each other", u, w)
-	}
 }
 
 // schemeStore is a Store whose PasswordSchemes answers what a test says.
