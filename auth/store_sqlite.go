@@ -271,7 +271,8 @@ func (s *SQLiteStore) CreateUser(ctx context.Context, username, passwordHash str
 
 const userColumns = `id, username, password_hash, active, joined, last_login`
 
-func scanUser(row *sql.Row) (User, error) {
+// scanUser reads one row of userColumns, from QueryRow or Query.
+func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var joined int64
 	var lastLogin sql.NullInt64
@@ -304,6 +305,44 @@ func (s *SQLiteStore) UserByID(ctx context.Context, id int64) (User, error) {
 		return User{}, fmt.Errorf("user %d: %w", id, err)
 	}
 	return u, nil
+}
+
+// Users returns every user, ordered by ID (the order they were created).
+func (s *SQLiteStore) Users(ctx context.Context) ([]User, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	defer rows.Close()
+	var users []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list users: %w", err)
+		}
+		users = append(users, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return users, nil
+}
+
+// DeleteUser deletes the user and, with it (foreign keys, ON DELETE
+// CASCADE), every refresh token the user holds: none refreshes again.
+// ErrNotFound if no such user. The ID is never given to another user
+// (AUTOINCREMENT), so an access token already issued to the deleted user
+// names nobody; it is refused once the workers' user cache
+// (--user-cache-ttl) has let the user go.
+func (s *SQLiteStore) DeleteUser(ctx context.Context, userID int64) error {
+	n, err := s.exec(ctx, `DELETE FROM users WHERE id = ?`, userID)
+	if err == nil && n == 0 {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("delete user %d: %w", userID, err)
+	}
+	return nil
 }
 
 // SetPassword replaces the user's password hash. It leaves the user's

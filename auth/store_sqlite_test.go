@@ -916,3 +916,85 @@ func BenchmarkUserByName(b *testing.B) {
 		}
 	})
 }
+
+func TestStoreUsers(t *testing.T) {
+	s := openTestStore(t, "")
+	ctx := context.Background()
+	if users, err := s.Users(ctx); err != nil || len(users) != 0 {
+		t.Fatalf("Users() of an empty store = %v, %v; want none", users, err)
+	}
+	alice, bob := mustUser(t, s, "alice"), mustUser(t, s, "bob")
+	if err := s.SetActive(ctx, bob.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	users, err := s.Users(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob.Active = false
+	if want := []User{alice, bob}; !slices.Equal(users, want) {
+		t.Errorf("Users() = %+v, want %+v", users, want)
+	}
+}
+
+func TestStoreDeleteUser(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name      string
+		giveID    func(alice User) int64
+		wantErr   error
+		wantUsers []string
+	}{
+		{name: "existing", giveID: func(a User) int64 { return a.ID }, wantUsers: []string{"bob"}},
+		{name: "unknown", giveID: func(User) int64 { return 999 }, wantErr: ErrNotFound, wantUsers: []string{"alice", "bob"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := openTestStore(t, "")
+			alice, bob := mustUser(t, s, "alice"), mustUser(t, s, "bob")
+			mustAdd(t, s, "a1", "", alice.ID)
+			mustAdd(t, s, "b1", "", bob.ID)
+			if err := s.DeleteUser(ctx, tt.giveID(alice)); !errors.Is(err, tt.wantErr) {
+				t.Fatalf("DeleteUser() = %v, want %v", err, tt.wantErr)
+			}
+			users, err := s.Users(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, u := range users {
+				names = append(names, u.Username)
+			}
+			if !slices.Equal(names, tt.wantUsers) {
+				t.Errorf("users after DeleteUser() = %q, want %q", names, tt.wantUsers)
+			}
+			// Bob's token is untouched either way.
+			if err := s.RefreshState(ctx, "b1"); err != nil {
+				t.Errorf("RefreshState(bob's token) = %v, want nil", err)
+			}
+		})
+	}
+}
+
+// TestStoreDeleteUserTakesItsTokens: a deleted user's refresh tokens and
+// families go with the row, and the ID is not given again.
+func TestStoreDeleteUserTakesItsTokens(t *testing.T) {
+	s := openTestStore(t, "")
+	ctx := context.Background()
+	alice := mustUser(t, s, "alice")
+	mustAdd(t, s, "a1", "", alice.ID)
+	if err := s.DeleteUser(ctx, alice.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RefreshState(ctx, "a1"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("RefreshState(deleted user's token) = %v, want ErrNotFound", err)
+	}
+	var families int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM refresh_families`).Scan(&families); err != nil || families != 0 {
+		t.Errorf("families left = %d (%v), want 0", families, err)
+	}
+	again := mustUser(t, s, "alice")
+	if again.ID == alice.ID {
+		t.Errorf("a new alice got the deleted user's ID %d", alice.ID)
+	}
+}

@@ -86,13 +86,13 @@ func Run(ctx context.Context, p Program, args []string, stdout io.Writer) error 
 		return runDev(ctx, p, rest, stdout)
 	case "check":
 		return runCheck(p, rest, stdout)
-	case "createuser", "changepassword", "deactivateuser", "activateuser":
+	case "users", "createuser", "changepassword", "deactivateuser", "activateuser", "deleteuser":
 		return runUserCommand(ctx, cmd, rest, os.Stdin, stdout)
 	case "help":
 		usage(stdout, p, nil)
 		return nil
 	}
-	return exitcode.Wrap(exitcode.Usage, fmt.Errorf("unknown command %q (commands: serve, dev, check, createuser, changepassword, deactivateuser, activateuser, help)", cmd))
+	return exitcode.Wrap(exitcode.Usage, fmt.Errorf("unknown command %q (commands: serve, dev, check, users, createuser, changepassword, deactivateuser, activateuser, deleteuser, help)", cmd))
 }
 
 // resolve reads the configuration for a command; shown reports that help
@@ -116,10 +116,13 @@ func usage(w io.Writer, p Program, extra func(*pflag.FlagSet)) {
   dev     run the development server: one process, one request at a time
   check   validate the configuration and print it
 
-  createuser NAME       add a user (password from a prompt, or stdin's first line)
-  changepassword NAME   set a user's password
+  users                 list the users of the store
+  createuser NAME       add a user (password from a prompt, or stdin's first line;
+                        Django's password validators, --no-validate to skip them)
+  changepassword NAME   set a user's password and revoke their refresh tokens
   deactivateuser NAME   refuse a user's logins and tokens
   activateuser NAME     undo deactivateuser
+  deleteuser NAME       delete a user and their refresh tokens
 
 Every flag can also be set as DROVER_<NAME> (DROVER_WORKERS=4) or in the
 --config file (workers = 4). Flags win over the environment, which wins over

@@ -7,78 +7,113 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
+	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/drover/drover/auth"
 	"github.com/drover/drover/internal/exitcode"
+	"github.com/drover/drover/internal/statedir"
 )
 
-// minPasswordLength is Django's MinimumLengthValidator default.
-const minPasswordLength = 8
-
-// runUserCommand runs createuser, changepassword, deactivateuser or
-// activateuser NAME [flags] on the store the server uses. Passwords come
-// from a prompt (twice, not echoed) or, when stdin is not a terminal, from
-// its first line; never from a flag. changepassword and deactivateuser
-// revoke every refresh token the user holds: none of them refreshes
-// again, in any worker, and a reactivation does not bring them back.
-func runUserCommand(ctx context.Context, cmd string, args []string, stdin io.Reader, stdout io.Writer) error {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return exitcode.Wrap(exitcode.Usage, fmt.Errorf("usage: drover %s NAME [flags]", cmd))
+// noValidateFlag registers --no-validate of createuser and changepassword.
+func noValidateFlag(p *bool) func(*pflag.FlagSet) {
+	return func(fs *pflag.FlagSet) {
+		fs.BoolVar(p, "no-validate", false, "skip Django's password validators (length, similarity to the name, common, numeric), as createsuperuser's bypass does; an empty password is still refused")
 	}
-	name, rest := args[0], args[1:]
-	cfg, shown, err := resolve(Program{}, rest, nil, nil, stdout)
+}
+
+// passwordTries is how many times a terminal is asked for a password
+// before the command gives up, as Django's changepassword does.
+const passwordTries = 3
+
+// userCommand is one admin command's run: the store it acts on, named in
+// every line it prints, and where it talks.
+type userCommand struct {
+	store     *auth.SQLiteStore
+	path      string // the store's file, absolute
+	hasher    *auth.Hasher
+	validator *auth.PasswordValidator // nil: --no-validate
+	stdin     io.Reader
+	stdout    io.Writer
+}
+
+// runUserCommand runs users, or createuser, changepassword,
+// deactivateuser, activateuser or deleteuser NAME [flags], on the store
+// the server uses: the state directory of --state-dir, DROVER_STATE_DIR,
+// the --config file or STATE_DIRECTORY, resolved as serve resolves it.
+// Every line it prints names the store's file. Passwords come from a
+// prompt (twice, not echoed; asked again when refused) or, when stdin is
+// not a terminal, from its first line; never from a flag. They must pass
+// Django's default validators unless --no-validate. changepassword,
+// deactivateuser and deleteuser end every refresh token the user holds:
+// none of them refreshes again, in any worker, and a reactivation does
+// not bring them back.
+func runUserCommand(ctx context.Context, cmd string, args []string, stdin io.Reader, stdout io.Writer) error {
+	// NAME is the first argument, or the last after flags
+	// (createuser --config /etc/drover/drover.toml alice).
+	var name string
+	if cmd != "users" && !slices.Contains(args, "-h") && !slices.Contains(args, "--help") {
+		switch n := len(args); {
+		case n > 0 && !strings.HasPrefix(args[0], "-"):
+			name, args = args[0], args[1:]
+		case n > 1 && !strings.HasPrefix(args[n-1], "-"):
+			name, args = args[n-1], args[:n-1]
+		default:
+			return exitcode.Wrap(exitcode.Usage, fmt.Errorf("usage: drover %s NAME [flags]", cmd))
+		}
+	}
+	var noValidate bool
+	var extra func(*pflag.FlagSet)
+	if cmd == "createuser" || cmd == "changepassword" {
+		extra = noValidateFlag(&noValidate)
+	}
+	cfg, shown, err := resolve(Program{}, args, nil, extra, stdout)
 	if err != nil || shown {
 		return err
+	}
+	path, err := filepath.Abs(statedir.Dir(cfg.Auth.StateDir).Store())
+	if err != nil {
+		return exitcode.Wrap(exitcode.Config, err)
+	}
+	// Only createuser makes a store: a command on a missing one is most
+	// likely run without the service's state directory.
+	if _, err := os.Stat(path); cmd != "createuser" && errors.Is(err, os.ErrNotExist) {
+		return exitcode.Wrap(exitcode.Config, fmt.Errorf("no store at %s: give the service's --state-dir (or STATE_DIRECTORY, or --config)", path))
 	}
 	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return exitcode.Wrap(exitcode.Config, err)
 	}
 	defer store.Close()
-	hasher := newHasher(cfg)
-
-	switch cmd {
-	case "createuser":
-		hash, err := askPasswordHash(ctx, hasher, stdin, stdout)
-		if err != nil {
+	c := &userCommand{store: store, path: path, hasher: newHasher(cfg), stdin: stdin, stdout: stdout}
+	if !noValidate {
+		if c.validator, err = auth.NewPasswordValidator(); err != nil {
 			return err
 		}
-		u, err := store.CreateUser(ctx, name, hash)
-		if errors.Is(err, auth.ErrUserExists) {
-			return exitcode.Wrap(exitcode.Config, fmt.Errorf("user %q already exists", name))
-		}
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "created user %q (id %d)\n", u.Username, u.ID)
-		return nil
 	}
 
+	switch cmd {
+	case "users":
+		return c.list(ctx)
+	case "createuser":
+		return c.create(ctx, name)
+	}
 	u, err := store.UserByName(ctx, name)
 	if errors.Is(err, auth.ErrNotFound) {
-		return exitcode.Wrap(exitcode.Config, fmt.Errorf("no user %q", name))
+		return exitcode.Wrap(exitcode.Config, fmt.Errorf("no user %q in %s", name, path))
 	}
 	if err != nil {
 		return err
 	}
 	switch cmd {
 	case "changepassword":
-		hash, err := askPasswordHash(ctx, hasher, stdin, stdout)
-		if err != nil {
-			return err
-		}
-		if err := store.SetPassword(ctx, u.ID, hash); err != nil {
-			return err
-		}
-		revoked, err := revokeSessions(ctx, store, u)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "password of %q changed; %s\n", name, revoked)
+		return c.changePassword(ctx, u)
 	case "deactivateuser":
 		if err := store.SetActive(ctx, u.ID, false); err != nil {
 			return err
@@ -87,14 +122,84 @@ func runUserCommand(ctx context.Context, cmd string, args []string, stdin io.Rea
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "user %q is inactive; %s\n", name, revoked)
+		fmt.Fprintf(stdout, "user %q is inactive in %s; %s\n", name, path, revoked)
 	case "activateuser":
 		if err := store.SetActive(ctx, u.ID, true); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "user %q is active\n", name)
+		fmt.Fprintf(stdout, "user %q is active in %s\n", name, path)
+	case "deleteuser":
+		if err := store.DeleteUser(ctx, u.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "deleted user %q (id %d) from %s, and every refresh token they held\n", name, u.ID, path)
 	}
 	return nil
+}
+
+func (c *userCommand) create(ctx context.Context, name string) error {
+	if _, err := c.store.UserByName(ctx, name); err == nil {
+		// Before the password is asked for, not after.
+		return exitcode.Wrap(exitcode.Config, fmt.Errorf("user %q already exists in %s", name, c.path))
+	}
+	hash, err := c.askPasswordHash(ctx, name)
+	if err != nil {
+		return err
+	}
+	u, err := c.store.CreateUser(ctx, name, hash)
+	if errors.Is(err, auth.ErrUserExists) {
+		return exitcode.Wrap(exitcode.Config, fmt.Errorf("user %q already exists in %s", name, c.path))
+	}
+	if err != nil {
+		return exitcode.Wrap(exitcode.Config, err)
+	}
+	fmt.Fprintf(c.stdout, "created user %q (id %d) in %s\n", u.Username, u.ID, c.path)
+	return nil
+}
+
+func (c *userCommand) changePassword(ctx context.Context, u auth.User) error {
+	hash, err := c.askPasswordHash(ctx, u.Username)
+	if err != nil {
+		return err
+	}
+	if err := c.store.SetPassword(ctx, u.ID, hash); err != nil {
+		return err
+	}
+	revoked, err := revokeSessions(ctx, c.store, u)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "password of %q changed in %s; %s\n", u.Username, c.path, revoked)
+	return nil
+}
+
+// list prints every user, one a line, after a line naming the store.
+func (c *userCommand) list(ctx context.Context) error {
+	users, err := c.store.Users(ctx)
+	if err != nil {
+		return err
+	}
+	noun := "users"
+	if len(users) == 1 {
+		noun = "user"
+	}
+	fmt.Fprintf(c.stdout, "%d %s in %s\n", len(users), noun, c.path)
+	if len(users) == 0 {
+		return nil
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tUSERNAME\tACTIVE\tJOINED\tLAST LOGIN")
+	for _, u := range users {
+		active, last := "yes", "never"
+		if !u.Active {
+			active = "no"
+		}
+		if !u.LastLogin.IsZero() {
+			last = u.LastLogin.Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", u.ID, u.Username, active, u.Joined.Format(time.RFC3339), last)
+	}
+	return tw.Flush()
 }
 
 // revokeSessions revokes every refresh-token family of u and says how
@@ -113,49 +218,101 @@ func revokeSessions(ctx context.Context, store *auth.SQLiteStore, u auth.User) (
 	return fmt.Sprintf("%d logins' refresh tokens revoked", n), nil
 }
 
-// askPasswordHash reads a new password and hashes it.
-func askPasswordHash(ctx context.Context, hasher *auth.Hasher, stdin io.Reader, prompt io.Writer) (string, error) {
-	password, err := readPassword(stdin, prompt, true)
-	if err != nil {
-		return "", exitcode.Wrap(exitcode.Config, err)
+// errNoPassword is an empty password, or none at all on stdin.
+var errNoPassword = errors.New("no password given")
+
+// askPasswordHash reads a new password for the user name, checks it and
+// hashes it. A terminal is asked again, up to passwordTries times, after
+// a refusal; a pipe's first line is taken or refused.
+func (c *userCommand) askPasswordHash(ctx context.Context, name string) (string, error) {
+	f, ok := c.stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		password, err := readPipePassword(c.stdin)
+		if err == nil {
+			err = c.check(password, name)
+		}
+		if err != nil {
+			return "", exitcode.Wrap(exitcode.Config, err)
+		}
+		return c.hasher.Hash(ctx, password)
 	}
-	return hasher.Hash(ctx, password)
+	for range passwordTries {
+		password, err := c.promptPassword(f)
+		if err == nil {
+			err = c.check(password, name)
+		}
+		var pe *auth.PasswordError
+		switch {
+		case err == nil:
+			return c.hasher.Hash(ctx, password)
+		case errors.As(err, &pe):
+			for _, p := range pe.Problems {
+				fmt.Fprintln(c.stdout, p)
+			}
+			fmt.Fprintln(c.stdout, "(--no-validate skips these checks)")
+		case errors.Is(err, errNoPassword), errors.Is(err, errPasswordsDiffer):
+			fmt.Fprintln(c.stdout, err)
+		default:
+			return "", exitcode.Wrap(exitcode.Config, err)
+		}
+	}
+	return "", exitcode.Wrap(exitcode.Config, fmt.Errorf("no acceptable password after %d tries", passwordTries))
 }
 
-// readPassword prompts on a terminal (twice, without echo) or reads the
-// first line of a pipe.
-func readPassword(stdin io.Reader, prompt io.Writer, confirm bool) (string, error) {
-	var password string
-	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		read := func(label string) (string, error) {
-			fmt.Fprint(prompt, label)
-			b, err := term.ReadPassword(int(f.Fd()))
-			fmt.Fprintln(prompt)
-			return string(b), err
-		}
-		p, err := read("Password: ")
+// check refuses an empty password always, and what Django's validators
+// refuse unless --no-validate.
+func (c *userCommand) check(password, name string) error {
+	if password == "" {
+		return errNoPassword
+	}
+	if c.validator == nil {
+		return nil
+	}
+	return c.validator.Validate(password, name)
+}
+
+var errPasswordsDiffer = errors.New("the two passwords differ")
+
+// promptPassword asks the terminal twice, without echo.
+func (c *userCommand) promptPassword(f *os.File) (string, error) {
+	read := func(label string) (string, error) {
+		fmt.Fprint(c.stdout, label)
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(c.stdout)
 		if err != nil {
 			return "", fmt.Errorf("read password: %w", err)
 		}
-		if confirm {
-			again, err := read("Password (again): ")
-			if err != nil {
-				return "", fmt.Errorf("read password: %w", err)
-			}
-			if again != p {
-				return "", errors.New("the two passwords differ")
-			}
-		}
-		password = p
-	} else {
-		line, err := bufio.NewReader(stdin).ReadString('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
-			return "", fmt.Errorf("read password from stdin: %w", err)
-		}
-		password = strings.TrimRight(line, "\r\n")
+		return string(b), nil
 	}
-	if len([]rune(password)) < minPasswordLength {
-		return "", fmt.Errorf("the password is too short: at least %d characters", minPasswordLength)
+	p, err := read("Password: ")
+	if err != nil {
+		return "", err
+	}
+	if p == "" {
+		return "", errNoPassword
+	}
+	again, err := read("Password (again): ")
+	if err != nil {
+		return "", err
+	}
+	if again != p {
+		return "", errPasswordsDiffer
+	}
+	return p, nil
+}
+
+// readPipePassword reads the first line of stdin that is not a terminal.
+func readPipePassword(stdin io.Reader) (string, error) {
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read password from stdin: %w", err)
+	}
+	password := strings.TrimRight(line, "\r\n")
+	if password == "" {
+		if line == "" {
+			return "", fmt.Errorf("%w: stdin was empty (pipe the password as its first line, or run at a terminal)", errNoPassword)
+		}
+		return "", fmt.Errorf("%w: stdin's first line is empty", errNoPassword)
 	}
 	return password, nil
 }

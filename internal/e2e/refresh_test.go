@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"sort"
 	"sync"
@@ -267,7 +268,7 @@ func TestRefreshRefusedAfterPasswordChangeAndDeactivation(t *testing.T) {
 	_, carol := a.login(t, "carol", refreshPassword)
 
 	const newPassword = "a new password, long enough"
-	if out := admin(t, a.stateDir, newPassword+"\n", "changepassword", "alice"); out != "password of \"alice\" changed; 2 logins' refresh tokens revoked\n" {
+	if out := admin(t, a.stateDir, newPassword+"\n", "changepassword", "alice"); out != "password of \"alice\" changed in "+filepath.Join(a.stateDir, "drover.db")+"; 2 logins' refresh tokens revoked\n" {
 		t.Errorf("changepassword said %q", out)
 	}
 	for name, token := range map[string]string{"rotated token": aliceRotated, "other device's token": aliceSecond} {
@@ -280,7 +281,7 @@ func TestRefreshRefusedAfterPasswordChangeAndDeactivation(t *testing.T) {
 		t.Errorf("refresh of a token from the new password = %d %s, want 200", r.status, r.raw)
 	}
 
-	if out := admin(t, a.stateDir, "", "deactivateuser", "bob"); out != "user \"bob\" is inactive; 1 login's refresh tokens revoked\n" {
+	if out := admin(t, a.stateDir, "", "deactivateuser", "bob"); out != "user \"bob\" is inactive in "+filepath.Join(a.stateDir, "drover.db")+"; 1 login's refresh tokens revoked\n" {
 		t.Errorf("deactivateuser said %q", out)
 	}
 	if r := a.refresh(t, bob); r.status != http.StatusUnauthorized {
@@ -339,9 +340,9 @@ func TestImportedDjangoUserTiming(t *testing.T) {
 			continue
 		}
 		chosen++
-		t.Logf("worker %d checks unknown users with %v (measured %v s)", l.int("pid"), l.fields["scheme"], l.fields["cost"])
+		t.Logf("worker %d checks unknown users with %v (measured %v s)", l.int("worker_pid"), l.fields["scheme"], l.fields["cost_s"])
 		if l.fields["scheme"] != "pbkdf2_sha256$260000" {
-			t.Errorf("worker %d checks unknown users with %v, want the slowest scheme in the store, pbkdf2_sha256$260000", l.int("pid"), l.fields["scheme"])
+			t.Errorf("worker %d checks unknown users with %v, want the slowest scheme in the store, pbkdf2_sha256$260000", l.int("worker_pid"), l.fields["scheme"])
 		}
 	}
 	if chosen == 0 {
