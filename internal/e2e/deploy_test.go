@@ -1,11 +1,14 @@
 package e2e
 
 import (
+	"debug/buildinfo"
 	"debug/elf"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -101,15 +104,19 @@ func TestSocketActivation(t *testing.T) {
 	}
 }
 
+// TestBinaryIsStatic builds the binary as the README's Deploying section
+// does, with make build, and checks it is what the section says: static
+// (no dynamic loader, no libc), built with CGO_ENABLED=0.
 func TestBinaryIsStatic(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary again")
 	}
 	out := filepath.Join(t.TempDir(), "drover-static")
-	cmd := exec.Command("go", "build", "-o", out, "../../cmd/drover")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	cmd := exec.Command("make", "-s", "build", "BIN="+out)
+	cmd.Dir = filepath.Join("..", "..")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=1") // the Makefile, not the caller, must turn cgo off
 	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("CGO_ENABLED=0 go build: %v\n%s", err, b)
+		t.Fatalf("make build: %v\n%s", err, b)
 	}
 	f, err := elf.Open(out)
 	if err != nil {
@@ -118,10 +125,20 @@ func TestBinaryIsStatic(t *testing.T) {
 	defer f.Close()
 	for _, p := range f.Progs {
 		if p.Type == elf.PT_INTERP {
-			t.Errorf("the binary has a dynamic loader (PT_INTERP): not static")
+			t.Errorf("make build's binary has a dynamic loader (PT_INTERP): not static")
 		}
 	}
-	if info, _ := os.Stat(out); info != nil {
-		t.Logf("static binary: %s MiB", strconv.FormatFloat(float64(info.Size())/(1<<20), 'f', 1, 64))
+	if libs, err := f.ImportedLibraries(); err != nil || len(libs) != 0 {
+		t.Errorf("make build's binary needs shared libraries %q (%v)", libs, err)
+	}
+	info, err := buildinfo.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(info.Settings, debug.BuildSetting{Key: "CGO_ENABLED", Value: "0"}) {
+		t.Errorf("make build's binary was built with %v, want CGO_ENABLED=0", info.Settings)
+	}
+	if st, _ := os.Stat(out); st != nil {
+		t.Logf("static binary: %s MiB", strconv.FormatFloat(float64(st.Size())/(1<<20), 'f', 1, 64))
 	}
 }
