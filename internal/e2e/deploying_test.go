@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/drover/drover/internal/exitcode"
 )
 
 // unitValues reads the Key=Value lines of a systemd unit in deploy/.
@@ -70,8 +72,12 @@ func copyFile(t *testing.T, src, dst string, mode os.FileMode) {
 // environment file and TOML installed as the section installs them, the
 // service's ExecStart run as an unprivileged user under
 // systemd-socket-activate on drover.socket's path with its owner and mode,
-// STATE_DIRECTORY set as StateDirectory= sets it, the API user created by
-// the section's command, and nginx (workers as www-data) running the site.
+// STATE_DIRECTORY set as StateDirectory= sets it, the section's own
+// as_drover lines run as the service's user (drover check with the
+// environment file, then createuser on the service's store), and nginx
+// (workers as www-data) running the site. The units' Requires=,
+// RestartPreventExitStatus= (the placeholder key's refusal must not
+// restart) and LogsDirectory= are checked.
 // It ends with a login and an authenticated request through nginx, a
 // reload by the unit's ExecReload, and a stop by its KillSignal.
 func TestDeployingWalkthrough(t *testing.T) {
@@ -90,6 +96,15 @@ func TestDeployingWalkthrough(t *testing.T) {
 	service, socketUnit := unitValues(t, "drover.service"), unitValues(t, "drover.socket")
 	if socketUnit["SocketGroup"] != "www-data" {
 		t.Fatalf("drover.socket's SocketGroup = %q; nginx's workers are www-data", socketUnit["SocketGroup"])
+	}
+	if service["Requires"] != "drover.socket" {
+		t.Errorf("drover.service's Requires = %q, want drover.socket", service["Requires"])
+	}
+	if want := strconv.Itoa(exitcode.Config); service["RestartPreventExitStatus"] != want {
+		t.Errorf("drover.service's RestartPreventExitStatus = %q, want %s, drover's status for a configuration it refuses", service["RestartPreventExitStatus"], want)
+	}
+	if service["LogsDirectory"] != "drover" {
+		t.Errorf("drover.service's LogsDirectory = %q, want drover (deploy/drover.logrotate rotates /var/log/drover)", service["LogsDirectory"])
 	}
 
 	base := privilegeDirs(t) // 0755, and the binaries reachable by nobody
@@ -114,6 +129,9 @@ func TestDeployingWalkthrough(t *testing.T) {
 	envFile, tomlFile := filepath.Join(etc, "drover.env"), filepath.Join(etc, "drover.toml")
 	copyFile(t, filepath.Join("..", "..", "deploy", "drover.env.example"), envFile, 0o640)
 	copyFile(t, filepath.Join("..", "..", "deploy", "drover.toml.example"), tomlFile, 0o644)
+	if err := os.Chown(envFile, 0, nobody); err != nil { // install -g drover
+		t.Fatal(err)
+	}
 
 	sock := filepath.Join(run, "drover.sock")
 	execStart := strings.Fields(strings.NewReplacer(
@@ -131,16 +149,36 @@ func TestDeployingWalkthrough(t *testing.T) {
 	refused.Env = serviceEnv()
 	refused.SysProcAttr = &syscall.SysProcAttr{Credential: nobodyCred}
 	out, err := refused.CombinedOutput()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(string(out), "DROVER_SECRET_KEY") {
-		t.Fatalf("drover with the example's placeholder key: %v %q; want exit status 1 naming DROVER_SECRET_KEY", err, out)
+	if ee, ok := err.(*exec.ExitError); !ok || strconv.Itoa(ee.ExitCode()) != service["RestartPreventExitStatus"] || !strings.Contains(string(out), "DROVER_SECRET_KEY") {
+		t.Fatalf("drover with the example's placeholder key: %v %q; want exit status %s (RestartPreventExitStatus: no restart loop) naming DROVER_SECRET_KEY",
+			err, out, service["RestartPreventExitStatus"])
 	}
 	// The section's key command.
 	setKey := `sed -i "s|^DROVER_SECRET_KEY=.*|DROVER_SECRET_KEY=$(head -c 48 /dev/urandom | base64 -w0)|" ` + envFile
 	if out, err := exec.Command("sh", "-c", setKey).CombinedOutput(); err != nil {
 		t.Fatalf("%s: %v %s", setKey, err, out)
 	}
-	if out, err := exec.Command(droverBin, "check", "--config", tomlFile).CombinedOutput(); err != nil {
-		t.Fatalf("drover check --config: %v\n%s", err, out)
+	readmeSteps := deployingLines(t, "as_drover() {", "as_drover drover check ", "as_drover drover createuser ")
+	asDrover := func(stdin string, line string) string {
+		t.Helper()
+		script := strings.NewReplacer(
+			"sudo -u drover ", "", // the whole script runs as the service's user
+			"/etc/drover/drover.env", envFile,
+			"/etc/drover/drover.toml", tomlFile,
+			"/var/lib/drover", state,
+			"as_drover drover ", "as_drover "+droverBin+" ",
+		).Replace(readmeSteps[0] + "\n" + line)
+		cmd := asNobody(exec.Command("bash", "-c", script))
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+		cmd.Stdin = strings.NewReader(stdin)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("README's %q as the service's user: %v\n%s", line, err, out)
+		}
+		return string(out)
+	}
+	if out := asDrover("", readmeSteps[1]); !strings.Contains(out, "# drover effective configuration") || strings.Contains(out, "no signing key") {
+		t.Errorf("README's check printed %q; want the configuration, with the environment file's key", out)
 	}
 
 	// Step 3: the service on the socket unit's path, as the service's user.
@@ -164,11 +202,8 @@ func TestDeployingWalkthrough(t *testing.T) {
 	}
 
 	// Step 4: an API user, created as the service's user.
-	create := asNobody(exec.Command(droverBin, "createuser", "alice"))
-	create.Env = []string{"STATE_DIRECTORY=" + state, "DROVER_ARGON2_MEMORY=64K", "DROVER_ARGON2_ITERATIONS=1"}
-	create.Stdin = strings.NewReader("wonderland\n")
-	if out, err := create.CombinedOutput(); err != nil {
-		t.Fatalf("createuser: %v\n%s", err, out)
+	if out, want := asDrover(deployPassword+"\n", readmeSteps[2]), fmt.Sprintf("created user %q (id 1) in %s\n", "alice", filepath.Join(state, "drover.db")); out != want {
+		t.Errorf("README's createuser printed %q, want %q", out, want)
 	}
 
 	// Step 5: nginx with the site, workers as www-data.
@@ -201,10 +236,43 @@ func TestDeployingWalkthrough(t *testing.T) {
 	}
 }
 
+// deployPassword is alice's password in the deploying walk-through: one
+// Django's validators accept.
+const deployPassword = "lantern-quarry-58"
+
+// deployingLines returns, for each prefix, the first line of README's
+// Deploying section that starts with it, so that the test runs the
+// section's own commands.
+func deployingLines(t *testing.T, prefixes ...string) []string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(data), "\n## Deploying\n")
+	if !ok {
+		t.Fatal("README has no Deploying section")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	lines := make([]string, len(prefixes))
+	for i, prefix := range prefixes {
+		for _, line := range strings.Split(section, "\n") {
+			if strings.HasPrefix(line, prefix) {
+				lines[i] = line
+				break
+			}
+		}
+		if lines[i] == "" {
+			t.Fatalf("README's Deploying section has no line starting %q", prefix)
+		}
+	}
+	return lines
+}
+
 // loginThrough logs alice in through base and returns her access token.
 func loginThrough(t *testing.T, c *http.Client, base string) string {
 	t.Helper()
-	resp, err := c.Post(base+"/api/token/", "application/json", strings.NewReader(`{"username":"alice","password":"wonderland"}`))
+	resp, err := c.Post(base+"/api/token/", "application/json", strings.NewReader(`{"username":"alice","password":"`+deployPassword+`"}`))
 	if err != nil {
 		t.Fatalf("login through nginx: %v", err)
 	}

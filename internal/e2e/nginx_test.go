@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -30,6 +31,7 @@ type nginx struct {
 	*proc
 	httpURL, httpsURL string
 	static            string
+	webroot           string // certbot's --webroot, /var/www/html in the site
 }
 
 func freePort(t *testing.T) int {
@@ -115,9 +117,11 @@ func startNginxAs(t *testing.T, socket, user string) *nginx {
 			t.Fatal(err)
 		}
 	}
-	static := filepath.Join(dir, "static")
-	if err := os.MkdirAll(static, 0o755); err != nil {
-		t.Fatal(err)
+	static, webroot := filepath.Join(dir, "static"), filepath.Join(dir, "webroot")
+	for _, d := range []string{static, webroot} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	cert, key := writeSelfSigned(t, dir)
 	httpPort, httpsPort := freePort(t), freePort(t)
@@ -138,6 +142,7 @@ func startNginxAs(t *testing.T, socket, user string) *nginx {
 		"/etc/letsencrypt/live/example.com/fullchain.pem", cert,
 		"/etc/letsencrypt/live/example.com/privkey.pem", key,
 		"/srv/drover/static/", static+"/",
+		"/var/www/html", webroot,
 		"include snippets/drover-proxy.conf;", "include "+filepath.Join(repo, "nginx", "snippets", "drover-proxy.conf")+";",
 	).Replace(string(site))
 	if err := os.WriteFile(filepath.Join(dir, "site.conf"), []byte(rendered), 0o644); err != nil {
@@ -169,7 +174,7 @@ http {
 		t.Fatalf("nginx -t: %v\n%s", err, out)
 	}
 	p := start(t, bin, nil, "-p", dir, "-c", filepath.Join(dir, "nginx.conf"), "-g", "daemon off;")
-	n := &nginx{proc: p, static: static,
+	n := &nginx{proc: p, static: static, webroot: webroot,
 		httpURL:  fmt.Sprintf("http://127.0.0.1:%d", httpPort),
 		httpsURL: fmt.Sprintf("https://127.0.0.1:%d", httpsPort)}
 	deadline := time.Now().Add(10 * time.Second)
@@ -294,6 +299,27 @@ func TestNginxInFrontOfDrover(t *testing.T) {
 		resp := get(n.httpURL+"/hello/?x=1", nil)
 		if resp.StatusCode != 301 || !strings.HasPrefix(resp.Header.Get("Location"), "https://") || !strings.HasSuffix(resp.Header.Get("Location"), "/hello/?x=1") {
 			t.Errorf("GET http://…/hello/ = %d Location %q, want 301 to https", resp.StatusCode, resp.Header.Get("Location"))
+		}
+	})
+	t.Run("plain HTTP answers certbot's challenges before it redirects", func(t *testing.T) {
+		dir := filepath.Join(n.webroot, ".well-known", "acme-challenge")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "tok3n"), []byte("tok3n.thumbprint"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := c.Get(n.httpURL + "/.well-known/acme-challenge/tok3n")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(body) != "tok3n.thumbprint" || resp.Header.Get("Location") != "" {
+			t.Errorf("GET http://…/.well-known/acme-challenge/tok3n = %d %q Location %q, want 200 with the file", resp.StatusCode, body, resp.Header.Get("Location"))
+		}
+		if resp := get(n.httpURL+"/.well-known/acme-challenge/missing", nil); resp.StatusCode != 404 {
+			t.Errorf("GET a missing challenge = %d, want 404 (not a redirect, not drover)", resp.StatusCode)
 		}
 	})
 	t.Run("a login burst is rate limited by nginx", func(t *testing.T) {
