@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"sync"
@@ -30,12 +31,19 @@ func CombinedEncoderConfig() zapcore.EncoderConfig {
 // combinedTimeLayout is Apache's %t: [%d/%b/%Y:%H:%M:%S %z].
 const combinedTimeLayout = "02/Jan/2006:15:04:05 -0700"
 
+// combinedTemplate is the combined format as a template: Apache's
+// combined line, then the request ID and the response time in
+// microseconds (Apache's and Gunicorn's %D).
+const combinedTemplate = `%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" "%({x-request-id}o)s" %(D)s`
+
 // accessLog writes one line per request.
 type accessLog struct {
-	log      *zap.Logger
-	combined bool
-	now      func() time.Time // test seam
-	bufs     sync.Pool        // *[]byte, for combined lines
+	log  *zap.Logger
+	line accessTemplate   // nil: JSON fields
+	dev  bool             // the development server's "GET /x 200 54µs"
+	pid  int              // the worker's PID, for %(p)s
+	now  func() time.Time // test seam
+	bufs sync.Pool        // *[]byte, for lines
 }
 
 // newAccessLog returns nil when access is nil: no access log.
@@ -43,19 +51,37 @@ func newAccessLog(cfg Config, log, access *zap.Logger) *accessLog {
 	if access == nil {
 		return nil
 	}
-	a := &accessLog{log: access, now: time.Now}
-	switch cfg.AccessLogFormat {
-	case AccessLogCombined:
-		a.combined = true
-	case AccessLogJSON:
+	a := &accessLog{log: access, pid: cfg.WorkerPID, now: time.Now}
+	switch f := cfg.AccessLogFormat; {
+	case f == AccessLogJSON:
+	case f == AccessLogDev:
+		a.dev = true
+	case f == AccessLogCombined:
+		a.line = mustParseAccessTemplate(combinedTemplate)
+	case IsAccessLogTemplate(f):
+		t, err := parseAccessTemplate(f)
+		if err != nil { // config.Validate refuses it first
+			log.Warn("bad access log template, using json", zap.String("access_log_format", f), zap.Error(err))
+			break
+		}
+		a.line = t
 	default:
-		log.Warn("unknown access log format, using json", zap.String("access_log_format", cfg.AccessLogFormat))
+		log.Warn("unknown access log format, using json", zap.String("access_log_format", f))
 	}
-	if !a.combined {
+	if a.line == nil && !a.dev {
 		// Encoded once here rather than on every request.
 		a.log = access.With(zap.Int("worker_pid", cfg.WorkerPID), zap.Int("generation", cfg.Generation))
 	}
 	return a
+}
+
+// SetUser records the ID of the user the request authenticated as, for
+// the access log (user_id, and %(u)s in the combined format). Outside
+// [Chain] it does nothing.
+func SetUser(ctx context.Context, id string) {
+	if ex := exchangeFrom(ctx); ex != nil {
+		ex.user = id
+	}
 }
 
 // wrap registers the access log with the request's exchange and starts its
@@ -82,12 +108,17 @@ func (a *accessLog) write(ex *exchange, r *http.Request) {
 	if ce == nil {
 		return
 	}
-	if a.combined {
+	took := a.now().Sub(ex.start)
+	if a.line != nil || a.dev {
 		bp, _ := a.bufs.Get().(*[]byte)
 		if bp == nil {
 			bp = new([]byte)
 		}
-		*bp = appendCombined((*bp)[:0], ex, r)
+		if a.dev {
+			*bp = appendDevLine((*bp)[:0], ex, r, took)
+		} else {
+			*bp = a.line.append((*bp)[:0], &accessRecord{ex: ex, r: r, took: took, pid: a.pid})
+		}
 		// The line is the message; Check took a placeholder so that a
 		// disabled logger costs no formatting.
 		ce.Message = string(*bp)
@@ -103,44 +134,39 @@ func (a *accessLog) write(ex *exchange, r *http.Request) {
 		zap.String("proto", r.Proto),
 		zap.Int("status", ex.status()),
 		zap.Int64("bytes", ex.bodyBytes(r)),
-		zap.Duration("duration", a.now().Sub(ex.start)),
+		zap.Duration("duration_s", took),
 		zap.String("user_agent", r.UserAgent()),
 		zap.String("referer", r.Referer()),
 		zap.String("request_id", ex.id),
+		zap.String("user_id", ex.user),
 	)
 }
 
-// appendCombined appends the Apache combined line
-//
-//	%h - - [%d/%b/%Y:%H:%M:%S %z] "%r" %>s %b "%{Referer}i" "%{User-agent}i"
-//
-// followed by the request ID in quotes. Request data is escaped as Apache
-// does: \" \\ and \xNN for control and non-ASCII bytes.
-func appendCombined(b []byte, ex *exchange, r *http.Request) []byte {
-	b = appendOrDash(b, ex.clientText)
-	b = append(b, " - - ["...)
-	b = ex.start.AppendFormat(b, combinedTimeLayout)
-	b = append(b, `] "`...)
+// appendDevLine appends the development server's request line,
+// "GET /x?q=1 200 54µs": what a person scanning a terminal needs.
+func appendDevLine(b []byte, ex *exchange, r *http.Request, took time.Duration) []byte {
 	b = appendEscaped(b, r.Method)
 	b = append(b, ' ')
 	b = appendEscaped(b, requestURI(r))
 	b = append(b, ' ')
-	b = appendEscaped(b, r.Proto)
-	b = append(b, `" `...)
 	b = strconv.AppendInt(b, int64(ex.status()), 10)
 	b = append(b, ' ')
-	if n := ex.bodyBytes(r); n == 0 {
-		b = append(b, '-')
-	} else {
-		b = strconv.AppendInt(b, n, 10)
+	return append(b, roundDuration(took).String()...)
+}
+
+// roundDuration keeps about three significant digits: 54µs, 1.23ms, 2.5s.
+func roundDuration(d time.Duration) time.Duration {
+	for _, unit := range []time.Duration{time.Second, time.Millisecond, time.Microsecond} {
+		switch {
+		case d >= 100*unit:
+			return d.Round(unit)
+		case d >= 10*unit:
+			return d.Round(unit / 10)
+		case d >= unit:
+			return d.Round(unit / 100)
+		}
 	}
-	b = append(b, ` "`...)
-	b = appendOrDash(b, r.Referer())
-	b = append(b, `" "`...)
-	b = appendOrDash(b, r.UserAgent())
-	b = append(b, `" "`...)
-	b = appendEscaped(b, ex.id)
-	return append(b, '"')
+	return d
 }
 
 // appendOrDash appends s escaped, or "-" when s is empty.

@@ -106,7 +106,7 @@ func TestAccessLogJSON(t *testing.T) {
 			giveMethod: http.MethodGet,
 			giveTarget: "/",
 			giveHandle: func(http.ResponseWriter, *http.Request) {},
-			wantFields: map[string]any{"remote_addr": "192.0.2.1", "proto": "HTTP/1.1", "duration": 1500 * time.Microsecond, "worker_pid": int64(4242), "generation": int64(3)},
+			wantFields: map[string]any{"remote_addr": "192.0.2.1", "proto": "HTTP/1.1", "duration_s": 1500 * time.Microsecond, "user_id": "", "worker_pid": int64(4242), "generation": int64(3)},
 		},
 	}
 	for _, tt := range tests {
@@ -132,7 +132,7 @@ func TestAccessLogJSON(t *testing.T) {
 					t.Errorf("field %s = %#v, want %#v", k, got[k], want)
 				}
 			}
-			for _, k := range []string{"remote_addr", "method", "path", "query", "proto", "status", "bytes", "duration", "user_agent", "referer", "request_id", "worker_pid", "generation"} {
+			for _, k := range []string{"remote_addr", "method", "path", "query", "proto", "status", "bytes", "duration_s", "user_agent", "referer", "request_id", "user_id", "worker_pid", "generation"} {
 				if _, ok := got[k]; !ok {
 					t.Errorf("field %s missing from %v", k, got)
 				}
@@ -156,7 +156,7 @@ func TestAccessLogCombined(t *testing.T) {
 			giveRemote: "198.51.100.7:4711",
 			giveHeader: map[string]string{"User-Agent": "curl/8.5.0", "X-Request-ID": "req-1"},
 			giveHandle: func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "hi") },
-			wantLine:   `198.51.100.7 - - [01/Mar/2025:12:30:45 -0700] "GET /hello/?x=1 HTTP/1.1" 200 2 "-" "curl/8.5.0" "req-1"`,
+			wantLine:   `198.51.100.7 - - [01/Mar/2025:12:30:45 -0700] "GET /hello/?x=1 HTTP/1.1" 200 2 "-" "curl/8.5.0" "req-1" 1500`,
 		},
 		{
 			name:       "no body is a dash",
@@ -164,7 +164,7 @@ func TestAccessLogCombined(t *testing.T) {
 			giveRemote: "[2001:db8::1]:80",
 			giveHeader: map[string]string{"X-Request-ID": "req-2", "Referer": "https://example.com/"},
 			giveHandle: func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) },
-			wantLine:   `2001:db8::1 - - [01/Mar/2025:12:30:45 -0700] "GET / HTTP/1.1" 204 - "https://example.com/" "-" "req-2"`,
+			wantLine:   `2001:db8::1 - - [01/Mar/2025:12:30:45 -0700] "GET / HTTP/1.1" 204 - "https://example.com/" "-" "req-2" 1500`,
 		},
 		{
 			name:       "escapes",
@@ -172,7 +172,7 @@ func TestAccessLogCombined(t *testing.T) {
 			giveRemote: "@",
 			giveHeader: map[string]string{"X-Request-ID": `q"id\`, "User-Agent": "a\"b\\c\x01d\x7fé", "Referer": "x\ty"},
 			giveHandle: func(http.ResponseWriter, *http.Request) {},
-			wantLine:   `- - - [01/Mar/2025:12:30:45 -0700] "GET / HTTP/1.1" 200 - "x\x09y" "a\"b\\c\x01d\x7f\xc3\xa9" "q\"id\\"`,
+			wantLine:   `- - - [01/Mar/2025:12:30:45 -0700] "GET / HTTP/1.1" 200 - "x\x09y" "a\"b\\c\x01d\x7f\xc3\xa9" "q\"id\\" 1500`,
 		},
 	}
 	for _, tt := range tests {
@@ -210,7 +210,8 @@ func TestCombinedEncoderConfig(t *testing.T) {
 	serve(h, r)
 
 	line := buf.String()
-	if !strings.HasPrefix(line, `192.0.2.1 - - [`) || !strings.HasSuffix(line, `] "GET /hello/ HTTP/1.1" 200 27 "-" "-" "req-1"`+"\n") {
+	if !strings.HasPrefix(line, `192.0.2.1 - - [`) || !strings.Contains(line, `] "GET /hello/ HTTP/1.1" 200 27 "-" "-" "req-1" `) ||
+		!strings.HasSuffix(line, "\n") || strings.Count(line, "\n") != 1 {
 		t.Errorf("access log output = %q, want exactly one combined line", line)
 	}
 }

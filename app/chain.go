@@ -29,6 +29,9 @@ const (
 	// AccessLogCombined logs one Apache "combined" line per request; see
 	// [CombinedEncoderConfig].
 	AccessLogCombined = "combined"
+	// AccessLogDev logs "GET /x 200 54µs" as the message and nothing
+	// else: the development server's request line, for a person.
+	AccessLogDev = "dev"
 )
 
 // Config is what the handler chain needs. Zero values mean the defaults above;
@@ -53,11 +56,20 @@ type Config struct {
 	ForwardedAllowIPs []netip.Prefix
 	// TrustAllProxies trusts every peer (forwarded_allow_ips = "*").
 	TrustAllProxies bool
-	// AccessLogFormat is AccessLogJSON (default) or AccessLogCombined.
+	// AccessLogFormat is AccessLogJSON (default), AccessLogCombined,
+	// AccessLogDev or a template in Gunicorn's --access-logformat syntax
+	// (see [CheckAccessLogFormat]).
 	AccessLogFormat string
-	// DevErrors makes a panic answer a text/plain page with the panic value
-	// and the full stack instead of the JSON 500. For `drover dev` only.
+	// DevErrors makes a panic answer a page with the panic value and the
+	// full stack instead of the JSON 500, and holds each response back
+	// until its handler returns (or flushes), so a handler that panics
+	// after setting a status still gets that page rather than a dropped
+	// connection. For `drover dev` only.
 	DevErrors bool
+	// DevErrorPage, with DevErrors, answers a panic: it returns the page
+	// for the panic value and its stack (dev's Failure, HTML for a
+	// browser). Nil answers a text/plain page.
+	DevErrorPage func(panicValue any, stack []byte) http.Handler
 	// WorkerPID is logged as worker_pid on every JSON access log line.
 	WorkerPID int
 	// Generation is logged as generation on every JSON access log line.

@@ -24,6 +24,7 @@ type exchange struct {
 	scheme     string         // "http" or "https"
 	start      time.Time      // set by the access log layer
 	access     *accessLog     // set by the access log layer; nil = no access log line
+	user       string         // authenticated user's ID, set by the application (SetUser)
 }
 
 type exchangeKey struct{}

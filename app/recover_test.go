@@ -83,6 +83,46 @@ func TestRecover(t *testing.T) {
 			wantErrorLines:   1,
 			wantAccessStatus: 200,
 		},
+		{
+			name:    "dev: a status and a body, then a panic, still get the page",
+			giveDev: true,
+			giveHandler: func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Set-Cookie", "session=1")
+				w.WriteHeader(http.StatusCreated)
+				_, _ = io.WriteString(w, "partial")
+				panic("boom")
+			},
+			wantStatus:       http.StatusInternalServerError,
+			wantContentType:  "text/plain; charset=utf-8",
+			wantBody:         []string{"panic: boom"},
+			wantErrorLines:   1,
+			wantAccessStatus: 500,
+		},
+		{
+			name:    "dev: a response held until the handler returns",
+			giveDev: true,
+			giveHandler: func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "text/plain")
+				w.WriteHeader(http.StatusAccepted)
+				_, _ = io.WriteString(w, "held")
+			},
+			wantStatus:       http.StatusAccepted,
+			wantContentType:  "text/plain",
+			wantBody:         []string{"held"},
+			wantAccessStatus: 202,
+		},
+		{
+			name:    "dev: a flushed response aborts",
+			giveDev: true,
+			giveHandler: func(w http.ResponseWriter, _ *http.Request) {
+				_, _ = io.WriteString(w, "partial")
+				w.(http.Flusher).Flush()
+				panic("boom")
+			},
+			wantRepanic:      http.ErrAbortHandler,
+			wantErrorLines:   1,
+			wantAccessStatus: 200,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,11 +7,13 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/pflag"
 	"go.uber.org/zap"
 
+	"github.com/drover/drover/dev/reload"
 	"github.com/drover/drover/internal/config"
 	"github.com/drover/drover/internal/exitcode"
 	"github.com/drover/drover/internal/proto"
@@ -69,15 +71,32 @@ func Main(p Program) int {
 
 // Run picks the process's role and runs it: a worker when the supervisor
 // started this process (proto.EnvRole), else the command in args: serve
-// (the default), dev, check or help. Usage and printed configuration go to
-// stdout.
+// (the default), dev, check, the user commands, version or help. Usage,
+// the version and printed configuration go to stdout.
 func Run(ctx context.Context, p Program, args []string, stdout io.Writer) error {
 	if os.Getenv(proto.EnvRole) == proto.RoleWorker {
 		return runWorker(ctx, p)
 	}
+	if wantsVersion(args) {
+		info, ok := debug.ReadBuildInfo()
+		fmt.Fprint(stdout, version(p.name(), info, ok))
+		return nil
+	}
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+		usage(stdout, p)
+		return nil
+	}
 	cmd, rest := "serve", args
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, rest = args[0], args[1:]
+	}
+	c, ok := lookupCommand(cmd)
+	if !ok {
+		return exitcode.Wrap(exitcode.Usage, fmt.Errorf("unknown command %q (commands: %s; drover help lists them)", cmd, strings.Join(commandNames(), ", ")))
+	}
+	if wantsHelp(rest) {
+		commandUsage(stdout, p, c)
+		return nil
 	}
 	switch cmd {
 	case "serve":
@@ -89,49 +108,42 @@ func Run(ctx context.Context, p Program, args []string, stdout io.Writer) error 
 	case "users", "createuser", "changepassword", "deactivateuser", "activateuser", "deleteuser":
 		return runUserCommand(ctx, cmd, rest, os.Stdin, stdout)
 	case "help":
-		usage(stdout, p, nil)
+		if len(rest) > 0 {
+			if c, ok := lookupCommand(rest[0]); ok {
+				commandUsage(stdout, p, c)
+				return nil
+			}
+			return exitcode.Wrap(exitcode.Usage, fmt.Errorf("unknown command %q (commands: %s)", rest[0], strings.Join(commandNames(), ", ")))
+		}
+		usage(stdout, p)
 		return nil
 	}
-	return exitcode.Wrap(exitcode.Usage, fmt.Errorf("unknown command %q (commands: serve, dev, check, users, createuser, changepassword, deactivateuser, activateuser, deleteuser, help)", cmd))
+	return exitcode.Wrap(exitcode.Usage, fmt.Errorf("command %q has no implementation", cmd))
 }
+
+// internalEnv are the DROVER_* variables drover's own processes pass each
+// other; they are not settings, and config.UnknownEnv does not warn about
+// them.
+func internalEnv() []string {
+	return []string{proto.EnvRole, proto.EnvListeners, reload.EnvListeners, reload.EnvFailureFile}
+}
+
+// envWarnings are the lines a command warns with at its start: one per
+// DROVER_* variable of its environment that is no setting.
+func envWarnings() []string { return config.UnknownEnv(os.Environ(), internalEnv()...) }
 
 // resolve reads the configuration for a command; shown reports that help
 // was printed instead.
 func resolve(p Program, args []string, defaults *config.Config, extra func(*pflag.FlagSet), stdout io.Writer) (cfg config.Config, shown bool, err error) {
 	cfg, err = config.Resolve(config.Source{Args: args, Defaults: defaults, Extra: extra})
 	if errors.Is(err, config.ErrHelp) {
-		usage(stdout, p, extra)
+		usage(stdout, p)
 		return cfg, true, nil
 	}
 	if err != nil {
 		return cfg, false, exitcode.Wrap(exitcode.Config, err)
 	}
 	return cfg, false, nil
-}
-
-func usage(w io.Writer, p Program, extra func(*pflag.FlagSet)) {
-	fmt.Fprintf(w, `Usage: %[1]s [serve|dev|check] [flags]
-
-  serve   run the pre-fork server: a supervisor and --workers worker processes (default)
-  dev     run the development server: one process, one request at a time
-  check   validate the configuration and print it
-
-  users                 list the users of the store
-  createuser NAME       add a user (password from a prompt, or stdin's first line;
-                        Django's password validators, --no-validate to skip them)
-  changepassword NAME   set a user's password and revoke their refresh tokens
-  deactivateuser NAME   refuse a user's logins and tokens
-  activateuser NAME     undo deactivateuser
-  deleteuser NAME       delete a user and their refresh tokens
-
-Every flag can also be set as DROVER_<NAME> (DROVER_WORKERS=4) or in the
---config file (workers = 4). Flags win over the environment, which wins over
-the file. Durations are seconds (30) or Go durations (500ms, 2m); sizes are
-bytes or take K, M, G. --workers defaults to the number of CPUs.
-
-Flags:
-`, p.name())
-	config.Usage(w, config.Default(), extra)
 }
 
 // runCheck refuses what serve refuses, through the same prepare, and
@@ -154,7 +166,7 @@ func runCheck(p Program, args []string, stdout io.Writer) error {
 	case err != nil:
 		return exitcode.Wrap(exitcode.Config, err)
 	}
-	for _, w := range lingerWarnings(cfg) {
+	for _, w := range append(envWarnings(), lingerWarnings(cfg)...) {
 		fmt.Fprintf(stdout, "# warning: %s\n", w)
 	}
 	fmt.Fprint(stdout, cfg.TOML())

@@ -35,6 +35,21 @@ func TestRunCommands(t *testing.T) {
 			wantCode: exitcode.Config, wantErrMsg: "--reload-dir /nonexistent/drover: not a directory"},
 		{name: "reload flags are not serve's", giveArgs: []string{"serve", "--reload"},
 			wantCode: exitcode.Config, wantErrMsg: "unknown flag: --reload"},
+		{name: "help lists every command's own flags", giveArgs: []string{"help"}, wantOut: "Flags of dev only:\n      --reload[=true|false]"},
+		{name: "help lists serve's own flags", giveArgs: []string{"help"}, wantOut: "Flags of serve only:\n      --print-config[=true|false]"},
+		{name: "--help alone is drover help", giveArgs: []string{"--help"}, wantOut: "Flags of serve only:"},
+		{name: "help COMMAND", giveArgs: []string{"help", "check"}, wantOut: "Usage: drover check [flags]"},
+		{name: "help of an unknown command", giveArgs: []string{"help", "frobnicate"}, wantCode: exitcode.Usage, wantErrMsg: `unknown command "frobnicate"`},
+		{name: "createuser --help", giveArgs: []string{"createuser", "--help"}, wantOut: "Usage: drover createuser NAME [flags]"},
+		{name: "createuser NAME --help lists its flags", giveArgs: []string{"createuser", "alice", "--help"}, wantOut: "--state-dir"},
+		{name: "dev -h shows dev's defaults", giveArgs: []string{"dev", "-h"}, wantOut: "(default debug)"},
+		{name: "version", giveArgs: []string{"version"}, wantOut: "drover "},
+		{name: "--version", giveArgs: []string{"--version"}, wantOut: "\ngo1."},
+		{name: "serve --version", giveArgs: []string{"serve", "--version"}, wantOut: "\ngo1."},
+		{name: "boolean next word", giveArgs: []string{"check", "--rotate-refresh-tokens", "no"}, wantOut: "rotate_refresh_tokens = false\n"},
+		{name: "value forgotten", giveArgs: []string{"serve", "--bind", "--print-config"},
+			wantCode: exitcode.Config, wantErrMsg: "--bind needs a value, got the flag --print-config"},
+		{name: "check prints sizes with units", giveArgs: []string{"check", "--limit-request-body", "10485760"}, wantOut: `limit_request_body = "10M"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

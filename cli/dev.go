@@ -70,6 +70,12 @@ func runDev(ctx context.Context, p Program, args []string, stdout io.Writer) err
 		return exitcode.Wrap(exitcode.Config, err)
 	}
 	defer logs.Close()
+	if inherited == nil {
+		// The watcher's child runs with the same environment: warned once.
+		for _, w := range envWarnings() {
+			logs.Error.Warn(w)
+		}
+	}
 	if rf.on && inherited == nil {
 		return runReloadWatcher(ctx, p, cfg, rf, args, logs.Error.Named("reload"))
 	}

@@ -14,12 +14,17 @@ import (
 	"github.com/drover/drover/server"
 )
 
+// printConfigFlag registers serve's --print-config.
+func printConfigFlag(v *bool) func(fs *pflag.FlagSet) {
+	return func(fs *pflag.FlagSet) {
+		fs.BoolVar(v, "print-config", false, "print the effective configuration and exit")
+	}
+}
+
 // runServe runs the supervisor.
 func runServe(ctx context.Context, p Program, args []string, stdout io.Writer) error {
 	var printConfig bool
-	extra := func(fs *pflag.FlagSet) {
-		fs.BoolVar(&printConfig, "print-config", false, "print the effective configuration and exit")
-	}
+	extra := printConfigFlag(&printConfig)
 	cfg, shown, err := resolve(p, args, nil, extra, stdout)
 	if err != nil || shown {
 		return err
@@ -46,7 +51,7 @@ func runServe(ctx context.Context, p Program, args []string, stdout io.Writer) e
 		return exitcode.Wrap(exitcode.Config, err)
 	}
 	defer logs.Close()
-	for _, w := range lingerWarnings(cfg) {
+	for _, w := range append(envWarnings(), lingerWarnings(cfg)...) {
 		logs.Error.Warn(w)
 	}
 	if err := chownForWorkers(cfg); err != nil {

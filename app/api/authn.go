@@ -2,7 +2,10 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
+
+	"github.com/drover/drover/app"
 )
 
 // authHeaderType is the only Authorization scheme accepted, as simplejwt's
@@ -29,10 +32,12 @@ func (t *tokenHandlers) authenticated(next http.Handler) http.Handler {
 			t.authError(w, r, errBadAuthorizationHeader, scopeAccess)
 			return
 		}
-		if _, err := t.svc.Authenticate(r.Context(), parts[1]); err != nil {
+		uid, err := t.svc.Authenticate(r.Context(), parts[1])
+		if err != nil {
 			t.authError(w, r, err, scopeAccess)
 			return
 		}
+		app.SetUser(r.Context(), strconv.FormatInt(uid, 10))
 		next.ServeHTTP(w, r)
 	})
 }

@@ -64,11 +64,16 @@ func Resolve(src Source) (Config, error) {
 	if src.Extra != nil {
 		src.Extra(fs)
 	}
-	if err := fs.Parse(src.Args); err != nil {
+	widenBools(fs)
+	args, err := normalizeArgs(fs, src.Args)
+	if err != nil {
+		return cfg, err
+	}
+	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return cfg, ErrHelp
 		}
-		return cfg, err
+		return cfg, explainFlagError(fs, err)
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q (settings are flags, like --workers 4)", fs.Arg(0))
@@ -171,6 +176,12 @@ func readFile(table []setting, path string) ([]assignment, error) {
 func parseFile(table []setting, path string, data []byte) ([]assignment, error) {
 	var doc map[string]any
 	if err := toml.Unmarshal(data, &doc); err != nil {
+		// A syntax error names its line and column, as a compiler does.
+		var de *toml.DecodeError
+		if errors.As(err, &de) {
+			row, col := de.Position()
+			return nil, &Error{Setting: "config", Err: fmt.Errorf("%s:%d:%d: %w", path, row, col, err)}
+		}
 		return nil, &Error{Setting: "config", Err: fmt.Errorf("%s: %w", path, err)}
 	}
 	keys := make([]string, 0, len(doc))
@@ -267,25 +278,12 @@ func newFlagSet(table []setting, defaults *Config, layer *[]assignment, file *st
 	for i := range table {
 		s := &table[i]
 		f := fs.VarPF(&flagValue{s: s, layer: layer}, s.name, s.short, s.usage)
-		f.DefValue = strings.Trim(s.get(defaults), `"`)
+		f.DefValue = helpValue(s.get(defaults))
 		if s.kind == "bool" {
 			f.NoOptDefVal = "true"
 		}
 	}
 	return fs
-}
-
-// Usage writes the flags every command takes, with their meaning, plus the
-// ones extra registers.
-func Usage(w io.Writer, defaults Config, extra func(fs *pflag.FlagSet)) {
-	var layer []assignment
-	var file string
-	fs := newFlagSet(settings(), &defaults, &layer, &file)
-	if extra != nil {
-		extra(fs)
-	}
-	fs.SetOutput(w)
-	fs.PrintDefaults()
 }
 
 // TOML prints the configuration as a config file drover reads back, one

@@ -35,8 +35,9 @@ type Keys struct {
 	Source string
 }
 
-// ErrNoSigningKey means no signing key was configured.
-var ErrNoSigningKey = errors.New("no signing key: set DROVER_SECRET_KEY or --secret-key-file (make run creates one in ./var)")
+// ErrNoSigningKey means no signing key was configured. It names no
+// setting: the user gave none, and it says both ways to give one.
+var ErrNoSigningKey = errors.New("no signing key is set: give one as " + EnvSecretKey + " (the key itself) or --secret-key-file (a file holding it), at least 32 random bytes, such as the output of: head -c 32 /dev/urandom | base64")
 
 // LoadKeys reads the signing keys the configuration names into c.Auth.Keys:
 // DROVER_SECRET_KEY or --secret-key-file for HS256, the PEM files for the
@@ -62,7 +63,7 @@ func (c *Config) LoadKeys(lookup func(string) (string, bool)) error {
 		}
 		a.Keys = Keys{Secret: Secret(bytes.TrimRight(data, "\r\n")), Source: a.SecretKeyFile}
 	default:
-		return &Error{Setting: "secret-key-file", Err: ErrNoSigningKey}
+		return ErrNoSigningKey
 	}
 	if n := len(a.Keys.Secret); n < auth.MinSecretSize {
 		return &Error{Setting: a.Keys.Source, Err: fmt.Errorf("the signing key is %d bytes; at least %d are needed", n, auth.MinSecretSize)}

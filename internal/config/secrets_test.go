@@ -29,10 +29,13 @@ func TestLoadKeys(t *testing.T) {
 		giveEnv    map[string]string
 		wantSecret string
 		wantErr    string
+		// wantUnnamed: the error names no setting (the user gave none),
+		// so it is not a *config.Error.
+		wantUnnamed bool
 	}{
 		{name: "file, newline trimmed", giveFile: goodFile, wantSecret: long},
 		{name: "environment", giveEnv: map[string]string{config.EnvSecretKey: long}, wantSecret: long},
-		{name: "neither", wantErr: "invalid secret-key-file: no signing key"},
+		{name: "neither", wantErr: "no signing key is set: give one as DROVER_SECRET_KEY (the key itself) or --secret-key-file (a file holding it)", wantUnnamed: true},
 		{name: "both", giveFile: goodFile, giveEnv: map[string]string{config.EnvSecretKey: long}, wantErr: "DROVER_SECRET_KEY is set too"},
 		{name: "short file", giveFile: shortFile, wantErr: "the signing key is 8 bytes; at least 32 are needed"},
 		{name: "short env", giveEnv: map[string]string{config.EnvSecretKey: "x"}, wantErr: "invalid DROVER_SECRET_KEY: the signing key is 1 bytes"},
@@ -45,8 +48,8 @@ func TestLoadKeys(t *testing.T) {
 			err := c.LoadKeys(func(k string) (string, bool) { v, ok := tt.giveEnv[k]; return v, ok })
 			if tt.wantErr != "" {
 				var ce *config.Error
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.As(err, &ce) {
-					t.Errorf("LoadKeys() = %v, want a *config.Error containing %q", err, tt.wantErr)
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || errors.As(err, &ce) == tt.wantUnnamed {
+					t.Errorf("LoadKeys() = %v (*config.Error: %t), want one containing %q (*config.Error: %t)", err, errors.As(err, &ce), tt.wantErr, !tt.wantUnnamed)
 				}
 				return
 			}

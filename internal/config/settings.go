@@ -46,7 +46,7 @@ func settings() []setting {
 			reset: func(c *Config) { c.Server.Bind = nil },
 			get:   func(c *Config) string { return quoteList(c.Server.Bind) },
 		},
-		intSetting("workers", "w", "number of worker processes",
+		intSetting("workers", "w", "number of worker processes (default: the number of CPUs)",
 			func(c *Config) *int { return &c.Server.Workers }),
 		enumSetting("worker-class", "k", "go: a goroutine per connection; sync: one request at a time, no keep-alive (Gunicorn's sync)",
 			func(c *Config) *string { return &c.Worker.Class }, "go", "sync"),
@@ -260,9 +260,9 @@ func boolSetting(name, short, usage string, field func(*Config) *bool) setting {
 	return setting{
 		kind: "bool", name: name, short: short, usage: usage,
 		set: func(c *Config, v string) error {
-			b, err := strconv.ParseBool(strings.TrimSpace(v))
+			b, err := ParseBool(v)
 			if err != nil {
-				return fmt.Errorf("%q is not true or false", v)
+				return err
 			}
 			*field(c) = b
 			return nil
@@ -321,7 +321,7 @@ func sizeSetting(name, usage string, field func(*Config) *int64) setting {
 			*field(c) = n
 			return err
 		},
-		get: func(c *Config) string { return strconv.FormatInt(*field(c), 10) },
+		get: func(c *Config) string { return tomlSize(*field(c)) },
 	}
 }
 
@@ -333,7 +333,7 @@ func durationSetting(name, short, usage string, field func(*Config) *time.Durati
 			*field(c) = d
 			return err
 		},
-		get: func(c *Config) string { return tomlQuote(field(c).String()) },
+		get: func(c *Config) string { return tomlQuote(formatDuration(*field(c))) },
 	}
 }
 
@@ -389,6 +389,29 @@ func ParseByteSize(s string) (int64, error) {
 		return 0, fmt.Errorf("%q is too large", s)
 	}
 	return n * mult, nil
+}
+
+// tomlSize writes n bytes for the config file and --help: in a unit when
+// one divides it ("19M", quoted, as ParseByteSize reads it), else as the
+// number of bytes.
+func tomlSize(n int64) string {
+	if s := formatSize(n); n != 0 && !strings.HasSuffix(s, " bytes") {
+		return tomlQuote(s)
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// formatDuration writes d as Go does without its zero tails: "1m", "24h",
+// "1h30m" rather than "1m0s", "24h0m0s", "1h30m0s".
+func formatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // formatSize writes n bytes as ParseByteSize reads them, in the largest

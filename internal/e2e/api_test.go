@@ -390,7 +390,7 @@ func TestServeRefusesToStartWithoutKey(t *testing.T) {
 		giveEnv  []string
 		wantLine string
 	}{
-		{name: "unset", wantLine: "drover: no signing key is set: give one as DROVER_SECRET_KEY (the key itself) or --secret-key-file (a file holding it)"},
+		{name: "unset", wantLine: "drover: no signing key is set: give one as DROVER_SECRET_KEY (the key itself) or --secret-key-file (a file holding it), at least 32 random bytes, such as the output of: head -c 32 /dev/urandom | base64"},
 		{name: "empty", giveEnv: []string{"DROVER_SECRET_KEY="}, wantLine: "drover: invalid DROVER_SECRET_KEY: the signing key is 0 bytes; at least 32 are needed"},
 		{name: "short key", giveEnv: []string{"DROVER_SECRET_KEY=short"}, wantLine: "drover: invalid DROVER_SECRET_KEY: the signing key is 5 bytes; at least 32 are needed"},
 	}
