@@ -72,6 +72,11 @@ func New(cfg Options, log *zap.Logger) (*Server, error) {
 	if cfg.FailureFile != "" {
 		handler = showFailure(cfg.FailureFile, handler)
 	}
+	chainCfg.DevErrorPage = panicPage
+	if chainCfg.AccessLogFormat == "" || chainCfg.AccessLogFormat == app.AccessLogJSON {
+		// The default is for programs; a terminal gets "GET /x 200 54µs".
+		chainCfg.AccessLogFormat = app.AccessLogDev
+	}
 	srv := &http.Server{
 		Handler:           serial(app.Chain(chainCfg, log, cfg.Access, handler)),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,

@@ -67,6 +67,8 @@ type Supervisor struct {
 	startProcess func(processSpec) (process, error)
 
 	listeners []*sockets.Held
+	// announced is set once the serving line is logged (announce).
+	announced bool
 	workers   map[int]*worker // by pid
 	slots     map[int]*slot
 	desired   int
@@ -238,7 +240,7 @@ func (s *Supervisor) stop(fast bool) {
 			s.drainAt = s.now().Add(d)
 			s.notify.stopping(fmt.Sprintf("shutdown delay: /healthz answers 503 for %s, then %d workers drain", d, len(s.workers)))
 			s.log.Info("stopping: /healthz answers 503 during the shutdown delay, then the workers drain",
-				zap.Duration("shutdown_delay", d), zap.Duration("graceful_timeout", s.opts.GracefulTimeout))
+				zap.Duration("shutdown_delay_s", d), zap.Duration("graceful_timeout_s", s.opts.GracefulTimeout))
 			return
 		}
 	}
@@ -399,7 +401,7 @@ func (s *Supervisor) ready(w *worker) {
 	if w.fate != fateServing {
 		return
 	}
-	w.log.Info("worker ready", zap.Duration("boot", now.Sub(w.started)))
+	w.log.Info("worker ready", zap.Duration("boot_s", now.Sub(w.started)))
 	s.slotFor(w.slot).failures = 0
 	if s.reload != nil && w.generation == s.reload.gen {
 		s.completeReloadIfReady()
@@ -409,6 +411,7 @@ func (s *Supervisor) ready(w *worker) {
 		if old.slot == w.slot && old.fate == fateRetiring {
 			s.drainWorker(old, whyReplaced)
 		}
+	s.announce()
 	}
 }
 
@@ -417,7 +420,7 @@ func (s *Supervisor) ready(w *worker) {
 func (s *Supervisor) exited(w *worker, status string) {
 	delete(s.workers, w.pid)
 	w.conn.Close()
-	log := w.log.With(zap.String("status", status), zap.Duration("uptime", s.now().Sub(w.started)))
+	log := w.log.With(zap.String("status", status), zap.Duration("uptime_s", s.now().Sub(w.started)))
 	switch {
 	case s.stopping || w.fate == fateDraining:
 		log.Info("worker exited", zap.String("reason", string(w.why)))
@@ -443,7 +446,7 @@ func (s *Supervisor) exited(w *worker, status string) {
 		sl.crashes++
 		sl.nextSpawn = s.now().Add(backoff(sl.crashes))
 		log.Warn("worker died; replacing it", zap.Stringer("fate", w.fate), zap.Int("restarts", sl.crashes),
-			zap.Duration("backoff", backoff(sl.crashes)))
+			zap.Duration("backoff_s", backoff(sl.crashes)))
 	}
 }
 
@@ -504,7 +507,7 @@ func (s *Supervisor) checkClocks() {
 			w.signal(syscall.SIGKILL)
 		case w.phase == phaseBooting && !w.leaving() && now.Sub(w.started) > s.opts.BootTimeout:
 			w.log.Error("worker did not report ready within the boot timeout; killing it",
-				zap.Duration("boot_timeout", s.opts.BootTimeout))
+				zap.Duration("boot_timeout_s", s.opts.BootTimeout))
 			w.fate, w.why = fateKilled, whyBootTimeout
 			w.signal(syscall.SIGKILL)
 		case w.phase == phaseReady && !w.leaving() && now.Sub(w.lastBeat) > s.opts.Timeout:
@@ -545,7 +548,7 @@ func (s *Supervisor) status() string {
 // SIGKILL. Its replacement starts at once.
 func (s *Supervisor) hung(w *worker, now time.Time) {
 	fields := []zap.Field{
-		zap.Duration("silent_for", now.Sub(w.lastBeat)),
+		zap.Duration("silent_for_s", now.Sub(w.lastBeat)),
 		zap.Int("in_flight", w.stats.InFlight),
 	}
 	for i, r := range w.stats.Oldest {

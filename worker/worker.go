@@ -251,10 +251,12 @@ func (w *Worker) Run(ctx context.Context) error {
 		signal.Stop(sigs)
 		return fmt.Errorf("report ready: %w", err)
 	}
-	w.log.Info("worker ready", zap.Int("listeners", len(w.opts.Listeners)),
+	// The supervisor logs "worker ready" (with the boot time) when this
+	// arrives; the worker's own line, with its limits, is for debugging.
+	w.log.Debug("worker serving", zap.Int("listeners", len(w.opts.Listeners)),
 		zap.Int("max_concurrency", w.opts.MaxConcurrency),
 		zap.Uint64("retire_after", w.track.retireAt), zap.Uint64("max_rss", w.opts.MaxRSS),
-		zap.Duration("request_timeout", w.opts.RequestTimeout))
+		zap.Duration("request_timeout_s", w.opts.RequestTimeout))
 
 	done := make(chan struct{})
 	g.Go(func() error { return w.heartbeat(done, stop) })
@@ -303,7 +305,7 @@ func (w *Worker) shutdown(ctx context.Context, gs *graceful.Server, stop <-chan 
 		return gs.Close()
 	}
 	timeout := w.opts.GracefulTimeout
-	w.log.Info("worker draining", zap.Int("in_flight", w.track.inFlight()), zap.Duration("graceful_timeout", timeout))
+	w.log.Info("worker draining", zap.Int("in_flight", w.track.inFlight()), zap.Duration("graceful_timeout_s", timeout))
 	sctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	drained := make(chan error, 1)
@@ -340,7 +342,7 @@ func (w *Worker) watchSupervisor(stop chan<- stopKind) {
 		case proto.Stopping:
 			// The drain comes with TERM; until then serve as before.
 			if !w.stopping.Swap(true) {
-				w.log.Info("supervisor stopping: /healthz answers 503 until the drain", zap.Duration("shutdown_delay", m.Delay))
+				w.log.Info("supervisor stopping: /healthz answers 503 until the drain", zap.Duration("shutdown_delay_s", m.Delay))
 			}
 		default:
 			w.log.Debug("ignoring message from supervisor", zap.Uint8("kind", uint8(m.Kind())))

@@ -136,12 +136,14 @@ type Log struct {
 	ErrorLogfile string
 	// Level is the minimum level of the error log.
 	Level string
-	// Format is "json" or "console" for the error log.
+	// Format is the error log's: "auto" (console when it is a terminal,
+	// JSON otherwise), "json" or "console".
 	Format string
 	// AccessLogfile is where the access log goes: "" for off, "-" for
 	// stdout, or a path.
 	AccessLogfile string
-	// AccessLogFormat is "json" or "combined".
+	// AccessLogFormat is "json", "combined" or a template of Gunicorn's
+	// access log atoms (app.CheckAccessLogFormat).
 	AccessLogFormat string
 }
 
@@ -288,7 +290,7 @@ func Default() Config {
 		Log: Log{
 			ErrorLogfile:    "-",
 			Level:           "info",
-			Format:          "json",
+			Format:          "auto",
 			AccessLogFormat: app.AccessLogJSON,
 		},
 		Proxy: Proxy{

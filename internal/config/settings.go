@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drover/drover/app"
 	"github.com/drover/drover/app/api"
 	"github.com/drover/drover/internal/sockets"
 )
@@ -125,12 +126,12 @@ func settings() []setting {
 			func(c *Config) *string { return &c.Log.ErrorLogfile }),
 		enumSetting("log-level", "", "debug, info, warning, error or critical",
 			func(c *Config) *string { return &c.Log.Level }, "debug", "info", "warning", "error", "critical"),
-		enumSetting("log-format", "", "error log format: json or console",
-			func(c *Config) *string { return &c.Log.Format }, "json", "console"),
+		enumSetting("log-format", "", "error log format: auto (console on a terminal, json otherwise), json or console",
+			func(c *Config) *string { return &c.Log.Format }, "auto", "json", "console"),
 		stringSetting("access-logfile", "", `access log: off when empty, "-" for stdout, or a file (reopened on USR1)`,
 			func(c *Config) *string { return &c.Log.AccessLogfile }),
-		enumSetting("access-log-format", "", "json, or combined (Apache)",
-			func(c *Config) *string { return &c.Log.AccessLogFormat }, "json", "combined"),
+		checkedStringSetting("access-log-format", "", `json, combined (Apache's, then the request ID and the time in µs), or a template of Gunicorn's atoms: '%(h)s "%(r)s" %(s)s %(D)s'`,
+			func(c *Config) *string { return &c.Log.AccessLogFormat }, app.CheckAccessLogFormat),
 		{
 			name:  "forwarded-allow-ips",
 			kind:  "ips",
@@ -290,6 +291,21 @@ func stringSetting(name, short, usage string, field func(*Config) *string) setti
 	return setting{
 		kind: "string", name: name, short: short, usage: usage,
 		set: func(c *Config, v string) error {
+			*field(c) = v
+			return nil
+		},
+		get: func(c *Config) string { return tomlQuote(*field(c)) },
+	}
+}
+
+// checkedStringSetting is a string setting whose value check accepts.
+func checkedStringSetting(name, short, usage string, field func(*Config) *string, check func(string) error) setting {
+	return setting{
+		kind: "string", name: name, short: short, usage: usage,
+		set: func(c *Config, v string) error {
+			if err := check(v); err != nil {
+				return err
+			}
 			*field(c) = v
 			return nil
 		},
