@@ -87,7 +87,7 @@ func (d *dummyCheck) choose(ctx context.Context) *dummyChoice {
 	c := d.slowest(ctx)
 	if prev := d.choice.Load(); prev == nil || prev.scheme != c.scheme {
 		d.log.Info("unknown users' password check set to the slowest scheme in the store",
-			zap.String("scheme", c.scheme), zap.Duration("cost", c.cost))
+			zap.String("scheme", c.scheme), zap.Duration("cost_s", c.cost))
 	}
 	d.choice.Store(c)
 	return c
@@ -120,7 +120,7 @@ func (d *dummyCheck) slowest(ctx context.Context) *dummyChoice {
 			if !d.warned[scheme] {
 				d.warned[scheme] = true
 				d.log.Warn("password hashes of this scheme cost more than an unknown user's check may: a wrong password of their users takes longer than an unknown name; each moves to argon2id at the next login",
-					zap.String("scheme", scheme), zap.Duration("cost", cost), zap.Duration("bound", maxDummyCost))
+					zap.String("scheme", scheme), zap.Duration("cost_s", cost), zap.Duration("bound_s", maxDummyCost))
 			}
 		case cost > best.cost:
 			best.hash, best.scheme, best.cost = hash, scheme, cost

@@ -231,7 +231,7 @@ func (s *Service) logReuse(ctx context.Context, c Claims, op string, reuse *Reus
 		zap.Int64("user_id", c.UserID),
 		zap.String("family", reuse.Family),
 		zap.String("remote_addr", client),
-		zap.Duration("since_rotation", s.now().Sub(reuse.RotatedAt)),
+		zap.Duration("since_rotation_s", s.now().Sub(reuse.RotatedAt)),
 		zap.String("jti_prefix", c.JTI[:min(8, len(c.JTI))]),
 	}
 	switch reuse.Outcome {

@@ -392,7 +392,7 @@ type startupResult struct {
 	workers       int
 	cmd           string
 	ready         []time.Duration // exec → the last "worker ready" line read
-	maxBoot       []time.Duration // the largest "boot" a ready line logged
+	maxBoot       []time.Duration // the largest "boot_s" a ready line logged
 	reload        []time.Duration // "reload complete" took
 	reloadSeen    []time.Duration // HUP sent → "reload complete" line read
 	drained       []time.Duration // HUP sent → the old generation exited, idle keep-alive clients connected

@@ -358,8 +358,8 @@ func resultsMarkdown(r *results) []byte {
 	st := r.startup
 	p("## Start and HUP reload (drover serve, 4 workers)\n\n")
 	p("%d starts on a state dir with one user and a port nothing loads. *Ready* is measured outside, from exec to reading\n", len(st.ready))
-	p("the fourth `worker ready` line of the supervisor's log; *largest boot* is the largest `boot` those lines report\n")
-	p("(worker spawn → ready). *Reload* is the `took` of the `reload complete` line after a HUP (every new worker ready,\n")
+	p("the fourth `worker ready` line of the supervisor's log; *largest boot* is the largest `boot_s` those lines report\n")
+	p("(worker spawn → ready). *Reload* is the `took_s` of the `reload complete` line after a HUP (every new worker ready,\n")
 	p("then the old ones told to drain); *seen* is HUP sent → that line read. *Old generation gone* is HUP sent → the supervisor\n")
 	p("back to 4 children, with 8 idle keep-alive connections open: a draining worker closes an idle connection only after\n")
 	p("`--keep-alive` (the linger, 5 s), so that no request racing the close is lost; it grows from milliseconds to about the linger.\n\n")

@@ -129,8 +129,8 @@ type logRecord struct {
 	Logger    string  `json:"logger"`
 	Msg       string  `json:"msg"`
 	WorkerPID int     `json:"worker_pid"`
-	Boot      float64 `json:"boot"`
-	Took      float64 `json:"took"`
+	Boot      float64 `json:"boot_s"`
+	Took      float64 `json:"took_s"`
 }
 
 func parseLog(line string) logRecord {

@@ -47,6 +47,7 @@ func serverOptions(c config.Config, reopen func() error) (server.Options, error)
 		PIDFile:         c.Server.PIDFile,
 		User:            user,
 		Settings:        server.WorkerSettings{Schema: config.Schema(), JSON: settings},
+		TLS:             c.TLS.CertFile != "" || len(c.TLS.AutoDomains) > 0,
 		WorkerClass:     c.Worker.Class,
 		Reopen:          reopen,
 	}, nil

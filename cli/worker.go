@@ -47,7 +47,7 @@ func runWorker(ctx context.Context, p Program) error {
 		return exitcode.Wrap(exitcode.WorkerBoot, fmt.Errorf("worker boot: %w", err))
 	}
 	defer logs.Close()
-	log := logs.Error.Named("worker").With(zap.Int("pid", os.Getpid()), zap.Int("slot", msg.Slot), zap.Int("generation", msg.Generation))
+	log := logs.Error.Named("worker").With(zap.Int("worker_pid", os.Getpid()), zap.Int("slot", msg.Slot), zap.Int("generation", msg.Generation))
 
 	handler, closeApp, err := p.handler(ctx, cfg, msg.Slot == 1, log)
 	if err != nil {

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/drover/drover/internal/stacktrace"
 )
 
 // Failure is what the development server shows instead of the application
@@ -23,8 +25,22 @@ type Failure struct {
 	// Title is one line saying what failed ("build failed: go build …").
 	Title string
 	// Output is what the failing step printed: the compiler's errors, or
-	// the end of the program's stderr.
+	// the end of the program's stderr; for a panic, its stack.
 	Output string
+	// Hint is the line under the output saying what to do; empty for
+	// the failed build's.
+	Hint string
+}
+
+// panicPage is the development server's answer to a panic (app's
+// Config.DevErrorPage): the Failure page with the panic value as its
+// title and the stack, the program's own frames first, as its output.
+func panicPage(p any, stack []byte) http.Handler {
+	return Failure{
+		Title:  fmt.Sprintf("panic: %v", p),
+		Output: stacktrace.Readable(string(stack)),
+		Hint:   "drover dev (development only) shows a panic's stack to the client; drover serve logs it and answers a JSON 500. Fix the handler, rebuild, and reload this page.",
+	}
 }
 
 // ServeHTTP answers with status 500 and the failure: readable HTML for a
@@ -69,7 +85,7 @@ p { color: #555; }
 <body>
 <h1>{{.Title}}</h1>
 <pre>{{.Output}}</pre>
-<p>drover dev (development only) shows this page for every request until the next successful build. Fix the error, save, and reload this page.</p>
+<p>{{if .Hint}}{{.Hint}}{{else}}drover dev (development only) shows this page for every request until the next successful build. Fix the error, save, and reload this page.{{end}}</p>
 </body>
 </html>
 `))

@@ -1,7 +1,10 @@
 // Package dev is drover's development server (drover dev): one process,
-// no workers, requests handled strictly one at a time, zap's colored
-// console logs, every request logged, and panics shown to the client as a
-// plain-text stack trace. It is Django's runserver, and everything drover
+// no workers, requests handled strictly one at a time, zap's console logs
+// (colored on a terminal), every request logged as "GET /x 200 54µs", and
+// panics shown to the client as the Failure page (HTML for a browser,
+// plain text otherwise) with the stack, the program's frames first. Each
+// response is held until its handler returns, so a panic after a status
+// still gets the page. It is Django's runserver, and everything drover
 // serve is not.
 //
 // Lifecycle: Run binds the --bind addresses itself, prints a banner saying

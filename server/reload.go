@@ -83,7 +83,7 @@ func (s *Supervisor) completeReloadIfReady() {
 		}
 	}
 	s.log.Info("reload complete", zap.Int("generation", s.gen), zap.Int("workers", s.desired),
-		zap.Duration("took", s.now().Sub(r.started)))
+		zap.Duration("took_s", s.now().Sub(r.started)))
 	s.notify.reloaded(s.status())
 }
 

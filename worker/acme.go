@@ -127,7 +127,7 @@ func newAutoTLS(o AutoTLS, listeners, plain []net.Listener, log *zap.Logger) (*a
 	}
 	if missing := loaded.wait(o.Wait); len(missing) > 0 {
 		log.Warn("stored certificates not loaded in time; they are served once loaded",
-			zap.Strings("domains", missing), zap.Duration("waited", o.Wait))
+			zap.Strings("domains", missing), zap.Duration("waited_s", o.Wait))
 	}
 	log.Info("managing certificates", zap.Strings("domains", o.Domains), zap.String("ca", o.CA))
 	return a, nil

@@ -107,8 +107,8 @@ func (rt *requestTimeout) expire(g *guardedWriter, r *http.Request, start time.T
 		zap.String("method", r.Method),
 		zap.String("path", r.URL.EscapedPath()),
 		zap.String("request_id", app.RequestID(r.Context())),
-		zap.Duration("age", rt.now().Sub(start)),
-		zap.Duration("request_timeout", rt.limit),
+		zap.Duration("age_s", rt.now().Sub(start)),
+		zap.Duration("request_timeout_s", rt.limit),
 		zap.Bool("answered_504", answered),
 		zap.ByteString("stack", stack),
 	)

@@ -168,7 +168,7 @@ func TestRequestTimeout(t *testing.T) {
 				f := l.ContextMap()
 				stack, _ := f["stack"].(string)
 				if f["method"] != "GET" || f["path"] != "/slow" || f["request_id"] != resp.Header.Get("X-Request-ID") ||
-					f["answered_504"] != tt.wantAnswered || f["age"].(time.Duration) < limit {
+					f["answered_504"] != tt.wantAnswered || f["age_s"].(time.Duration) < limit {
 					t.Errorf("timeout logged as %v, want GET /slow, the response's request ID, answered_504 %t, age over %s", f, tt.wantAnswered, limit)
 				}
 				if !strings.HasPrefix(stack, "goroutines: 1\n") || !strings.Contains(stack, "worker.TestRequestTimeout") {

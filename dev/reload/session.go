@@ -159,7 +159,7 @@ func (s *session) finish(r buildResult) {
 			f.Output = be.Output
 		}
 		s.log.Error("build failed: serving its output as the error page until the next good build",
-			zap.Strings("changed", names), zap.String("build_time", seconds(r.took)))
+			zap.Strings("changed", names), zap.Duration("build_time_s", r.took))
 		fmt.Fprintf(s.w.cfg.Terminal, "\n%s\n", indent(f.Output))
 		s.fail(f)
 		return

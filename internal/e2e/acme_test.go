@@ -293,9 +293,9 @@ func TestTLSAutoObtainsCertificateFromACMEServer(t *testing.T) {
 	mark := s.mark()
 	s.signal(syscall.SIGHUP)
 	s.waitLog(10*time.Second, mark, 1, msgIs("reload complete"))
-	for _, ready := range s.waitLog(time.Second, mark, 2, func(l logLine) bool { return l.msg() == "worker ready" && l.fields["logger"] == "worker" }) {
-		pid := ready.int("pid")
-		loaded := s.waitLog(time.Second, mark, 1, func(l logLine) bool { return loadedBy(2)(l) && l.int("pid") == pid })[0]
+	for _, ready := range s.waitLog(time.Second, mark, 2, supervisorReady) {
+		pid := ready.int("worker_pid")
+		loaded := s.waitLog(time.Second, mark, 1, func(l logLine) bool { return loadedBy(2)(l) && l.int("worker_pid") == pid })[0]
 		if !s.before(loaded, ready) {
 			t.Errorf("worker %d reported ready before it loaded the certificate", pid)
 		}

@@ -258,10 +258,10 @@ func TestRequestTimeoutAnswers504AndReplacesWorker(t *testing.T) {
 	}
 
 	timedOut := s.waitLog(5*time.Second, mark, 1, msgIs("request timed out; the worker retires"))[0]
-	victim := timedOut.int("pid")
+	victim := timedOut.int("worker_pid")
 	stack, _ := timedOut.fields["stack"].(string)
 	if timedOut.fields["level"] != "error" || timedOut.fields["request_id"] != "guard-timeout-0001" || timedOut.fields["method"] != "GET" ||
-		timedOut.fields["path"] != "/sleep" || timedOut.fields["age"] == nil || !strings.Contains(stack, "time.Sleep") {
+		timedOut.fields["path"] != "/sleep" || timedOut.fields["age_s"] == nil || !strings.Contains(stack, "time.Sleep") {
 		t.Errorf("timeout logged as %s, want an error naming GET /sleep, its request ID and age, with the stack in time.Sleep", timedOut.text)
 	}
 	retired := s.waitLog(5*time.Second, mark, 1, byWorker("worker retiring; starting its replacement", victim))[0]

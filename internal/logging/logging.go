@@ -8,6 +8,7 @@ import (
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+	"golang.org/x/term"
 
 	"github.com/drover/drover/app"
 	"github.com/drover/drover/internal/config"
@@ -22,41 +23,68 @@ type Logs struct {
 	files  []*File
 }
 
-// Open builds the loggers cfg describes. dev selects zap's colored
-// development console output for the error log.
+// Error log formats of config.Log.Format.
+const (
+	// FormatAuto is console when the error log is a terminal, JSON
+	// otherwise (a file, a pipe, journald, a test).
+	FormatAuto = "auto"
+	// FormatJSON is one JSON object per line.
+	FormatJSON = "json"
+	// FormatConsole is zap's tab-separated console line, for a person.
+	FormatConsole = "console"
+)
+
+// Open builds the loggers cfg describes. dev selects the development
+// server's console output for the error log (colored on a terminal) and
+// its one-line request log ("GET /x 200 54µs") unless the access log
+// format is combined or a template.
 func Open(cfg config.Log, dev bool) (*Logs, error) {
+	return open(cfg, dev, isTerminal)
+}
+
+// isTerminal reports whether f is a terminal, the test for FormatAuto and
+// for color.
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+
+func open(cfg config.Log, dev bool, terminal func(*os.File) bool) (*Logs, error) {
 	level, err := ParseLevel(cfg.Level)
 	if err != nil {
 		return nil, err
 	}
 	l := &Logs{}
-	errOut, err := l.output(cfg.ErrorLogfile, os.Stderr)
+	errOut, tty, err := l.output(cfg.ErrorLogfile, os.Stderr, terminal)
 	if err != nil {
 		return nil, fmt.Errorf("error log: %w", err)
 	}
-	l.Error = zap.New(zapcore.NewCore(errorEncoder(cfg.Format, dev), errOut, level))
+	enc, console := errorEncoder(cfg.Format, dev, tty)
+	var core zapcore.Core = zapcore.NewCore(enc, errOut, level)
+	if console {
+		core = stackCore{core}
+	}
+	l.Error = zap.New(core)
 
 	if cfg.AccessLogfile != "" {
-		out, err := l.output(cfg.AccessLogfile, os.Stdout)
+		out, tty, err := l.output(cfg.AccessLogfile, os.Stdout, terminal)
 		if err != nil {
 			l.Close()
 			return nil, fmt.Errorf("access log: %w", err)
 		}
-		l.Access = zap.New(zapcore.NewCore(accessEncoder(cfg.AccessLogFormat, dev), out, zapcore.InfoLevel))
+		l.Access = zap.New(zapcore.NewCore(accessEncoder(cfg.AccessLogFormat, dev, tty), out, zapcore.InfoLevel))
 	}
 	return l, nil
 }
 
-func (l *Logs) output(path string, std *os.File) (zapcore.WriteSyncer, error) {
+// output opens path ("-" for std); tty reports whether it is a terminal.
+func (l *Logs) output(path string, std *os.File, terminal func(*os.File) bool) (_ zapcore.WriteSyncer, tty bool, _ error) {
 	if path == "-" {
-		return zapcore.Lock(std), nil
+		return zapcore.Lock(std), terminal(std), nil
 	}
 	f, err := OpenFile(path)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	l.files = append(l.files, f)
-	return f, nil
+	return f, false, nil
 }
 
 // Reopen reopens every log file, for log rotation (USR1).
@@ -101,31 +129,45 @@ func ParseLevel(s string) (zapcore.Level, error) {
 	return 0, fmt.Errorf("unknown log level %q", s)
 }
 
-func errorEncoder(format string, dev bool) zapcore.Encoder {
-	if dev {
+// errorEncoder is the error log's encoder; console reports whether it
+// writes for a person (stacks are then printed as lines, see stackCore).
+// Color is only for a terminal: escape codes in a file or a pipe are noise.
+func errorEncoder(format string, dev, tty bool) (_ zapcore.Encoder, console bool) {
+	if dev && format != FormatJSON {
 		ec := zap.NewDevelopmentEncoderConfig()
-		ec.EncodeLevel = zapcore.CapitalColorLevelEncoder
+		ec.EncodeLevel = zapcore.CapitalLevelEncoder
+		if tty {
+			ec.EncodeLevel = zapcore.CapitalColorLevelEncoder
+		}
 		ec.EncodeTime = zapcore.TimeEncoderOfLayout("15:04:05.000")
-		return zapcore.NewConsoleEncoder(ec)
+		ec.CallerKey = ""
+		return zapcore.NewConsoleEncoder(ec), true
 	}
 	ec := zap.NewProductionEncoderConfig()
 	ec.TimeKey = "time"
 	ec.EncodeTime = zapcore.ISO8601TimeEncoder
-	if format == "console" {
-		return zapcore.NewConsoleEncoder(ec)
+	// Durations are seconds as numbers, under keys that say so (boot_s).
+	ec.EncodeDuration = zapcore.SecondsDurationEncoder
+	if format == FormatConsole || (format == FormatAuto && tty) {
+		if tty {
+			ec.EncodeLevel = zapcore.LowercaseColorLevelEncoder
+		}
+		return zapcore.NewConsoleEncoder(ec), true
 	}
-	return zapcore.NewJSONEncoder(ec)
+	return zapcore.NewJSONEncoder(ec), false
 }
 
-func accessEncoder(format string, dev bool) zapcore.Encoder {
-	if format == app.AccessLogCombined {
-		// The chain writes the whole Apache combined line as the message.
+func accessEncoder(format string, dev, tty bool) zapcore.Encoder {
+	if format == app.AccessLogCombined || app.IsAccessLogTemplate(format) {
+		// The chain writes the whole line as the message.
 		return zapcore.NewConsoleEncoder(app.CombinedEncoderConfig())
 	}
 	if dev {
-		ec := zap.NewDevelopmentEncoderConfig()
+		// The chain writes "GET /x 200 54µs" as the message (its dev
+		// format) and no fields: a clock time and the line.
+		ec := app.CombinedEncoderConfig()
+		ec.TimeKey = "time"
 		ec.EncodeTime = zapcore.TimeEncoderOfLayout("15:04:05.000")
-		ec.LevelKey, ec.CallerKey = "", ""
 		return zapcore.NewConsoleEncoder(ec)
 	}
 	ec := zapcore.EncoderConfig{

@@ -136,7 +136,7 @@ func TestAccessLogJSON(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "access.log")
 	logs := open(t, config.Log{ErrorLogfile: "-", AccessLogfile: path, AccessLogFormat: "json"})
 
-	logs.Access.Info("request", zap.String("method", "GET"), zap.Int("status", 200), zap.Duration("duration", 1500*time.Millisecond))
+	logs.Access.Info("request", zap.String("method", "GET"), zap.Int("status", 200), zap.Duration("duration_s", 1500*time.Millisecond))
 	if err := logs.Close(); err != nil {
 		t.Fatalf("Close() = %v", err)
 	}
@@ -147,7 +147,7 @@ func TestAccessLogJSON(t *testing.T) {
 	}
 	got := decodeJSON(t, lines[0])
 	delete(got, "time")
-	want := map[string]any{"msg": "request", "method": "GET", "status": float64(200), "duration": 1.5}
+	want := map[string]any{"msg": "request", "method": "GET", "status": float64(200), "duration_s": 1.5}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("access log line = %v (without time), want %v", got, want)
 	}
@@ -183,7 +183,7 @@ func TestAccessLogOff(t *testing.T) {
 
 func TestDevErrorLog(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "error.log")
-	logs, err := logging.Open(config.Log{ErrorLogfile: path, Level: "info", Format: "json"}, true)
+	logs, err := logging.Open(config.Log{ErrorLogfile: path, Level: "info", Format: "console"}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,10 +192,10 @@ func TestDevErrorLog(t *testing.T) {
 		t.Fatalf("Close() = %v", err)
 	}
 
-	// Colored level and a clock time, not JSON.
+	// A clock time and the level, not JSON, and no color in a file.
 	lines := readLines(t, path)
-	if len(lines) != 1 || !strings.Contains(lines[0], "\x1b[34mINFO\x1b[0m\tdev server ready") {
-		t.Errorf("dev error log = %q, want a colored console line", lines)
+	if len(lines) != 1 || !strings.Contains(lines[0], "\tINFO\tdev server ready") || strings.Contains(lines[0], "\x1b[") {
+		t.Errorf("dev error log = %q, want a console line without color", lines)
 	}
 }
 

@@ -57,12 +57,17 @@ func build(log *zap.Logger) (http.Handler, error) {
 			http.Error(w, "bad d", http.StatusBadRequest)
 			return
 		}
-		log.Info("testapp sleeping", zap.Duration("d", d))
+		log.Info("testapp sleeping", zap.Duration("sleep_s", d))
 		time.Sleep(d)
 		fmt.Fprintf(w, "slept %s in %d\n", d, os.Getpid())
 	})
 	mux.HandleFunc("GET /panic", func(w http.ResponseWriter, r *http.Request) {
 		panic("testapp: deliberate panic")
+	})
+	mux.HandleFunc("GET /panic-after-status", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprint(w, "partial")
+		panic("testapp: panic after a status")
 	})
 	mux.HandleFunc("GET /exit", func(w http.ResponseWriter, r *http.Request) {
 		log.Warn("testapp: exiting on request")
