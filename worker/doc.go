@@ -29,7 +29,8 @@
 //
 // Signals: TERM drains (stop accepting, finish in-flight requests up to
 // --graceful-timeout, then close); INT and QUIT stop at once; USR1 reopens
-// log files; HUP is ignored (it is the supervisor's). EOF on the channel
-// means the supervisor died: the worker drains and exits, so no orphan keeps
-// serving stale code.
+// log files; HUP, TTIN, TTOU, USR2 and WINCH are ignored (they are the
+// supervisor's, and systemctl kill sends them to every process of the
+// unit). EOF on the channel means the supervisor died: the worker drains
+// and exits, so no orphan keeps serving stale code.
 package worker
