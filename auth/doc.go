@@ -45,4 +45,7 @@
 // a re-hash after a login with one. At most [HasherConfig.MaxConcurrent]
 // hashes run at once, each holding its memory cost: in a process, or
 // across every worker of a host once they [Hasher.Share] one directory.
+// [PasswordValidator] applies Django's four default password validators
+// to a new password, in Django's words, with Django's common-password list
+// embedded (compressed); the admin commands call it, the API never does.
 package auth

@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/drover/drover/app"
+	"github.com/drover/drover/internal/exitcode"
 	"github.com/drover/drover/internal/sockets"
 )
 
@@ -99,12 +100,15 @@ func serial(next http.Handler) http.Handler {
 }
 
 // Run binds, prints the banner and serves until INT or TERM (or ctx ends).
+// An address it cannot bind is an *exitcode.Error with exitcode.Config.
 func (s *Server) Run(ctx context.Context) error {
 	listeners := s.cfg.Listeners
 	if len(listeners) == 0 {
 		var err error
 		if listeners, err = listen(s.cfg.Bind); err != nil {
-			return err
+			// As under serve: an address that cannot be bound is a
+			// refusal to start.
+			return exitcode.Wrap(exitcode.Config, err)
 		}
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)

@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/drover/drover/dev"
+	"github.com/drover/drover/internal/exitcode"
 	"github.com/drover/drover/internal/sockets"
 )
 
@@ -183,7 +184,8 @@ func (w *Watcher) plan() error {
 // Run binds the addresses, prints the banner, starts the program and
 // replaces it on every change until INT or TERM (or ctx ends); then it
 // stops the program and any build, removes its temporary files and
-// returns nil.
+// returns nil. An address it cannot bind is an *exitcode.Error with
+// exitcode.Config, as drover serve's and dev's.
 func (w *Watcher) Run(ctx context.Context) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -194,7 +196,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 	defer os.RemoveAll(tmp)
 	socks, err := bindAll(w.cfg.Bind)
 	if err != nil {
-		return err
+		return exitcode.Wrap(exitcode.Config, err) // as drover serve and dev
 	}
 	defer sockets.CloseAll(socks)
 

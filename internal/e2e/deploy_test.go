@@ -142,3 +142,67 @@ func TestBinaryIsStatic(t *testing.T) {
 		t.Logf("static binary: %s MiB", strconv.FormatFloat(float64(st.Size())/(1<<20), 'f', 1, 64))
 	}
 }
+
+// TestLogrotateReopensDroverLogs runs the real logrotate with
+// deploy/drover.logrotate on a serving drover's access log: the file is
+// renamed, the postrotate's USR1 reaches the supervisor (its main
+// process, as --kill-whom=main sends it), and the next request is logged
+// in a new file drover created.
+func TestLogrotateReopensDroverLogs(t *testing.T) {
+	logrotate, err := exec.LookPath("logrotate")
+	if err != nil {
+		if testing.Short() {
+			t.Skip("logrotate not installed")
+		}
+		t.Fatal("logrotate not installed: make deps installs Debian's logrotate package")
+	}
+	logs := t.TempDir()
+	accessLog := filepath.Join(logs, "access.log")
+	s := serve(t, droverBin, 2, nil, "--access-logfile", accessLog)
+	c := client()
+	get(t, c, s.url+"/healthz?before")
+
+	data, err := os.ReadFile(filepath.Join("..", "..", "deploy", "drover.logrotate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const postrotate = "systemctl kill --kill-whom=main --signal=USR1 drover.service"
+	if !strings.Contains(string(data), postrotate) {
+		t.Fatalf("deploy/drover.logrotate lacks %q", postrotate)
+	}
+	conf := strings.NewReplacer(
+		"/var/log/drover", logs,
+		postrotate, "kill -USR1 "+strconv.Itoa(s.cmd.Process.Pid),
+	).Replace(string(data))
+	confFile := filepath.Join(t.TempDir(), "drover")
+	if err := os.WriteFile(confFile, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mark := s.mark()
+	// -f: rotate now, whatever the daily schedule says.
+	out, err := exec.Command(logrotate, "-f", "-s", filepath.Join(t.TempDir(), "state"), confFile).CombinedOutput()
+	if err != nil {
+		t.Fatalf("logrotate: %v\n%s", err, out)
+	}
+	s.waitLog(5*time.Second, mark, 1, func(l logLine) bool { return l.msg() == "signal received" && l.fields["command"] == "reopen logs" })
+	// The workers reopen once the supervisor relays the signal: a request
+	// until then may still go to the renamed file, so ask until one is in
+	// the new one.
+	deadline := time.Now().Add(5 * time.Second)
+	for i := 0; ; i++ {
+		get(t, c, s.url+"/healthz?after")
+		now, _ := os.ReadFile(accessLog)
+		old, _ := os.ReadFile(accessLog + ".1")
+		if strings.Contains(string(now), `"query":"after"`) {
+			if strings.Contains(string(now), `"query":"before"`) || !strings.Contains(string(old), `"query":"before"`) {
+				t.Errorf("after the rotation access.log = %q, access.log.1 = %q; want the first request in .1 only", now, old)
+			}
+			t.Logf("the new access.log has the request after the rotation (%d before it went to the old file)", i)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no request after the rotation is in a new access.log (%d bytes); access.log.1 = %q", len(now), old)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

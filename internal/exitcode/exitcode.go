@@ -1,14 +1,20 @@
 // Package exitcode names every exit status a drover process uses, in one
-// place. The supervisor, the worker and the command line all return these;
-// the numbers follow Gunicorn where Gunicorn has a convention.
+// place: the README's "Exit statuses" table is this file's. The
+// supervisor, the worker, the development server and the command line all
+// return these; the numbers follow Gunicorn where Gunicorn has a
+// convention.
 package exitcode
+
+import "errors"
 
 // Exit statuses of drover processes.
 const (
 	// OK is a clean exit: a graceful or fast stop that completed.
 	OK = 0
-	// Config means the configuration or the command line was rejected
-	// before anything started.
+	// Config means drover refused to start: a setting, a flag or the
+	// command line was rejected, an address could not be bound, or the pid
+	// file names a drover already running. Nothing was served. The same
+	// under serve, dev and check.
 	Config = 1
 	// Usage is a command-line usage error (unknown command).
 	Usage = 2
@@ -17,7 +23,7 @@ const (
 	// halts with it).
 	WorkerBoot = 3
 	// Runtime is a failure after a successful start, such as a listener
-	// that broke.
+	// that broke; also the status of an error that carries none.
 	Runtime = 4
 )
 
@@ -33,10 +39,15 @@ func (e *Error) Error() string { return e.Err.Error() }
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Wrap returns err carrying code, or nil when err is nil.
+// Wrap returns err carrying code, or nil when err is nil. An err that
+// already carries a code keeps it: the code given nearest the failure wins,
+// so a caller may wrap whatever a callee returns with the status its
+// other failures mean (a bind refused inside a Run that otherwise fails
+// with Runtime still exits with Config).
 func Wrap(code int, err error) error {
-	if err == nil {
-		return nil
+	var e *Error
+	if err == nil || errors.As(err, &e) {
+		return err
 	}
 	return &Error{Code: code, Err: err}
 }

@@ -3,6 +3,10 @@ package exitcode_test
 import (
 	"errors"
 	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/drover/drover/internal/exitcode"
@@ -45,6 +49,58 @@ func TestWrap(t *testing.T) {
 					tt.giveCode, tt.giveErr, e, tt.wantCode, tt.wantMsg)
 			}
 		})
+	}
+}
+
+// TestWrapKeepsTheInnerCode: a Run that wraps what its callee returns
+// with its default status keeps the callee's (dev's Run returns Config for
+// an address it cannot bind, and cli wraps Run's errors with Runtime).
+func TestWrapKeepsTheInnerCode(t *testing.T) {
+	cause := errors.New("bind 127.0.0.1:8000: address already in use")
+	tests := []struct {
+		name     string
+		giveErr  error
+		wantCode int
+	}{
+		{name: "no code yet", giveErr: cause, wantCode: exitcode.Runtime},
+		{name: "a code", giveErr: exitcode.Wrap(exitcode.Config, cause), wantCode: exitcode.Config},
+		{name: "a code under context", giveErr: fmt.Errorf("dev: %w", exitcode.Wrap(exitcode.Config, cause)), wantCode: exitcode.Config},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var e *exitcode.Error
+			if !errors.As(exitcode.Wrap(exitcode.Runtime, tt.giveErr), &e) || e.Code != tt.wantCode {
+				t.Errorf("Wrap(Runtime, %v) = %v, want code %d", tt.giveErr, e, tt.wantCode)
+			}
+		})
+	}
+}
+
+// TestREADMETable: the README's "Exit statuses" table lists exactly the
+// statuses this package names, once each.
+func TestREADMETable(t *testing.T) {
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(data), "\n## Exit statuses\n")
+	if !ok {
+		t.Fatal(`README.md has no "## Exit statuses" section`)
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	var got []int
+	for _, line := range strings.Split(section, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 3 {
+			continue
+		}
+		if n, err := strconv.Atoi(strings.TrimSpace(cells[1])); err == nil {
+			got = append(got, n)
+		}
+	}
+	want := []int{exitcode.OK, exitcode.Config, exitcode.Usage, exitcode.WorkerBoot, exitcode.Runtime}
+	if !slices.Equal(got, want) {
+		t.Errorf("README's exit statuses = %v, want %v (internal/exitcode)", got, want)
 	}
 }
 
