@@ -68,7 +68,7 @@ bench: deps
 # missing): python3-jwt, the independent JWT library of the interop test.
 APT_PACKAGES := python3-jwt python3-cryptography python3-django python3-argon2 \
                 python3-djangorestframework python3-djangorestframework-simplejwt python3-gunicorn \
-                systemd nginx libnginx-mod-stream wrk gunicorn jq
+                systemd nginx libnginx-mod-stream wrk gunicorn jq logrotate
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
