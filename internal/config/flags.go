@@ -177,9 +177,20 @@ func nearestFlag(fs *pflag.FlagSet, name string) string {
 	return nearest(name, names)
 }
 
-// nearest returns the candidate closest to name by edit distance, ties
-// going to the first, or "" when none is within reach of a typo.
+// nearest returns the one candidate name abbreviates (Gunicorn's
+// argparse accepts abbreviations), else the candidate closest to name by
+// edit distance, ties going to the first, or "" when none is within
+// reach of a typo.
 func nearest(name string, candidates []string) string {
+	var prefixed []string
+	for _, c := range candidates {
+		if len(name) >= 3 && strings.HasPrefix(c, name) {
+			prefixed = append(prefixed, c)
+		}
+	}
+	if len(prefixed) == 1 {
+		return prefixed[0]
+	}
 	best, bestDist := "", 0
 	limit := 2
 	if len(name) <= 4 {

@@ -108,6 +108,8 @@ func TestFlagErrorsHelp(t *testing.T) {
 		{name: "typo", giveArgs: []string{"--wrokers", "2"}, wantErr: "unknown flag: --wrokers (did you mean --workers?)"},
 		{name: "typo with underscores", giveArgs: []string{"--graceful_timout", "2"}, wantErr: "unknown flag: --graceful_timout (did you mean --graceful-timeout?)"},
 		{name: "typo of a command flag", giveArgs: []string{"--print-confg"}, wantErr: "(did you mean --print-config?)"},
+		{name: "abbreviation", giveArgs: []string{"--tls-auto-cha", "http-01"}, wantErr: "(did you mean --tls-auto-challenge?)"},
+		{name: "ambiguous abbreviation: the nearest", giveArgs: []string{"--max-request", "5"}, wantErr: "(did you mean --max-requests?)"},
 		{name: "nothing near", giveArgs: []string{"--frobnicate"}, wantErr: "unknown flag: --frobnicate"},
 		{name: "gunicorn reload", giveArgs: []string{"--reload"}, wantErr: "unknown flag: --reload: drover serve does not rebuild on source changes; drover dev --reload does"},
 		{name: "gunicorn check-config", giveArgs: []string{"--check-config"}, wantErr: "unknown flag: --check-config: run drover check"},
