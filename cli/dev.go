@@ -95,9 +95,11 @@ func runDev(ctx context.Context, p Program, args []string, stdout io.Writer) err
 		Chain:             cfg.Chain(),
 		ReadHeaderTimeout: cfg.Worker.ReadHeaderTimeout,
 		IdleTimeout:       cfg.Worker.KeepAlive,
-		Handler:           handler,
-		Access:            logs.Access,
-		Banner:            os.Stderr,
+		// --keep-alive 0 is "off", as under serve.
+		CloseAfterResponse: cfg.Worker.KeepAlive == 0,
+		Handler:            handler,
+		Access:             logs.Access,
+		Banner:             os.Stderr,
 	}
 	if inherited != nil {
 		dc.Banner, dc.Listeners, dc.FailureFile = nil, inherited, failureFile

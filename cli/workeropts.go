@@ -26,8 +26,9 @@ func workerOptions(c config.Config) (worker.Options, error) {
 			Write:      c.Worker.WriteTimeout,
 			Idle:       c.Worker.KeepAlive,
 		},
-		// Gunicorn's sync worker closes the connection after each response.
-		CloseAfterResponse: c.Worker.Class == "sync",
+		// Gunicorn's sync worker closes the connection after each
+		// response; so does --keep-alive 0, as in Gunicorn.
+		CloseAfterResponse: c.Worker.Class == "sync" || c.Worker.KeepAlive == 0,
 		MaxConcurrency:     c.Worker.Concurrency(),
 		MaxRequests:        c.Worker.MaxRequests,
 		MaxRequestsJitter:  c.Worker.MaxRequestsJitter,

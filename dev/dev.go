@@ -37,6 +37,9 @@ type Options struct {
 	// ReadHeaderTimeout bounds a request's headers; IdleTimeout an idle
 	// keep-alive connection. Zero means none, as in net/http.
 	ReadHeaderTimeout, IdleTimeout time.Duration
+	// CloseAfterResponse closes every connection after its response
+	// (--keep-alive 0).
+	CloseAfterResponse bool
 	// Handler is the application.
 	Handler http.Handler
 	// Access is the access logger, nil for none.
@@ -84,6 +87,9 @@ func New(cfg Options, log *zap.Logger) (*Server, error) {
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    app.MaxHeaderBytes(chainCfg),
 		ErrorLog:          zap.NewStdLog(log.Named("http")),
+	}
+	if cfg.CloseAfterResponse {
+		srv.SetKeepAlivesEnabled(false)
 	}
 	return &Server{cfg: cfg, log: log, srv: srv}, nil
 }

@@ -25,7 +25,8 @@ type Options struct {
 	// BootTimeout is how long a new worker has to report ready.
 	BootTimeout time.Duration
 	// Timeout is how long a ready worker may go without a heartbeat
-	// before it is killed as hung.
+	// before it is killed as hung; zero means never (Gunicorn's
+	// --timeout 0).
 	Timeout time.Duration
 	// GracefulTimeout is how long a draining worker has to finish what
 	// it serves before it is killed.
@@ -99,10 +100,13 @@ func (o Options) validate() error {
 	for _, c := range []struct {
 		name string
 		d    time.Duration
-	}{{"boot timeout", o.BootTimeout}, {"timeout", o.Timeout}, {"graceful timeout", o.GracefulTimeout}} {
+	}{{"boot timeout", o.BootTimeout}, {"graceful timeout", o.GracefulTimeout}} {
 		if c.d <= 0 {
 			errs = append(errs, fmt.Errorf("%s must be positive, got %s", c.name, c.d))
 		}
+	}
+	if o.Timeout < 0 {
+		errs = append(errs, fmt.Errorf("timeout must not be negative, got %s", o.Timeout))
 	}
 	if o.ShutdownDelay < 0 {
 		errs = append(errs, fmt.Errorf("shutdown delay must not be negative, got %s", o.ShutdownDelay))

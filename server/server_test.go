@@ -134,7 +134,8 @@ func TestNewRefusesUnusableOptions(t *testing.T) {
 		{name: "usable", change: func(*Options) {}},
 		{name: "no workers", change: func(o *Options) { o.Workers = 0 }, want: "workers must be at least 1, got 0"},
 		{name: "no boot timeout", change: func(o *Options) { o.BootTimeout = 0 }, want: "boot timeout must be positive"},
-		{name: "negative timeout", change: func(o *Options) { o.Timeout = -time.Second }, want: "timeout must be positive, got -1s"},
+		{name: "negative timeout", change: func(o *Options) { o.Timeout = -time.Second }, want: "timeout must not be negative, got -1s"},
+		{name: "zero timeout: never judged", change: func(o *Options) { o.Timeout = 0 }},
 		{name: "no graceful timeout", change: func(o *Options) { o.GracefulTimeout = 0 }, want: "graceful timeout must be positive"},
 		{name: "settings without a schema", change: func(o *Options) { o.Settings.Schema = "" }, want: "worker settings have no schema"},
 		{name: "the supervisor's own identity", change: func(o *Options) {

@@ -510,7 +510,7 @@ func (s *Supervisor) checkClocks() {
 				zap.Duration("boot_timeout_s", s.opts.BootTimeout))
 			w.fate, w.why = fateKilled, whyBootTimeout
 			w.signal(syscall.SIGKILL)
-		case w.phase == phaseReady && !w.leaving() && now.Sub(w.lastBeat) > s.opts.Timeout:
+		case w.phase == phaseReady && !w.leaving() && s.opts.Timeout > 0 && now.Sub(w.lastBeat) > s.opts.Timeout:
 			s.hung(w, now)
 		}
 	}

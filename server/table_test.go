@@ -231,6 +231,13 @@ slot 1: 1 boot failures, 0 crashes
 104 slot 2 gen 2: booting, killed (reload abandoned); got KILL`,
 		},
 		{
+			name:  "--timeout 0: a silent worker is never killed",
+			steps: []step{timeout(0), ready(101), ready(102), after(10 * time.Minute), after(time.Hour)},
+			want: `generation 1, 2 workers
+101 slot 1 gen 1: ready, serving
+102 slot 2 gen 1: ready, serving`,
+		},
+		{
 			name:  "a worker whose heartbeat is over --max-rss-hard is killed at once and replaced",
 			steps: []step{ready(101), ready(102), beatRSS(101, 600<<20)},
 			want: `generation 1, 2 workers
@@ -365,6 +372,11 @@ func term() step { return send(cmdStopGraceful) }
 func interrupt() step { return send(cmdStopFast) }
 
 // shutdownDelay sets --shutdown-delay in the serving options.
+// timeout sets --timeout, the liveness clock.
+func timeout(d time.Duration) step {
+	return func(tb *testbed) { tb.s.opts.Timeout = d }
+}
+
 func shutdownDelay(d time.Duration) step {
 	return func(tb *testbed) { tb.s.opts.ShutdownDelay = d }
 }

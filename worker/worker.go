@@ -51,8 +51,9 @@ type Options struct {
 	// Timeouts bound the phases of a connection.
 	Timeouts Timeouts
 	// CloseAfterResponse closes every connection after its response, as
-	// Gunicorn's sync worker does (--worker-class sync); false keeps
-	// connections alive for Timeouts.Idle.
+	// Gunicorn's sync worker does (--worker-class sync, or --keep-alive 0);
+	// false keeps connections alive for Timeouts.Idle (whose zero, in
+	// net/http, would mean Timeouts.Read instead: not "off").
 	CloseAfterResponse bool
 	// MaxConcurrency bounds the requests the worker handles at once
 	// (--max-concurrency; 1 for the sync class); 0 means unbounded.

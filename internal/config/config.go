@@ -64,7 +64,8 @@ type Server struct {
 	MaxRSSHard int64
 	// BootTimeout bounds how long a new worker may take to report ready.
 	BootTimeout time.Duration
-	// Timeout is the liveness clock: a worker silent for longer is killed.
+	// Timeout is the liveness clock: a worker silent for longer is killed;
+	// 0 means never, as Gunicorn's --timeout 0.
 	Timeout time.Duration
 	// User and Group, when set, are who the workers run as: a name or a
 	// numeric ID. The supervisor binds the sockets first (as root, for
@@ -104,7 +105,9 @@ type Worker struct {
 	// client gets 504, the request's stack is logged and the worker
 	// retires.
 	RequestTimeout time.Duration
-	// KeepAlive is how long an idle keep-alive connection is kept open.
+	// KeepAlive is how long an idle keep-alive connection is kept open;
+	// 0 turns keep-alive off (every response closes its connection), as
+	// Gunicorn's --keep-alive 0.
 	KeepAlive time.Duration
 	// ReadHeaderTimeout bounds reading a request's headers.
 	ReadHeaderTimeout time.Duration
@@ -350,12 +353,16 @@ func (c *Config) Validate() error {
 		return bad("workers", "at most 1024, got %d", c.Server.Workers)
 	case c.Server.Backlog < 1:
 		return bad("backlog", "must be at least 1, got %d", c.Server.Backlog)
-	case c.Server.Timeout < 100*time.Millisecond:
-		return bad("timeout", "must be at least 100ms, got %s", c.Server.Timeout)
+	case c.Server.Timeout > 0 && c.Server.Timeout < 100*time.Millisecond:
+		return bad("timeout", "must be 0 (none) or at least 100ms, got %s", c.Server.Timeout)
 	case c.Server.BootTimeout < 100*time.Millisecond:
 		return bad("boot-timeout", "must be at least 100ms, got %s", c.Server.BootTimeout)
 	case c.Worker.MaxConcurrency < 0:
 		return bad("max-concurrency", "must not be negative, got %d", c.Worker.MaxConcurrency)
+	case c.Worker.Class == "sync" && c.Worker.MaxConcurrency > 1:
+		// Refused rather than printed as the effective 1: whoever asked for
+		// more than one request at a time would otherwise get one, silently.
+		return bad("max-concurrency", "worker-class sync handles one request at a time; got %d (use worker-class go for more, or leave max-concurrency at 0)", c.Worker.MaxConcurrency)
 	case c.Worker.MaxRequests < 0:
 		return bad("max-requests", "must not be negative, got %d", c.Worker.MaxRequests)
 	case c.Worker.MaxRequestsJitter < 0:

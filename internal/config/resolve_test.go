@@ -344,6 +344,12 @@ func TestResolveErrors(t *testing.T) {
 			wantErr:  `unexpected argument "serve"`,
 		},
 		{
+			name:            "sync with a concurrency bound",
+			giveArgs:        []string{"-k", "sync", "--max-concurrency", "5"},
+			wantErr:         "invalid --max-concurrency: worker-class sync handles one request at a time; got 5",
+			wantConfigError: true,
+		},
+		{
 			name:            "bad environment value",
 			giveEnv:         map[string]string{"DROVER_WORKERS": "many"},
 			wantErr:         "invalid DROVER_WORKERS:",
@@ -486,6 +492,12 @@ func TestValidate(t *testing.T) {
 		{name: "workers 1025", give: func(c *config.Config) { c.Server.Workers = 1025 }, wantSetting: "workers"},
 		{name: "backlog 0", give: func(c *config.Config) { c.Server.Backlog = 0 }, wantSetting: "backlog"},
 		{name: "timeout 10ms", give: func(c *config.Config) { c.Server.Timeout = 10 * time.Millisecond }, wantSetting: "timeout"},
+		{name: "timeout 0, never", give: func(c *config.Config) { c.Server.Timeout = 0 }},
+		{name: "keep-alive 0, off", give: func(c *config.Config) { c.Worker.KeepAlive = 0 }},
+		{name: "sync with max concurrency 0", give: func(c *config.Config) { c.Worker.Class = "sync" }},
+		{name: "sync with max concurrency 1", give: func(c *config.Config) { c.Worker.Class, c.Worker.MaxConcurrency = "sync", 1 }},
+		{name: "sync with max concurrency 5", give: func(c *config.Config) { c.Worker.Class, c.Worker.MaxConcurrency = "sync", 5 }, wantSetting: "max-concurrency"},
+		{name: "go with max concurrency 5", give: func(c *config.Config) { c.Worker.MaxConcurrency = 5 }},
 		{name: "boot timeout 0", give: func(c *config.Config) { c.Server.BootTimeout = 0 }, wantSetting: "boot-timeout"},
 		{name: "negative max concurrency", give: func(c *config.Config) { c.Worker.MaxConcurrency = -1 }, wantSetting: "max-concurrency"},
 		{name: "negative max requests", give: func(c *config.Config) { c.Worker.MaxRequests = -1 }, wantSetting: "max-requests"},
@@ -623,7 +635,7 @@ func TestTOMLRoundTrip(t *testing.T) {
 			c.Server.BootTimeout = 1500 * time.Millisecond
 			c.Server.Timeout = 45 * time.Second
 			c.Worker.Class = "sync"
-			c.Worker.MaxConcurrency = 10
+			c.Worker.MaxConcurrency = 1 // more is refused with sync
 			c.Worker.MaxRequests = 1000
 			c.Worker.MaxRequestsJitter = 50
 			c.Worker.KeepAlive = 0
