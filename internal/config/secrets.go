@@ -41,7 +41,8 @@ var ErrNoSigningKey = errors.New("no signing key is set: give one as " + EnvSecr
 
 // LoadKeys reads the signing keys the configuration names into c.Auth.Keys:
 // DROVER_SECRET_KEY or --secret-key-file for HS256, the PEM files for the
-// asymmetric algorithms. Its errors name the setting.
+// asymmetric algorithms. Its errors name the setting, but for
+// ErrNoSigningKey: no key at all, where the user gave no setting to name.
 func (c *Config) LoadKeys(lookup func(string) (string, bool)) error {
 	if lookup == nil {
 		lookup = os.LookupEnv
