@@ -151,3 +151,43 @@ func TestServerShowsTheFailureFileOnGivenListeners(t *testing.T) {
 		t.Errorf("Run = %v", err)
 	}
 }
+
+// TestPanicPage: through dev's chain, a panic (after a status, too) is
+// the Failure page: HTML for a browser with the panic as its title and
+// the panic hint, plain text for curl.
+func TestPanicPage(t *testing.T) {
+	tests := []struct {
+		name            string
+		giveAccept      string
+		wantContentType string
+		wantBody        []string
+	}{
+		{name: "browser", giveAccept: "text/html", wantContentType: "text/html; charset=utf-8",
+			wantBody: []string{"<title>panic: boom &lt;b&gt; · drover dev</title>", "<pre>goroutine ", "drover serve logs it"}},
+		{name: "curl", giveAccept: "*/*", wantContentType: "text/plain; charset=utf-8",
+			wantBody: []string{"panic: boom <b>\n\ngoroutine "}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, err := New(Options{Bind: []string{"127.0.0.1:0"}, Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.WriteHeader(http.StatusAccepted)
+				panic("boom <b>")
+			})}, zaptest.NewLogger(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			r.Header.Set("Accept", tt.giveAccept)
+			rec := httptest.NewRecorder()
+			srv.srv.Handler.ServeHTTP(rec, r)
+			if rec.Code != http.StatusInternalServerError || rec.Header().Get("Content-Type") != tt.wantContentType {
+				t.Errorf("panic page = %d %s, want 500 %s", rec.Code, rec.Header().Get("Content-Type"), tt.wantContentType)
+			}
+			for _, want := range tt.wantBody {
+				if !strings.Contains(rec.Body.String(), want) {
+					t.Errorf("panic page lacks %q:\n%s", want, rec.Body.String())
+				}
+			}
+		})
+	}
+}
