@@ -1,9 +1,11 @@
 // Package server is the supervisor: the one process that owns the
 // listening sockets and keeps --workers worker processes serving them.
 //
-// Lifecycle: Run binds every --bind address (or takes systemd's sockets),
-// writes the PID file, and starts each worker by re-executing its own
-// binary with the sockets and a report channel as inherited descriptors
+// Lifecycle: Run claims the PID file (refusing to start, exit status 1,
+// while it names a running supervisor; replacing a stale one), binds every
+// --bind address (or takes systemd's sockets), and starts each worker by
+// re-executing its own binary with the sockets and a report channel as
+// inherited descriptors
 // (see package proto). A single goroutine owns the worker table and
 // selects over signals, worker events (messages and exits) and a clock
 // tick. Workers that die are replaced with per-slot exponential backoff;

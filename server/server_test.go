@@ -1,9 +1,11 @@
 package server
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -82,6 +84,79 @@ func TestPIDFile(t *testing.T) {
 	}
 	if err := writePIDFile(filepath.Join(t.TempDir(), "missing", "x.pid"), 1); err == nil {
 		t.Error("writePIDFile into a missing directory succeeded")
+	}
+}
+
+func TestClaimPIDFile(t *testing.T) {
+	// Live processes of this program (the test binary) and of another
+	// (sleep), and one that has exited.
+	start := func(cmd *exec.Cmd) int {
+		t.Helper()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		return cmd.Process.Pid
+	}
+	peer := exec.Command(os.Args[0])
+	peer.Env = append(os.Environ(), envPeer+"=1")
+	ours, other := start(peer), start(exec.Command("sleep", "60"))
+	exited := exec.Command("true")
+	if err := exited.Run(); err != nil {
+		t.Fatal(err)
+	}
+	gone := exited.Process.Pid
+
+	tests := []struct {
+		name         string
+		give         string // the file's content; "-" for no file
+		giveClaimant int
+		wantStale    bool
+		wantRunning  int // the PID of an *AlreadyRunningError; 0 for none
+	}{
+		{name: "no file", give: "-", giveClaimant: 4242},
+		{name: "this program running", give: strconv.Itoa(ours) + "\n", giveClaimant: 4242, wantRunning: ours},
+		{name: "a process that exited", give: strconv.Itoa(gone) + "\n", giveClaimant: 4242, wantStale: true},
+		{name: "another program", give: strconv.Itoa(other) + "\n", giveClaimant: 4242, wantStale: true},
+		{name: "the claimant itself", give: strconv.Itoa(os.Getpid()) + "\n", giveClaimant: os.Getpid(), wantStale: true},
+		{name: "no PID", give: "drover\n", giveClaimant: 4242, wantStale: true},
+		{name: "empty", give: "", giveClaimant: 4242, wantStale: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "drover.pid")
+			wantFile := strconv.Itoa(tt.giveClaimant) + "\n"
+			if tt.give != "-" {
+				if err := os.WriteFile(path, []byte(tt.give), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tt.wantRunning != 0 {
+				wantFile = tt.give // left alone
+			}
+
+			stale, err := claimPIDFile(path, tt.giveClaimant)
+
+			running := 0
+			var are *AlreadyRunningError
+			if errors.As(err, &are) {
+				running = are.PID
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := os.ReadFile(path)
+			if stale != tt.wantStale || running != tt.wantRunning || string(got) != wantFile {
+				t.Errorf("claimPIDFile(%q over %q, %d) = stale %v, running %d, file %q; want %v, %d, %q",
+					path, tt.give, tt.giveClaimant, stale, running, got, tt.wantStale, tt.wantRunning, wantFile)
+			}
+		})
+	}
+}
+
+func TestAlreadyRunningErrorNamesPIDAndFile(t *testing.T) {
+	err := error(&AlreadyRunningError{PID: 1234, Path: "/run/drover.pid"})
+	if got, want := err.Error(), "already running as PID 1234 (pid file /run/drover.pid)"; got != want {
+		t.Errorf("AlreadyRunningError.Error() = %q, want %q", got, want)
 	}
 }
 

@@ -133,10 +133,29 @@ func New(cfg Config, log *zap.Logger) (*Supervisor, error) {
 
 // Run binds the sockets, starts the workers and supervises them until a
 // stop signal or ctx ends it (ctx ending is a graceful stop). It returns
-// nil after a clean stop, and an *exitcode.Error with exitcode.WorkerBoot
-// when workers keep failing to boot.
+// nil after a clean stop; an *exitcode.Error with exitcode.Config when it
+// cannot start (the pid file names a running supervisor, an
+// *AlreadyRunningError; an address cannot be bound), with
+// exitcode.WorkerBoot when workers keep failing to boot.
 func (s *Supervisor) Run(ctx context.Context) error {
 	defer close(s.done)
+	// The pid file first: a second supervisor given a running one's pid
+	// file refuses before it binds, so its error names the pid file, not
+	// an address in use.
+	if pid := s.opts.PIDFile; pid != "" {
+		stale, err := claimPIDFile(pid, os.Getpid())
+		if err != nil {
+			return exitcode.Wrap(exitcode.Config, err)
+		}
+		if stale {
+			s.log.Info("replaced a stale pid file", zap.String("pid_file", pid))
+		}
+		defer func() {
+			if err := removePIDFile(pid, os.Getpid()); err != nil {
+				s.log.Warn("remove pid file", zap.Error(err))
+			}
+		}()
+	}
 	listeners, err := bindAll(s.opts.Sockets, s.log)
 	if err != nil {
 		return exitcode.Wrap(exitcode.Config, err)
@@ -149,17 +168,6 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	s.notify = newNotifier(s.log)
 	for _, l := range s.listeners {
 		s.log.Info("listening", zap.String("bind", l.Name), zap.String("address", l.Listener.Addr().String()))
-	}
-
-	if pid := s.opts.PIDFile; pid != "" {
-		if err := writePIDFile(pid, os.Getpid()); err != nil {
-			return exitcode.Wrap(exitcode.Config, err)
-		}
-		defer func() {
-			if err := removePIDFile(pid, os.Getpid()); err != nil {
-				s.log.Warn("remove pid file", zap.Error(err))
-			}
-		}()
 	}
 
 	cmds, stopSignals := notifySignals()
