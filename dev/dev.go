@@ -72,14 +72,14 @@ func New(cfg Options, log *zap.Logger) (*Server, error) {
 	}
 	chainCfg := cfg.Chain
 	chainCfg.DevErrors = true
-	handler := cfg.Handler
-	if cfg.FailureFile != "" {
-		handler = showFailure(cfg.FailureFile, handler)
-	}
 	chainCfg.DevErrorPage = panicPage
 	if chainCfg.AccessLogFormat == "" || chainCfg.AccessLogFormat == app.AccessLogJSON {
 		// The default is for programs; a terminal gets "GET /x 200 54µs".
 		chainCfg.AccessLogFormat = app.AccessLogDev
+	}
+	handler := cfg.Handler
+	if cfg.FailureFile != "" {
+		handler = showFailure(cfg.FailureFile, handler)
 	}
 	srv := &http.Server{
 		Handler:           serial(app.Chain(chainCfg, log, cfg.Access, handler)),

@@ -49,9 +49,9 @@ type Options struct {
 	User *syscall.Credential
 	// Settings is what every worker is sent, opaque to the supervisor.
 	Settings WorkerSettings
-	// WorkerClass names the workers' kind in the supervisor's start log.
 	// TLS says the app sockets serve HTTPS, for the serving line's URLs.
 	TLS bool
+	// WorkerClass names the workers' kind in the supervisor's start log.
 	WorkerClass string
 	// Reopen reopens the supervisor's log files on USR1 as these options
 	// want them; nil for none.

@@ -411,6 +411,7 @@ func (s *Supervisor) ready(w *worker) {
 	}
 	w.log.Info("worker ready", zap.Duration("boot_s", now.Sub(w.started)))
 	s.slotFor(w.slot).failures = 0
+	s.announce()
 	if s.reload != nil && w.generation == s.reload.gen {
 		s.completeReloadIfReady()
 		return
@@ -419,7 +420,6 @@ func (s *Supervisor) ready(w *worker) {
 		if old.slot == w.slot && old.fate == fateRetiring {
 			s.drainWorker(old, whyReplaced)
 		}
-	s.announce()
 	}
 }
 
