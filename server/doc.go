@@ -5,8 +5,7 @@
 // while it names a running supervisor; replacing a stale one), binds every
 // --bind address (or takes systemd's sockets), and starts each worker by
 // re-executing its own binary with the sockets and a report channel as
-// inherited descriptors
-// (see package proto). A single goroutine owns the worker table and
+// inherited descriptors (see package proto). A single goroutine owns the worker table and
 // selects over signals, worker events (messages and exits) and a clock
 // tick. Workers that die are replaced with per-slot exponential backoff;
 // workers that keep failing before they are ready halt the supervisor
