@@ -20,7 +20,8 @@ import (
 // statuses (issue 13, items 1 to 5).
 
 // freshClient opens a new connection for every request, so the kernel
-// hands them to every worker.
+// hands them to every worker, and a stop at the test's end need not wait
+// out an idle keep-alive connection's linger.
 func freshClient() *http.Client {
 	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 }
@@ -156,7 +157,7 @@ func TestTimeoutZeroNeverKillsASilentWorker(t *testing.T) {
 	if err := syscall.Kill(victim, syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
-	if status, body := get(t, client(), s.url+"/pid"); status != http.StatusOK || body != strconv.Itoa(victim) {
+	if status, body := get(t, freshClient(), s.url+"/pid"); status != http.StatusOK || body != strconv.Itoa(victim) {
 		t.Errorf("GET /pid after SIGCONT = %d %q, want 200 from worker %d", status, body, victim)
 	}
 	for _, l := range s.logsFrom(mark) {
@@ -184,7 +185,7 @@ func TestSecondServeWithARunningPIDFileRefuses(t *testing.T) {
 	if data, err := os.ReadFile(pidFile); err != nil || strings.TrimSpace(string(data)) != strconv.Itoa(firstPID) {
 		t.Errorf("pid file after the refused start = %q, %v; want %d", data, err, firstPID)
 	}
-	if status, _ := get(t, client(), first.url+"/healthz"); status != http.StatusOK {
+	if status, _ := get(t, freshClient(), first.url+"/healthz"); status != http.StatusOK {
 		t.Errorf("first supervisor's /healthz = %d after the refused start, want 200", status)
 	}
 }
