@@ -114,6 +114,26 @@ func TestDeleteUserEndsTheirSession(t *testing.T) {
 
 // openPTY opens a pseudo-terminal pair: the controller the test reads and
 // writes, and the terminal the command gets as its stdin.
+// echoOff waits until the terminal behind controller no longer echoes
+// (on Linux the controller reports its terminal's settings).
+func echoOff(t *testing.T, controller *os.File) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		tio, err := unix.IoctlGetTermios(int(controller.Fd()), unix.TCGETS)
+		if err != nil {
+			t.Fatalf("terminal settings: %v", err)
+		}
+		if tio.Lflag&unix.ECHO == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the password prompt left echo on for 5s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 func openPTY(t *testing.T) (controller, tty *os.File) {
 	t.Helper()
 	controller, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
@@ -203,6 +223,9 @@ func TestCreateUserAtATerminalAsksAgain(t *testing.T) {
 	for _, a := range answers {
 		seen[a.prompt]++
 		tm.waitFor(t, a.prompt, seen[a.prompt])
+		// The prompt is written just before echo goes off: typing at once
+		// would race that, as no person can.
+		echoOff(t, controller)
 		if _, err := controller.Write([]byte(a.line + "\r")); err != nil {
 			t.Fatal(err)
 		}

@@ -92,7 +92,7 @@ type keepAliveRun struct {
 func runPlannedEvents(t *testing.T, bin string) keepAliveRun {
 	dir := t.TempDir()
 	socket := filepath.Join(dir, "drover.sock")
-	admin(t, dir, "wonderland\n", "createuser", "alice")
+	admin(t, dir, deployPassword+"\n", "createuser", "alice") // the password loginThrough logs in with
 	s := serve(t, bin, 3, []string{"DROVER_STATE_DIR=" + dir},
 		"--bind", "unix:"+socket, "--max-requests", "2000", "--max-requests-jitter", "200")
 	n := startNginx(t, socket)
