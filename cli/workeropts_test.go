@@ -1,14 +1,9 @@
 package cli
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
-	"math/big"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -17,43 +12,14 @@ import (
 
 	"github.com/drover/drover/internal/config"
 	"github.com/drover/drover/internal/statedir"
+	"github.com/drover/drover/internal/testcert"
 	"github.com/drover/drover/worker"
 )
 
-// selfSignedPEM makes a certificate for name and returns its PEM files'
-// contents.
-func selfSignedPEM(t *testing.T, name string) (certPEM, keyPEM []byte) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: name},
-		DNSNames:              []string{name},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
-}
-
 func TestWorkerOptions(t *testing.T) {
 	dir := t.TempDir()
-	certPEM, keyPEM := selfSignedPEM(t, "drover.example")
+	c := testcert.New(t, "drover.example")
+	certPEM, keyPEM := c.CertPEM, c.KeyPEM
 	cert, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
 		t.Fatal(err)
@@ -149,7 +115,7 @@ func TestWorkerOptions(t *testing.T) {
 // worker, and a file without a certificate names the setting.
 func TestWorkerOptionsACMERoots(t *testing.T) {
 	dir := t.TempDir()
-	certPEM, _ := selfSignedPEM(t, "ca.example")
+	certPEM := testcert.New(t, "ca.example").CertPEM
 	good, junk := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "junk.pem")
 	if err := os.WriteFile(good, certPEM, 0o600); err != nil {
 		t.Fatal(err)

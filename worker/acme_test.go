@@ -3,17 +3,11 @@ package worker
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/json"
-	"encoding/pem"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -30,46 +24,12 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/drover/drover/internal/proto"
+	"github.com/drover/drover/internal/testcert"
 )
-
-// selfSigned makes a certificate for name and returns it with its PEM
-// files' contents.
-func selfSigned(t *testing.T, name string) (leaf *x509.Certificate, certPEM, keyPEM []byte) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(42),
-		Subject:               pkix.Name{CommonName: name},
-		DNSNames:              []string{name},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err = x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return leaf, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
-}
 
 func TestLoadACMERoots(t *testing.T) {
 	dir := t.TempDir()
-	_, certPEM, _ := selfSigned(t, "ca.example")
+	certPEM := testcert.New(t, "ca.example").CertPEM
 	good, junk := filepath.Join(dir, "good.pem"), filepath.Join(dir, "junk.pem")
 	if err := os.WriteFile(good, certPEM, 0o600); err != nil {
 		t.Fatal(err)
@@ -172,7 +132,8 @@ func TestAutoTLSServesFromSharedStorage(t *testing.T) {
 	const domain = "drover.example"
 	ca := "https://127.0.0.1:" + strconv.Itoa(closedPort(t)) + "/dir" // no order can run
 	issuerKey := (&certmagic.ACMEIssuer{CA: ca}).IssuerKey()
-	leaf, certPEM, keyPEM := selfSigned(t, domain)
+	issued := testcert.New(t, domain)
+	leaf, certPEM, keyPEM := issued.Leaf, issued.CertPEM, issued.KeyPEM
 	chal := acme.Challenge{
 		Type:             acme.ChallengeTypeTLSALPN01,
 		Token:            "token",

@@ -3,14 +3,8 @@ package graceful
 import (
 	"bufio"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"testing"
@@ -18,6 +12,8 @@ import (
 
 	"go.uber.org/zap/zaptest"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/drover/drover/internal/testcert"
 )
 
 // serveKeepAliveSafe serves h on a fresh loopback socket with a
@@ -187,25 +183,6 @@ func TestDrainClosesAfterTheAnswerInFlight(t *testing.T) {
 	}
 }
 
-// selfSigned is a certificate for 127.0.0.1.
-func selfSigned(t *testing.T) tls.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-		NotBefore:   time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-}
-
 // TestDrainSendsGoAwayToHTTP2 checks that an HTTP/2 connection is not
 // held to the linger: it gets GOAWAY, its stream in flight finishes, and
 // the drain ends long before the linger would.
@@ -222,7 +199,7 @@ func TestDrainSendsGoAwayToHTTP2(t *testing.T) {
 		}
 		io.WriteString(w, r.Proto)
 	})
-	srv := &http.Server{Handler: h, TLSConfig: &tls.Config{Certificates: []tls.Certificate{selfSigned(t)}}}
+	srv := &http.Server{Handler: h, TLSConfig: &tls.Config{Certificates: []tls.Certificate{testcert.New(t, "127.0.0.1").TLS()}}}
 	const linger = time.Minute
 	s, err := New(Config{Server: srv, Listeners: []Listener{{Listener: ln, TLS: true}}, KeepAliveSafe: true, Linger: linger}, zaptest.NewLogger(t))
 	if err != nil {
