@@ -39,6 +39,10 @@ type Config struct {
 	Auth Auth
 	// Browser holds the API's settings for browser front ends.
 	Browser Browser
+	// App holds the program's own settings that a layer set, by name, as
+	// the text a flag carries ("50", "30s"); an absent one has its
+	// default. [Table.Value] reads them typed.
+	App map[string]string `json:",omitempty"`
 }
 
 // Server is the supervisor's part of the configuration.

@@ -18,24 +18,39 @@ const testEnvPrefix = EnvPrefix + "TEST_"
 // processes pass each other (the worker role, inherited listeners), which
 // are not settings either and are never warned about.
 func UnknownEnv(environ []string, internal ...string) []string {
+	return Drover().UnknownEnv(environ, internal...)
+}
+
+// UnknownEnv is the package-level UnknownEnv for the table's settings. A
+// program's own <PROGRAM>_* variables are warned about only when they
+// look like a typo of a setting's: NOTES_WROKERS is, NOTES_HOME may be the
+// program's business.
+func (t Table) UnknownEnv(environ []string, internal ...string) []string {
 	known := []string{EnvPrefix + "CONFIG", EnvSecretKey}
-	for _, s := range settings() {
-		known = append(known, EnvName(s.name))
+	own := t.EnvPrefix()
+	if own != EnvPrefix {
+		known = append(known, own+"CONFIG")
+	}
+	for _, s := range t.settings() {
+		known = append(known, t.EnvNames(s.name)...)
 	}
 	var warnings []string
 	seen := make(map[string]bool)
 	for _, kv := range environ {
 		name, _, _ := strings.Cut(kv, "=")
-		if !strings.HasPrefix(name, EnvPrefix) || strings.HasPrefix(name, testEnvPrefix) || seen[name] ||
+		ours := strings.HasPrefix(name, EnvPrefix)
+		if !ours && (own == EnvPrefix || !strings.HasPrefix(name, own)) || strings.HasPrefix(name, testEnvPrefix) || seen[name] ||
 			slices.Contains(known, name) || slices.Contains(internal, name) {
 			continue
 		}
 		seen[name] = true
-		w := fmt.Sprintf("%s is not a drover setting and is ignored", name)
-		if near := nearest(name, known); near != "" {
-			w = fmt.Sprintf("%s is not a drover setting and is ignored (did you mean %s?)", name, near)
+		near := nearest(name, known)
+		switch {
+		case near != "":
+			warnings = append(warnings, fmt.Sprintf("%s is not a %s setting and is ignored (did you mean %s?)", name, t.name(), near))
+		case ours:
+			warnings = append(warnings, fmt.Sprintf("%s is not a %s setting and is ignored", name, t.name()))
 		}
-		warnings = append(warnings, w)
 	}
 	return warnings
 }

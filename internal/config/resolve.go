@@ -31,6 +31,16 @@ type Source struct {
 	// Extra registers command-specific flags (such as --print-config)
 	// that are not settings.
 	Extra func(fs *pflag.FlagSet)
+	// Table is the program's settings; nil means [Drover].
+	Table *Table
+}
+
+// table is the Table src resolves.
+func (src Source) table() Table {
+	if src.Table == nil {
+		return Drover()
+	}
+	return *src.Table
 }
 
 // assignment is one setting given a value by one layer.
@@ -41,8 +51,9 @@ type assignment struct {
 }
 
 // Resolve builds the effective configuration: defaults < config file
-// (--config or DROVER_CONFIG) < DROVER_* environment < flags, then
-// Validate. Every error names the setting and where it came from.
+// (--config or DROVER_CONFIG) < DROVER_* environment (then the program's
+// <PROGRAM>_*, see [Table.EnvNames]) < flags, then Validate. Every error
+// names the setting and where it came from.
 func Resolve(src Source) (Config, error) {
 	lookup := src.LookupEnv
 	if lookup == nil {
@@ -56,7 +67,11 @@ func Resolve(src Source) (Config, error) {
 	if dir, ok := lookup("STATE_DIRECTORY"); ok && dir != "" {
 		cfg.Auth.StateDir = strings.Split(dir, ":")[0]
 	}
-	table := settings()
+	t := src.table()
+	if err := t.Check(); err != nil {
+		return cfg, err
+	}
+	table := t.settings()
 
 	var flagLayer []assignment
 	var file string
@@ -79,10 +94,10 @@ func Resolve(src Source) (Config, error) {
 		return cfg, fmt.Errorf("unexpected argument %q (settings are flags, like --workers 4)", fs.Arg(0))
 	}
 	if file == "" {
-		file, _ = lookup(EnvPrefix + "CONFIG")
+		file, _ = lookupLast(lookup, t.EnvNames("config"))
 	}
 
-	layers := [][]assignment{nil, envLayer(table, lookup), flagLayer}
+	layers := [][]assignment{nil, envLayer(t, table, lookup), flagLayer}
 	if file != "" {
 		fileLayer, err := readFile(table, file)
 		if err != nil {
@@ -127,18 +142,29 @@ func apply(c *Config, layer []assignment, origins map[string]string) error {
 	return nil
 }
 
-// EnvName is the environment variable that sets the named setting.
-func EnvName(setting string) string {
-	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(setting, "-", "_"))
+// EnvName is the DROVER_* environment variable that sets the named
+// setting (see [Table.EnvNames] for a program's own).
+func EnvName(setting string) string { return EnvPrefix + envSuffix(setting) }
+
+// lookupLast returns the value of the last of names that is set: the
+// program's own variable wins over DROVER_'s.
+func lookupLast(lookup func(string) (string, bool), names []string) (value string, name string) {
+	for _, n := range names {
+		if v, ok := lookup(n); ok {
+			value, name = v, n
+		}
+	}
+	return value, name
 }
 
-func envLayer(table []setting, lookup func(string) (string, bool)) []assignment {
+// envLayer is the environment's assignments: for each setting, the
+// winning one of its variables (see Table.EnvNames).
+func envLayer(t Table, table []setting, lookup func(string) (string, bool)) []assignment {
 	var layer []assignment
 	for i := range table {
 		s := &table[i]
-		name := EnvName(s.name)
-		v, ok := lookup(name)
-		if !ok {
+		v, name := lookupLast(lookup, t.EnvNames(s.name))
+		if name == "" {
 			continue
 		}
 		if !s.list {
@@ -268,7 +294,7 @@ func (f *flagValue) Set(v string) error {
 // newFlagSet registers a flag per setting; defaults supplies the values
 // --help shows.
 func newFlagSet(table []setting, defaults *Config, layer *[]assignment, file *string) *pflag.FlagSet {
-	fs := pflag.NewFlagSet("drover", pflag.ContinueOnError)
+	fs := pflag.NewFlagSet("settings", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.SortFlags = false
 	fs.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
@@ -287,15 +313,6 @@ func newFlagSet(table []setting, defaults *Config, layer *[]assignment, file *st
 }
 
 // TOML prints the configuration as a config file drover reads back, one
-// key per setting, in the order of --help.
-func (c *Config) TOML() string {
-	var b strings.Builder
-	b.WriteString("# drover effective configuration\n")
-	if c.File != "" {
-		fmt.Fprintf(&b, "# read from %s\n", c.File)
-	}
-	for _, s := range settings() {
-		fmt.Fprintf(&b, "%s = %s\n", strings.ReplaceAll(s.name, "-", "_"), s.get(c))
-	}
-	return b.String()
-}
+// key per setting of drover's table, in the order of --help (see
+// [Table.TOML] for a program's).
+func (c *Config) TOML() string { d := Drover(); return d.TOML(c) }

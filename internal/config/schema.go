@@ -16,7 +16,7 @@ import (
 //
 // It is computed from the table on every call: it is cheap, and it is
 // used once per worker start.
-func Schema() string { return schemaOf(settings()) }
+func Schema() string { d := Drover(); return d.Schema() }
 
 func schemaOf(table []setting) string {
 	rows := make([]string, 0, len(table))

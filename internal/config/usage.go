@@ -11,12 +11,18 @@ import (
 // usageWidth is the width --help wraps its descriptions to.
 const usageWidth = 100
 
-// Usage writes the flags every command takes, with their meaning, plus the
-// ones extra registers.
+// Usage writes the flags of drover's settings, with their meaning, plus
+// the ones extra registers (see [Table.Usage]).
 func Usage(w io.Writer, defaults Config, extra func(fs *pflag.FlagSet)) {
+	Drover().Usage(w, defaults, extra)
+}
+
+// Usage writes the flags of the table's settings, with their meaning,
+// plus the ones extra registers.
+func (t Table) Usage(w io.Writer, defaults Config, extra func(fs *pflag.FlagSet)) {
 	var layer []assignment
 	var file string
-	fs := newFlagSet(settings(), &defaults, &layer, &file)
+	fs := newFlagSet(t.settings(), &defaults, &layer, &file)
 	if extra != nil {
 		extra(fs)
 	}
