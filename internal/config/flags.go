@@ -153,15 +153,19 @@ var gunicornOnly = map[string]string{
 }
 
 // explainFlagError adds what to type instead to pflag's unknown-flag
-// error: the Gunicorn equivalent, or the nearest flag's name.
-func explainFlagError(fs *pflag.FlagSet, err error) error {
+// error: the Gunicorn equivalent, the nearest flag's name, or that the
+// program (named program) has no token authentication.
+func explainFlagError(fs *pflag.FlagSet, program string, err error) error {
 	var ne *pflag.NotExistError
 	if !errors.As(err, &ne) || ne.GetSpecifiedShortnames() != "" {
 		return err
 	}
 	name := strings.ReplaceAll(ne.GetSpecifiedName(), "_", "-")
 	if hint, ok := gunicornOnly[name]; ok {
-		return fmt.Errorf("%w: %s", err, hint)
+		return fmt.Errorf("%w: %s", err, strings.ReplaceAll(hint, "drover", program))
+	}
+	if IsAuthSetting(name) {
+		return fmt.Errorf("%w: %s does not use drover's token authentication, which this setting is about", err, program)
 	}
 	if near := nearestFlag(fs, name); near != "" {
 		return fmt.Errorf("%w (did you mean --%s?)", err, near)

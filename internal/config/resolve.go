@@ -88,7 +88,7 @@ func Resolve(src Source) (Config, error) {
 		if errors.Is(err, pflag.ErrHelp) {
 			return cfg, ErrHelp
 		}
-		return cfg, explainFlagError(fs, err)
+		return cfg, explainFlagError(fs, t.name(), err)
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q (settings are flags, like --workers 4)", fs.Arg(0))

@@ -110,7 +110,7 @@ func TestTableRefusals(t *testing.T) {
 		{name: "check refuses program variable", giveEnv: map[string]string{"NOTES_NOTES_PAGE_SIZE": "5000"}, wantErr: "invalid NOTES_NOTES_PAGE_SIZE: must be from 1 to 1000, got 5000"},
 		{name: "check refuses file key", giveFile: "notes_page_size = -1\n", giveArgs: []string{"-c", "{file}"}, wantErr: "notes_page_size: must be from 1 to 1000, got -1"},
 		{name: "bad duration", giveArgs: []string{"--notes-cache", "soon"}, wantErr: `"soon" is not a duration`},
-		{name: "auth flag without auth", giveArgs: []string{"--secret-key-file", "/k"}, wantErr: "unknown flag: --secret-key-file"},
+		{name: "auth flag without auth", giveArgs: []string{"--secret-key-file", "/k"}, wantErr: "unknown flag: --secret-key-file: notes does not use drover's token authentication"},
 		{name: "auth key in file without auth", giveFile: "jwt_algorithm = \"HS256\"\n", giveArgs: []string{"-c", "{file}"}, wantErr: "jwt_algorithm: unknown setting"},
 	}
 	for _, tt := range tests {
