@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 )
@@ -29,7 +30,7 @@ func (t Table) UnknownEnv(environ []string, internal ...string) []string {
 	known := []string{EnvPrefix + "CONFIG", EnvSecretKey}
 	own := t.EnvPrefix()
 	if own != EnvPrefix {
-		known = append(known, own+"CONFIG")
+		known = append(known, own+"CONFIG", t.SecretKeyEnv())
 	}
 	for _, s := range t.settings() {
 		known = append(known, t.EnvNames(s.name)...)
@@ -53,4 +54,27 @@ func (t Table) UnknownEnv(environ []string, internal ...string) []string {
 		}
 	}
 	return warnings
+}
+
+// SecretKeyEnv is the program's own variable for the HS256 key, read
+// before DROVER_SECRET_KEY: NOTES_SECRET_KEY for the program notes,
+// DROVER_SECRET_KEY itself for drover.
+func (t Table) SecretKeyEnv() string { return t.EnvPrefix() + "SECRET_KEY" }
+
+// LookupEnv is lookup (os.LookupEnv when nil) with the program's own
+// variable read in place of DROVER_SECRET_KEY when it is set, for
+// [Config.LoadKeys].
+func (t Table) LookupEnv(lookup func(string) (string, bool)) func(string) (string, bool) {
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	own := t.SecretKeyEnv()
+	return func(name string) (string, bool) {
+		if name == EnvSecretKey && own != EnvSecretKey {
+			if v, ok := lookup(own); ok {
+				return v, true
+			}
+		}
+		return lookup(name)
+	}
 }

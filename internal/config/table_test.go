@@ -256,3 +256,30 @@ func TestTableUnknownEnv(t *testing.T) {
 		t.Errorf("UnknownEnv =\n%q\nwant\n%q", got, want)
 	}
 }
+
+func TestTableSecretKeyFromTheProgramsVariable(t *testing.T) {
+	key := strings.Repeat("k", 32)
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{name: "DROVER_SECRET_KEY", env: map[string]string{"DROVER_SECRET_KEY": key + "d"}, want: key + "d"},
+		{name: "NOTES_SECRET_KEY", env: map[string]string{"NOTES_SECRET_KEY": key + "n"}, want: key + "n"},
+		{name: "the program's wins", env: map[string]string{"DROVER_SECRET_KEY": key + "d", "NOTES_SECRET_KEY": key + "n"}, want: key + "n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := config.Default()
+			if err := cfg.LoadKeys(notesTable(true).LookupEnv(fakeEnv(tt.env))); err != nil {
+				t.Fatal(err)
+			}
+			if got := string(cfg.Auth.Keys.Secret); got != tt.want {
+				t.Errorf("key = %q, want %q", got, tt.want)
+			}
+		})
+	}
+	if got := notesTable(true).UnknownEnv([]string{"NOTES_SECRET_KEY=x"}); len(got) != 0 {
+		t.Errorf("UnknownEnv warns about NOTES_SECRET_KEY: %q", got)
+	}
+}
