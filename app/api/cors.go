@@ -101,7 +101,7 @@ func (c *cors) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if _, preflight := r.Header["Access-Control-Request-Method"]; preflight && origin != "" && r.Method == http.MethodOptions {
-		if rte := c.routes.routes[r.URL.Path]; rte != nil {
+		if rte := c.routes.lookup(r.URL.Path); rte != nil {
 			if allowed {
 				h["Access-Control-Allow-Methods"] = []string{rte.allow}
 				h["Access-Control-Allow-Headers"] = []string{corsAllowHeaders}

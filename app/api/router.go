@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,8 +13,8 @@ import (
 	"github.com/drover/drover/app/internal/drf"
 )
 
-// Router is a small exact-path router that answers the way Django REST
-// Framework does: JSON 404 and 405 (with Allow), OPTIONS metadata, content
+// Router is a small router that answers the way Django REST Framework
+// does: JSON 404 and 405 (with Allow), OPTIONS metadata, content
 // negotiation (406) and Django's APPEND_SLASH redirect. GET implies HEAD;
 // OPTIONS is always allowed. Every response for a known path carries
 // Allow, as DRF's views do. A known path's request goes, in DRF's order,
@@ -21,18 +22,52 @@ import (
 // authentication and permissions), then method dispatch: an unauthenticated
 // OPTIONS or wrong method on a guarded path is a 401, not a 200 or 405.
 //
+// # Paths and patterns
+//
+// A route is an exact path ("/notes/") or a pattern with named segments
+// ("/notes/{id}/"), as Django's path("notes/<str:id>/") and Go's
+// http.ServeMux write them. A {name} is a whole segment and matches
+// exactly one non-empty segment of the request's path; the handler (and
+// the guard) reads it with r.PathValue("id"). Everything the Router does
+// for an exact path it does for a pattern: Allow, OPTIONS, 405, 406, the
+// guard and the APPEND_SLASH redirect ("/notes/7" → "/notes/7/").
+//
+// Matching is on r.URL.Path, the decoded path, as for an exact path and
+// as Django matches on its decoded PATH_INFO: an encoded slash (%2F)
+// separates segments as "/" does, so a value never holds a "/" and "/notes/a%2Fb/" is not
+// "/notes/{id}/" (404, as in Django); other escapes are decoded
+// ("/notes/a%20b/" gives id "a b"). A value is otherwise the segment as
+// sent, "." and ".." included (Django's str converter takes them too): a
+// handler that makes a file name of one must check it.
+//
+// Precedence, whatever the order of registration:
+//
+//  1. an exact path;
+//  2. the pattern with more literal segments ("/notes/{id}/comments/"
+//     before "/{kind}/{id}/{sub}/").
+//
+// Between two patterns with as many literal segments that can match one
+// path ("/a/{x}/" and "/a/{y}/", or "/a/{x}/" and "/{y}/b/") only the
+// order of registration could choose, as Django's first match does; the
+// Router refuses the second at registration instead, as http.ServeMux
+// refuses two patterns neither of which is more specific.
+//
 // The zero Router is ready to use. Register routes with Handle, Describe,
 // Accepts and Guard before serving; they must not run concurrently with
 // ServeHTTP.
 type Router struct {
-	routes map[string]*route
+	routes    map[string]*route // exact paths
+	byPattern map[string]*route // patterns, by their text
+	patterns  []*route          // patterns in precedence order
 }
 
 var _ http.Handler = (*Router)(nil)
 
-// route is one path with its handlers and what is precomputed for it.
+// route is one path or pattern with its handlers and what is precomputed
+// for it.
 type route struct {
 	path        string
+	pat         *pattern // nil for an exact path
 	name        string
 	description string
 	handlers    []methodHandler
@@ -72,11 +107,12 @@ type methodHandler struct {
 	h      http.Handler
 }
 
-// Handle registers h for method on path. path is matched exactly against
-// r.URL.Path and must start with a single "/"; by Django's convention it
+// Handle registers h for method on path, an exact path or a pattern (see
+// [Router]). path must start with a single "/"; by Django's convention it
 // ends with "/". Handle panics, like http.ServeMux, on an empty or invalid
-// method, an invalid path, a nil handler or a duplicate registration: these
-// are programming errors found at startup.
+// method, an invalid path or pattern, a pattern that conflicts with
+// another, a nil handler or a duplicate registration: these are
+// programming errors found at startup.
 func (rt *Router) Handle(method, path string, h http.Handler) {
 	switch {
 	case !validMethod(method):
@@ -86,7 +122,7 @@ func (rt *Router) Handle(method, path string, h http.Handler) {
 	case h == nil:
 		panic("api: Router.Handle: nil handler for " + method + " " + path)
 	}
-	rte := rt.entry(path)
+	rte := rt.entry("Handle", path)
 	for _, mh := range rte.handlers {
 		if mh.method == method {
 			panic("api: Router.Handle: " + method + " " + path + " registered twice")
@@ -96,12 +132,13 @@ func (rt *Router) Handle(method, path string, h http.Handler) {
 	rte.build()
 }
 
-// Describe sets the name and description an OPTIONS request on path
-// reports, as DRF's metadata does from the view's name and docstring. By
-// default the name comes from the last path segment ("/hello/" → "Hello")
-// and the description is empty.
+// Describe sets the name and description an OPTIONS request on path (an
+// exact path or a pattern, as given to Handle) reports, as DRF's metadata
+// does from the view's name and docstring. By default the name comes from
+// the last literal segment ("/hello/" → "Hello", "/notes/{id}/" →
+// "Notes") and the description is empty.
 func (rt *Router) Describe(path, name, description string) {
-	rte := rt.entry(path)
+	rte := rt.entry("Describe", path)
 	rte.name, rte.description = name, description
 	rte.build()
 }
@@ -114,7 +151,7 @@ func (rt *Router) Accepts(path, method string, fields ...Field) {
 	if method != http.MethodPost && method != http.MethodPut {
 		panic("api: Router.Accepts: DRF's metadata describes POST and PUT only, not " + quote(method))
 	}
-	rte := rt.entry(path)
+	rte := rt.entry("Accepts", path)
 	for _, a := range rte.actions {
 		if a.method == method {
 			panic("api: Router.Accepts: fields of " + method + " " + path + " given twice")
@@ -127,10 +164,11 @@ func (rt *Router) Accepts(path, method string, fields ...Field) {
 // Guard makes every request for path pass through mw before its method is
 // dispatched, OPTIONS and unknown methods included, as DRF runs a view's
 // authentication and permission checks before it looks at the method. mw
-// answers the requests it refuses and passes the others on. One guard per
-// path: Guard panics when called twice for one path.
+// answers the requests it refuses and passes the others on; on a pattern
+// it sees r.PathValue already. One guard per path: Guard panics when
+// called twice for one path.
 func (rt *Router) Guard(path string, mw func(http.Handler) http.Handler) {
-	rte := rt.entry(path)
+	rte := rt.entry("Guard", path)
 	switch {
 	case mw == nil:
 		panic("api: Router.Guard: nil guard for " + path)
@@ -141,18 +179,69 @@ func (rt *Router) Guard(path string, mw func(http.Handler) http.Handler) {
 	rte.build()
 }
 
-// entry returns the route for path, creating it.
-func (rt *Router) entry(path string) *route {
-	if rt.routes == nil {
-		rt.routes = make(map[string]*route)
+// entry returns the route for path, creating it; caller names the method
+// in a panic. A new pattern is checked and put in precedence order.
+func (rt *Router) entry(caller, path string) *route {
+	if !isPattern(path) {
+		if rt.routes == nil {
+			rt.routes = make(map[string]*route)
+		}
+		rte := rt.routes[path]
+		if rte == nil {
+			rte = &route{path: path, name: nameFromPath(path)}
+			rte.build()
+			rt.routes[path] = rte
+		}
+		return rte
 	}
-	rte := rt.routes[path]
-	if rte == nil {
-		rte = &route{path: path, name: nameFromPath(path)}
-		rte.build()
-		rt.routes[path] = rte
+	if rte := rt.byPattern[path]; rte != nil {
+		return rte
 	}
+	pat, err := parsePattern(path)
+	if err != nil {
+		panic("api: Router." + caller + ": invalid pattern " + quote(path) + ": " + err.Error())
+	}
+	for _, other := range rt.patterns {
+		if both, ok := pat.conflict(other.pat); ok {
+			panic("api: Router." + caller + ": pattern " + quote(path) + " conflicts with " + quote(other.path) +
+				": both match " + quote(both) + " and neither has more literal segments")
+		}
+	}
+	rte := &route{path: path, pat: pat, name: nameFromPath(path)}
+	rte.build()
+	if rt.byPattern == nil {
+		rt.byPattern = make(map[string]*route)
+	}
+	rt.byPattern[path] = rte
+	// Stable: among patterns with as many literals (which cannot match
+	// one path, or they would have conflicted), registration order.
+	i := sort.Search(len(rt.patterns), func(i int) bool { return rt.patterns[i].pat.literals < pat.literals })
+	rt.patterns = slices.Insert(rt.patterns, i, rte)
 	return rte
+}
+
+// lookup returns the route for path, exact paths first, then patterns in
+// precedence order, or nil.
+func (rt *Router) lookup(path string) *route {
+	if rte := rt.routes[path]; rte != nil {
+		return rte
+	}
+	return rt.matchPattern(path)
+}
+
+// matchPattern returns the first pattern in precedence order that matches
+// path, or nil.
+func (rt *Router) matchPattern(path string) *route {
+	if len(rt.patterns) == 0 {
+		return nil
+	}
+	n := strings.Count(path, "/")
+	for _, rte := range rt.patterns {
+		if len(rte.pat.segs) == n && rte.pat.match(path) {
+			return rte
+		}
+	}
+	return nil
 }
 
 // build precomputes what ServeHTTP needs from the route's registrations.
@@ -170,8 +259,11 @@ func (rte *route) build() {
 func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rte := rt.routes[r.URL.Path]
 	if rte == nil {
-		rt.notFound(w, r)
-		return
+		if rte = rt.matchPattern(r.URL.Path); rte == nil {
+			rt.notFound(w, r)
+			return
+		}
+		rte.pat.setValues(r)
 	}
 	w.Header()["Allow"] = []string{rte.allow} // canonical key: no Set needed
 	switch negotiate(r) {
@@ -258,13 +350,14 @@ func (rte *route) handler(method string) http.Handler {
 // notFound answers a path with no route. Like Django's CommonMiddleware
 // with APPEND_SLASH (and DEBUG off), a request of any method whose path
 // lacks only the trailing slash is redirected (301, empty text/html body)
-// to the slash form, query kept; everything else gets DRF's 404. Django
+// to the slash form, query kept, when the slash form has a route (an exact
+// path or a pattern); everything else gets DRF's 404. Django
 // itself answers an unknown path with an HTML page: drover keeps DRF's JSON,
 // as every other error of the chain.
 func (rt *Router) notFound(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
 	if !strings.HasSuffix(p, "/") {
-		if _, ok := rt.routes[p+"/"]; ok {
+		if rt.lookup(p+"/") != nil {
 			loc := r.URL.EscapedPath() + "/"
 			if r.URL.RawQuery != "" {
 				loc += "?" + r.URL.RawQuery
@@ -370,12 +463,16 @@ func labelFromName(name string) string {
 	return string(unicode.ToUpper(r)) + strings.ToLower(s[size:])
 }
 
-// nameFromPath makes a view name from the last path segment: "/api/token/"
-// → "Token", "/password-reset/" → "Password Reset". "/" is "Root".
+// nameFromPath makes a view name from the last literal path segment:
+// "/api/token/" → "Token", "/password-reset/" → "Password Reset",
+// "/notes/{id}/" → "Notes" (a parameter names nothing). "/" and a path of
+// parameters alone are "Root".
 func nameFromPath(path string) string {
-	seg := strings.Trim(path, "/")
-	if i := strings.LastIndexByte(seg, '/'); i >= 0 {
-		seg = seg[i+1:]
+	var seg string
+	for s := range strings.SplitSeq(path, "/") {
+		if s != "" && !strings.HasPrefix(s, "{") {
+			seg = s
+		}
 	}
 	if seg == "" {
 		return "Root"
