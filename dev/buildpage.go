@@ -30,16 +30,25 @@ type Failure struct {
 	// Hint is the line under the output saying what to do; empty for
 	// the failed build's.
 	Hint string
+	// Program is the program's name in the page's title and the failed
+	// build's hint ("notes dev"); "" means "drover". WriteFile does not
+	// store it: the server showing the page sets it.
+	Program string
 }
 
 // panicPage is the development server's answer to a panic (app's
-// Config.DevErrorPage): the Failure page with the panic value as its
-// title and the stack, the program's own frames first, as its output.
-func panicPage(p any, stack []byte) http.Handler {
-	return Failure{
-		Title:  fmt.Sprintf("panic: %v", p),
-		Output: stacktrace.Readable(string(stack)),
-		Hint:   "drover dev (development only) shows a panic's stack to the client; drover serve logs it and answers a JSON 500. Fix the handler, rebuild, and reload this page.",
+// Config.DevErrorPage) in the program called name: the Failure page with
+// the panic value as its title and the stack, the program's own frames
+// first, as its output.
+func panicPage(name string) func(p any, stack []byte) http.Handler {
+	hint := fmt.Sprintf("%[1]s dev (development only) shows a panic's stack to the client; %[1]s serve logs it and answers a JSON 500. Fix the handler, rebuild, and reload this page.", name)
+	return func(p any, stack []byte) http.Handler {
+		return Failure{
+			Title:   fmt.Sprintf("panic: %v", p),
+			Output:  stacktrace.Readable(string(stack)),
+			Hint:    hint,
+			Program: name,
+		}
 	}
 }
 
@@ -50,6 +59,9 @@ func (f Failure) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
+	if f.Program == "" {
+		f.Program = "drover"
+	}
 	var body bytes.Buffer
 	if acceptsHTML(r.Header.Values("Accept")) {
 		h.Set("Content-Type", "text/html; charset=utf-8")
@@ -74,7 +86,7 @@ var failurePage = template.Must(template.New("failure").Parse(`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>{{.Title}} · drover dev</title>
+<title>{{.Title}} · {{.Program}} dev</title>
 <style>
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
 h1 { font-size: 1.3rem; color: #a00; }
@@ -85,7 +97,7 @@ p { color: #555; }
 <body>
 <h1>{{.Title}}</h1>
 <pre>{{.Output}}</pre>
-<p>{{if .Hint}}{{.Hint}}{{else}}drover dev (development only) shows this page for every request until the next successful build. Fix the error, save, and reload this page.{{end}}</p>
+<p>{{if .Hint}}{{.Hint}}{{else}}{{.Program}} dev (development only) shows this page for every request until the next successful build. Fix the error, save, and reload this page.{{end}}</p>
 </body>
 </html>
 `))
@@ -146,16 +158,17 @@ func ReadFailureFile(path string) (f Failure, ok bool, err error) {
 }
 
 // showFailure answers every request with the Failure stored at path while
-// that file exists, and passes requests to next otherwise. The development
-// server handles one request at a time, so reading a small file per request
-// costs nothing that matters.
-func showFailure(path string, next http.Handler) http.Handler {
+// that file exists, naming the program called name, and passes requests
+// to next otherwise. The development server handles one request at a
+// time, so reading a small file per request costs nothing that matters.
+func showFailure(path, name string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f, ok, err := ReadFailureFile(path)
 		if err != nil {
 			f, ok = Failure{Title: "cannot read the build status", Output: err.Error()}, true
 		}
 		if ok {
+			f.Program = name
 			f.ServeHTTP(w, r)
 			return
 		}

@@ -28,6 +28,9 @@ const stopTimeout = 3 * time.Second
 // configuration type of drover's own: cli maps the resolved settings onto
 // these fields.
 type Options struct {
+	// Name is the program's name in the banner and on the error pages
+	// ("notes dev", "run notes serve"); "" means "drover".
+	Name string
 	// Bind lists the addresses to listen on ("HOST:PORT" or "unix:PATH"),
 	// unless Listeners is set.
 	Bind []string
@@ -70,16 +73,19 @@ func New(cfg Options, log *zap.Logger) (*Server, error) {
 	if len(cfg.Bind) == 0 && len(cfg.Listeners) == 0 {
 		return nil, errors.New("dev: no address to listen on")
 	}
+	if cfg.Name == "" {
+		cfg.Name = "drover"
+	}
 	chainCfg := cfg.Chain
 	chainCfg.DevErrors = true
-	chainCfg.DevErrorPage = panicPage
+	chainCfg.DevErrorPage = panicPage(cfg.Name)
 	if chainCfg.AccessLogFormat == "" || chainCfg.AccessLogFormat == app.AccessLogJSON {
 		// The default is for programs; a terminal gets "GET /x 200 54µs".
 		chainCfg.AccessLogFormat = app.AccessLogDev
 	}
 	handler := cfg.Handler
 	if cfg.FailureFile != "" {
-		handler = showFailure(cfg.FailureFile, handler)
+		handler = showFailure(cfg.FailureFile, cfg.Name, handler)
 	}
 	srv := &http.Server{
 		Handler:           serial(app.Chain(chainCfg, log, cfg.Access, handler)),
@@ -120,7 +126,7 @@ func (s *Server) Run(ctx context.Context) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if s.cfg.Banner != nil {
-		WriteBanner(s.cfg.Banner, listeners)
+		WriteBanner(s.cfg.Banner, s.cfg.Name, listeners)
 	}
 
 	stopLog := context.AfterFunc(ctx, func() { s.log.Info("stopping") })
@@ -142,9 +148,12 @@ func listen(binds []string) ([]net.Listener, error) {
 	return out, nil
 }
 
-// WriteBanner writes the development-only banner with the addresses
-// served.
-func WriteBanner(w io.Writer, listeners []net.Listener) {
+// WriteBanner writes the development-only banner of the program called
+// name ("" means "drover") with the addresses served.
+func WriteBanner(w io.Writer, name string, listeners []net.Listener) {
+	if name == "" {
+		name = "drover"
+	}
 	urls := make([]string, len(listeners))
 	for i, l := range listeners {
 		if l.Addr().Network() == "unix" {
@@ -154,11 +163,11 @@ func WriteBanner(w io.Writer, listeners []net.Listener) {
 		}
 	}
 	fmt.Fprintf(w, `
-  drover dev: DEVELOPMENT SERVER. One process, one request at a time,
+  %[1]s dev: DEVELOPMENT SERVER. One process, one request at a time,
   stack traces shown to clients. Do not use it in production: run
-  "drover serve" behind nginx instead.
+  "%[1]s serve" behind nginx instead.
 
-  Serving on %s (Ctrl-C to quit)
+  Serving on %[2]s (Ctrl-C to quit)
 
-`, strings.Join(urls, ", "))
+`, name, strings.Join(urls, ", "))
 }

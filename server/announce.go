@@ -3,7 +3,6 @@ package server
 import (
 	"fmt"
 	"net"
-	"path/filepath"
 	"runtime/debug"
 	"strings"
 
@@ -12,8 +11,8 @@ import (
 	"github.com/drover/drover/internal/sockets"
 )
 
-// announce logs, once, the line a person starting drover looks for: what
-// serves where, with how many workers ("drover v1.2.0 serving
+// announce logs, once, the line a person starting the program looks for:
+// what serves where, with how many workers ("notes v1.2.0 serving
 // http://127.0.0.1:8000 with 2 workers"). It is logged when the first
 // generation is fully ready, not at bind time: until then nothing answers.
 // The message is the sentence; the fields say the same for a program.
@@ -35,9 +34,8 @@ func (s *Supervisor) announce() {
 	if s.desired == 1 {
 		workers = "worker"
 	}
-	name := filepath.Base(s.exe)
 	version := buildVersion()
-	s.log.Info(fmt.Sprintf("%s %s serving %s with %d %s", name, version, strings.Join(urls, ", "), s.desired, workers),
+	s.log.Info(fmt.Sprintf("%s %s serving %s with %d %s", s.name, version, strings.Join(urls, ", "), s.desired, workers),
 		zap.String("version", version), zap.Strings("urls", urls), zap.Int("workers", s.desired))
 }
 

@@ -18,17 +18,7 @@ func TestServingLineOnceEveryWorkerIsReady(t *testing.T) {
 	tb := newTestbed(t)
 	core, logs := observer.New(zapcore.InfoLevel)
 	tb.s.log = zap.New(core)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	held, err := sockets.Hold("127.0.0.1:0", sockets.RoleApp, ln)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tb.s.listeners = []*sockets.Held{held}
-	t.Cleanup(func() { sockets.CloseAll(tb.s.listeners) })
-	url := "http://" + ln.Addr().String()
+	url := holdApp(t, tb)
 
 	serving := func() []observer.LoggedEntry {
 		return logs.FilterField(zap.Strings("urls", []string{url})).All()
@@ -50,6 +40,22 @@ func TestServingLineOnceEveryWorkerIsReady(t *testing.T) {
 	}
 }
 
+// holdApp gives tb's supervisor an app socket and returns its URL.
+func holdApp(t *testing.T, tb *testbed) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := sockets.Hold("127.0.0.1:0", sockets.RoleApp, ln)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb.s.listeners = []*sockets.Held{held}
+	t.Cleanup(func() { sockets.CloseAll(tb.s.listeners) })
+	return "http://" + ln.Addr().String()
+}
+
 func TestListenerURL(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -65,6 +71,36 @@ func TestListenerURL(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := listenerURL(tt.give, tt.giveTLS); got != tt.want {
 				t.Errorf("listenerURL(%v, %v) = %q, want %q", tt.give, tt.giveTLS, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestServingLineNamesTheProgram: the serving line starts with
+// Options.Name; without one, with the executable's base name.
+func TestServingLineNamesTheProgram(t *testing.T) {
+	tests := []struct {
+		name     string
+		giveName string
+		giveExe  string
+		want     string
+	}{
+		{name: "the program's name", giveName: "notes", giveExe: "/usr/local/bin/notes-server", want: "notes "},
+		{name: "no name: the executable's", giveExe: "/nonexistent/drover", want: "drover "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := testbedConfig()
+			cfg.Options.Name, cfg.Options.Workers, cfg.Executable = tt.giveName, 1, tt.giveExe
+			tb := newTestbedFrom(t, cfg)
+			core, logs := observer.New(zapcore.InfoLevel)
+			tb.s.log = zap.New(core)
+			url := holdApp(t, tb)
+			ready(101)(tb)
+			got := logs.FilterMessageSnippet(" serving ").All()
+			want := tt.want + buildVersion() + " serving " + url + " with 1 worker"
+			if len(got) != 1 || got[0].Message != want {
+				t.Fatalf("serving lines = %v, want one %q", got, want)
 			}
 		})
 	}

@@ -14,16 +14,21 @@ import (
 // READY once the first generation is ready, RELOADING and READY around a
 // reload, STOPPING on shutdown, STATUS with the worker count, and WATCHDOG
 // while the supervisor loop runs. Without NOTIFY_SOCKET it does nothing.
+// Every STATUS names the program ("notes: 2 of 2 workers ready …"):
+// systemctl status shows it beside the unit's name, which need not be
+// the program's.
 type notifier struct {
 	log      *zap.Logger
+	name     string
 	ready    bool // READY=1 sent
 	watchdog time.Duration
 	lastPing time.Time
 	status   string
 }
 
-func newNotifier(log *zap.Logger) *notifier {
-	n := &notifier{log: log}
+// newNotifier makes the notifier of the program called name.
+func newNotifier(name string, log *zap.Logger) *notifier {
+	n := &notifier{log: log, name: name}
 	if d, err := daemon.SdWatchdogEnabled(false); err != nil {
 		log.Warn("systemd watchdog settings unreadable", zap.Error(err))
 	} else {
@@ -49,11 +54,11 @@ func (n *notifier) send(state string) {
 func (n *notifier) serving(status string) {
 	n.status = status
 	if n.ready {
-		n.send("STATUS=" + status)
+		n.send(n.statusLine(status))
 		return
 	}
 	n.ready = true
-	n.send(fmt.Sprintf("READY=1\nSTATUS=%s\nMAINPID=%d", status, unix.Getpid()))
+	n.send(fmt.Sprintf("READY=1\n%s\nMAINPID=%d", n.statusLine(status), unix.Getpid()))
 }
 
 // reloading reports a reload starting, with the monotonic timestamp
@@ -62,18 +67,18 @@ func (n *notifier) reloading(status string) {
 	var ts unix.Timespec
 	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
 	usec := ts.Sec*1_000_000 + ts.Nsec/1000
-	n.send(fmt.Sprintf("RELOADING=1\nMONOTONIC_USEC=%d\nSTATUS=%s", usec, status))
+	n.send(fmt.Sprintf("RELOADING=1\nMONOTONIC_USEC=%d\n%s", usec, n.statusLine(status)))
 }
 
 // reloaded reports the reload over, done or abandoned.
 func (n *notifier) reloaded(status string) {
 	n.status = status
-	n.send("READY=1\nSTATUS=" + status)
+	n.send("READY=1\n" + n.statusLine(status))
 }
 
 // stopping reports the shutdown.
 func (n *notifier) stopping(status string) {
-	n.send("STOPPING=1\nSTATUS=" + status)
+	n.send("STOPPING=1\n" + n.statusLine(status))
 }
 
 // update sends STATUS when it changed.
@@ -82,7 +87,12 @@ func (n *notifier) update(status string) {
 		return
 	}
 	n.status = status
-	n.send("STATUS=" + status)
+	n.send(n.statusLine(status))
+}
+
+// statusLine is the STATUS= assignment of status, naming the program.
+func (n *notifier) statusLine(status string) string {
+	return "STATUS=" + n.name + ": " + status
 }
 
 // ping sends WATCHDOG=1 at half the watchdog interval; the supervisor loop

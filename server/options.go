@@ -18,6 +18,11 @@ import (
 // those Config.Reload returns, except the sockets, which are kept until a
 // restart.
 type Options struct {
+	// Name is the program's name wherever a person reads it: the serving
+	// line ("notes v1.2.0 serving …") and the status systemd shows. ""
+	// means the executable's base name. Like Sockets, it is read once, at
+	// the start.
+	Name string
 	// Sockets are what the supervisor binds and passes to the workers.
 	Sockets Sockets
 	// Workers is the number of worker processes to keep serving.
@@ -136,5 +141,5 @@ func CheckPrivileges(user *syscall.Credential) error {
 	if uid == 0 || (int(user.Uid) == uid && int(user.Gid) == gid) {
 		return nil
 	}
-	return fmt.Errorf("running workers as %d:%d needs root; drover runs as %d:%d", user.Uid, user.Gid, uid, gid)
+	return fmt.Errorf("running workers as %d:%d needs root; this process runs as %d:%d", user.Uid, user.Gid, uid, gid)
 }

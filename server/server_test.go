@@ -241,7 +241,7 @@ func TestCheckPrivileges(t *testing.T) {
 	switch {
 	case os.Geteuid() == 0 && err != nil:
 		t.Errorf("CheckPrivileges(nobody) as root = %v, want nil", err)
-	case os.Geteuid() != 0 && (err == nil || !strings.Contains(err.Error(), "needs root")):
+	case os.Geteuid() != 0 && (err == nil || !strings.Contains(err.Error(), "needs root; this process runs as")):
 		t.Errorf("CheckPrivileges(nobody) as %d = %v, want a needs-root error", os.Geteuid(), err)
 	}
 }

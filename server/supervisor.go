@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -58,6 +59,9 @@ type Supervisor struct {
 	// opts are the options of the serving generation.
 	opts Options
 	log  *zap.Logger
+	// name is the program's name in the serving line and systemd's
+	// status (Options.Name, else the executable's base name).
+	name string
 	exe  string
 	args []string
 	env  []string
@@ -113,10 +117,15 @@ func New(cfg Config, log *zap.Logger) (*Supervisor, error) {
 	if args == nil {
 		args = []string{"worker"}
 	}
+	name := cfg.Options.Name
+	if name == "" {
+		name = filepath.Base(exe)
+	}
 	return &Supervisor{
 		cfg:          cfg,
 		opts:         cfg.Options,
 		log:          log,
+		name:         name,
 		exe:          exe,
 		args:         args,
 		now:          time.Now,
@@ -165,7 +174,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	// After socket activation consumed LISTEN_*, so workers do not see it;
 	// only the supervisor speaks to systemd.
 	s.env = withoutNotify(os.Environ())
-	s.notify = newNotifier(s.log)
+	s.notify = newNotifier(s.name, s.log)
 	for _, l := range s.listeners {
 		s.log.Info("listening", zap.String("bind", l.Name), zap.String("address", l.Listener.Addr().String()))
 	}

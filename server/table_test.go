@@ -433,17 +433,25 @@ func (p *fakeProcess) Wait() string {
 	return "exit status 0"
 }
 
-func newTestbed(t *testing.T) *testbed {
-	opts := Options{
+func newTestbed(t *testing.T) *testbed { return newTestbedFrom(t, testbedConfig()) }
+
+// testbedConfig is the testbed's supervisor configuration: two workers of
+// the executable /nonexistent/drover, with no Name.
+func testbedConfig() Config {
+	return Config{Options: Options{
 		Workers:         2,
 		BootTimeout:     30 * time.Second,
 		Timeout:         30 * time.Second,
 		GracefulTimeout: 30 * time.Second,
 		MaxRSSHard:      512 << 20,
 		Settings:        WorkerSettings{Schema: "test", JSON: []byte(`{}`)},
-	}
+	}, Executable: "/nonexistent/drover"}
+}
+
+// newTestbedFrom is a testbed whose supervisor New made from cfg.
+func newTestbedFrom(t *testing.T, cfg Config) *testbed {
 	log := zaptest.NewLogger(t)
-	s, err := New(Config{Options: opts, Executable: "/nonexistent/drover"}, log)
+	s, err := New(cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -451,7 +459,7 @@ func newTestbed(t *testing.T) *testbed {
 		identities: make(map[int]string)}
 	s.now = func() time.Time { return tb.clock }
 	s.startProcess = tb.start
-	s.notify = newNotifier(log)
+	s.notify = newNotifier(s.name, log)
 	t.Cleanup(tb.close)
 	s.reconcile()
 	tb.remember()

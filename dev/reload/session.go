@@ -225,6 +225,7 @@ func (s *session) exited(ctx context.Context) {
 // fail shows f for every request: through the running program, or from
 // the watcher itself when none runs.
 func (s *session) fail(f dev.Failure) {
+	f.Program = s.w.cfg.Name
 	switch {
 	case s.child != nil:
 		if err := f.WriteFile(s.failureFile); err != nil {

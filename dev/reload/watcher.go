@@ -27,7 +27,8 @@ const defaultStopTimeout = 5 * time.Second
 
 // Config is what the watcher needs.
 type Config struct {
-	// Name is the program's name, for its binaries and the failure page.
+	// Name is the program's name, for its binaries, the banner and the
+	// failure page; "" means "drover".
 	Name string
 	// Args run the program as a development server: "dev" and the flags
 	// it was given. The program finds its sockets with Inherited.
@@ -215,7 +216,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 	}
 	defer tr.Close()
 
-	dev.WriteBanner(w.cfg.Terminal, sockets.Listeners(socks))
+	dev.WriteBanner(w.cfg.Terminal, w.cfg.Name, sockets.Listeners(socks))
 	if w.builder != nil {
 		w.log.Info("watching for changes", zap.String("dir", w.root), zap.Stringer("build", w.builder))
 	} else {

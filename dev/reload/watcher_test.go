@@ -64,6 +64,27 @@ func fetch(c *http.Client, url string) (int, string, error) {
 	return resp.StatusCode, string(body), err
 }
 
+// htmlPage GETs url as a browser does (Accept: text/html) and returns the
+// body.
+func htmlPage(t *testing.T, c *http.Client, url string) string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "text/html")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(body)
+}
+
 // waitFor polls url until ok accepts the answer, or fails the test.
 func waitFor(t *testing.T, c *http.Client, url, what string, ok func(status int, body string) bool) string {
 	t.Helper()
@@ -120,6 +141,9 @@ func TestWatcherRestartsAReplacedBinaryWithoutRefusingConnections(t *testing.T) 
 	if url == "" {
 		t.Fatalf("no URL in the banner: %q", terminal.String())
 	}
+	if banner := terminal.String(); !strings.Contains(banner, "app dev: DEVELOPMENT SERVER") || !strings.Contains(banner, `"app serve"`) || strings.Contains(banner, "drover") {
+		t.Errorf("banner = %q, want it to name app, not drover", banner)
+	}
 	c := &http.Client{Transport: &http.Transport{}, Timeout: 10 * time.Second}
 	defer c.CloseIdleConnections()
 	first := waitFor(t, c, url, "v1", func(s int, b string) bool { return s == 200 && strings.HasPrefix(b, "v1 ") })
@@ -160,6 +184,10 @@ func TestWatcherRestartsAReplacedBinaryWithoutRefusingConnections(t *testing.T) 
 	page := waitFor(t, c, url, "the failure page", func(s int, b string) bool { return s == 500 })
 	if !strings.Contains(page, "app exited") || !strings.Contains(page, "deliberate panic at start") {
 		t.Errorf("failure page = %q, want the exit and the panic", page)
+	}
+	html := htmlPage(t, c, url)
+	if !strings.Contains(html, " · app dev</title>") || !strings.Contains(html, "<p>app dev (development only)") || strings.Contains(html, "drover dev") {
+		t.Errorf("failure page for a browser = %q, want it to name app, not drover", html)
 	}
 	writeFile(t, versionFile, "v3")
 	copyExe(t, exe)

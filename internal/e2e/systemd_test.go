@@ -60,7 +60,7 @@ func TestSystemdIsToldTheTruth(t *testing.T) {
 	if readyBefore := countBefore(p, told, supervisorReady); readyBefore != 3 {
 		t.Errorf("READY=1 was sent after %d of 3 workers were ready", readyBefore)
 	}
-	for _, want := range []string{"STATUS=3 of 3 workers ready (generation 1)", "MAINPID="} {
+	for _, want := range []string{"STATUS=drover: 3 of 3 workers ready (generation 1)", "MAINPID="} {
 		if !strings.Contains(ready, want) {
 			t.Errorf("READY message %q lacks %q", ready, want)
 		}
