@@ -43,8 +43,9 @@ type ServiceConfig struct {
 	// one (simplejwt's ROTATE_REFRESH_TOKENS with BLACKLIST_AFTER_ROTATION).
 	Rotate bool
 	// UserCacheTTL is how long a process trusts what it read about a user
-	// (exists, active) when authenticating a request; 0 reads the store
-	// every time. A deactivation takes effect within it.
+	// (exists, active, the User [Service.Authenticate] returns) when
+	// authenticating a request; 0 reads the store every time. A
+	// deactivation takes effect within it.
 	UserCacheTTL time.Duration
 	// ReuseGrace is how long after a rotation the rotated refresh token
 	// may be presented again without revoking its family: it is refused
@@ -159,7 +160,7 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (Pair, error) {
 	if err != nil {
 		return Pair{}, err
 	}
-	if err := s.activeUser(ctx, c.UserID); err != nil {
+	if _, err := s.activeUser(ctx, c.UserID); err != nil {
 		return Pair{}, err
 	}
 	var next string
@@ -264,36 +265,45 @@ func (s *Service) Blacklist(ctx context.Context, refresh string) error {
 }
 
 // Authenticate verifies an access token and returns its user, who must
-// exist and be active (simplejwt's JWTAuthentication).
-func (s *Service) Authenticate(ctx context.Context, access string) (int64, error) {
+// exist and be active (simplejwt's JWTAuthentication), and the token's
+// claims (DRF's request.auth), which also read the token's other claims
+// ([Claims.Decode]). The User never carries its PasswordHash. What the
+// store says about a user is cached for UserCacheTTL: a change to the
+// user (a deactivation, a new username) shows within it.
+func (s *Service) Authenticate(ctx context.Context, access string) (User, Claims, error) {
 	c, err := s.cfg.Tokens.Parse(access, Access)
 	if err != nil {
-		return 0, err
+		return User{}, Claims{}, err
 	}
-	err, cached := s.users.get(c.UserID)
+	e, cached := s.users.get(c.UserID)
+	u, err := e.user, e.err
 	if !cached {
-		err = s.activeUser(ctx, c.UserID)
+		u, err = s.activeUser(ctx, c.UserID)
 		if err == nil || errors.Is(err, ErrUserNotFound) || errors.Is(err, ErrUserInactive) {
-			s.users.put(c.UserID, err)
+			s.users.put(c.UserID, u, err)
 		}
 	}
 	if err != nil {
-		return 0, err
+		return User{}, Claims{}, err
 	}
-	return c.UserID, nil
+	return u, c, nil
 }
 
-func (s *Service) activeUser(ctx context.Context, id int64) error {
+// activeUser reads the user id from the store and returns it without its
+// password hash; ErrUserNotFound or ErrUserInactive if it is not an
+// active user.
+func (s *Service) activeUser(ctx context.Context, id int64) (User, error) {
 	u, err := s.cfg.Store.UserByID(ctx, id)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return ErrUserNotFound
+		return User{}, ErrUserNotFound
 	case err != nil:
-		return fmt.Errorf("look up user %d: %w", id, err)
+		return User{}, fmt.Errorf("look up user %d: %w", id, err)
 	case !u.Active:
-		return ErrUserInactive
+		return User{}, ErrUserInactive
 	}
-	return nil
+	u.PasswordHash = ""
+	return u, nil
 }
 
 // PruneEvery deletes expired refresh-token rows at once and then every

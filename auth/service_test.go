@@ -79,7 +79,7 @@ func TestServiceFlows(t *testing.T) {
 		wantErr error
 	}{
 		{name: "unknown user", give: func() error { _, err := svc.Login(ctx, "nobody", "password-1"); return err }, wantErr: ErrBadCredentials},
-		{name: "garbage access", give: func() error { _, err := svc.Authenticate(ctx, "x.y.z"); return err }, wantErr: ErrTokenInvalid},
+		{name: "garbage access", give: func() error { _, _, err := svc.Authenticate(ctx, "x.y.z"); return err }, wantErr: ErrTokenInvalid},
 		{name: "garbage verify", give: func() error { return svc.Verify(ctx, "x") }, wantErr: ErrTokenInvalid},
 	}
 	for _, tt := range tests {
@@ -94,10 +94,11 @@ func TestServiceFlows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if id, err := svc.Authenticate(ctx, pair.Access); err != nil || id != u.ID {
-		t.Fatalf("Authenticate(access) = %d, %v", id, err)
+	got, c, err := svc.Authenticate(ctx, pair.Access)
+	if want := (User{ID: u.ID, Username: "alice", Active: true, Joined: u.Joined}); err != nil || got != want || c.UserID != u.ID || c.TokenType != Access {
+		t.Fatalf("Authenticate(access) = %+v, %+v, %v; want %+v, the token's claims", got, c, err, want)
 	}
-	if _, err := svc.Authenticate(ctx, pair.Refresh); !errors.Is(err, ErrWrongTokenType) {
+	if _, _, err := svc.Authenticate(ctx, pair.Refresh); !errors.Is(err, ErrWrongTokenType) {
 		t.Errorf("Authenticate(refresh) = %v, want ErrWrongTokenType", err)
 	}
 	next, err := svc.Refresh(ctx, pair.Refresh)
@@ -127,7 +128,7 @@ func TestServiceFlows(t *testing.T) {
 	if err := store.SetActive(ctx, u.ID, false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Authenticate(ctx, other.Access); !errors.Is(err, ErrUserInactive) {
+	if _, _, err := svc.Authenticate(ctx, other.Access); !errors.Is(err, ErrUserInactive) {
 		t.Errorf("Authenticate(inactive user) = %v, want ErrUserInactive", err)
 	}
 	if _, err := svc.Login(ctx, "alice", "password-1"); !errors.Is(err, ErrBadCredentials) {
@@ -171,7 +172,7 @@ func TestPruneEveryStopsWithContext(t *testing.T) {
 	}
 }
 
-func TestAuthenticateCachesUserStateForTheTTL(t *testing.T) {
+func TestAuthenticateCachesUserForTheTTL(t *testing.T) {
 	ctx := context.Background()
 	svc, store := newTestService(t, true)
 	clock := time.Now()
@@ -186,17 +187,60 @@ func TestAuthenticateCachesUserStateForTheTTL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Authenticate(ctx, access); err != nil {
-		t.Fatal(err)
+	active := User{ID: u.ID, Username: "carol", Active: true, Joined: u.Joined}
+
+	// Each step happens at its offset from the first, in order.
+	tests := []struct {
+		name     string
+		giveAt   time.Duration
+		giveStep func() error // a change to the store before authenticating
+		wantUser User
+		wantErr  error
+	}{
+		{name: "first read", wantUser: active},
+		{name: "deactivated, within the TTL", giveAt: 500 * time.Millisecond, giveStep: func() error { return store.SetActive(ctx, u.ID, false) }, wantUser: active},
+		{name: "after the TTL", giveAt: time.Second, wantErr: ErrUserInactive},
+		{name: "reactivated, inactive cached", giveAt: 1500 * time.Millisecond, giveStep: func() error { return store.SetActive(ctx, u.ID, true) }, wantErr: ErrUserInactive},
+		{name: "after the TTL again", giveAt: 2 * time.Second, wantUser: active},
+		{name: "deleted, within the TTL", giveAt: 2500 * time.Millisecond, giveStep: func() error { return store.DeleteUser(ctx, u.ID) }, wantUser: active},
+		{name: "deleted, after the TTL", giveAt: 3 * time.Second, wantErr: ErrUserNotFound},
 	}
-	if err := store.SetActive(ctx, u.ID, false); err != nil {
-		t.Fatal(err)
+	start := clock
+	for _, tt := range tests {
+		clock = start.Add(tt.giveAt)
+		if tt.giveStep != nil {
+			if err := tt.giveStep(); err != nil {
+				t.Fatalf("%s: %v", tt.name, err)
+			}
+		}
+		got, c, err := svc.Authenticate(ctx, access)
+		if got != tt.wantUser || !errors.Is(err, tt.wantErr) {
+			t.Errorf("%s: Authenticate = %+v, %v; want %+v, %v", tt.name, got, err, tt.wantUser, tt.wantErr)
+		}
+		if err == nil && c.JTI == "" {
+			t.Errorf("%s: Authenticate returned claims without a jti: %+v", tt.name, c)
+		}
 	}
-	if _, err := svc.Authenticate(ctx, access); err != nil {
-		t.Errorf("within the TTL: Authenticate = %v, want the cached verdict (active)", err)
-	}
-	clock = clock.Add(time.Second)
-	if _, err := svc.Authenticate(ctx, access); !errors.Is(err, ErrUserInactive) {
-		t.Errorf("after the TTL: Authenticate = %v, want ErrUserInactive", err)
+}
+
+func TestAuthenticateNeverReturnsThePasswordHash(t *testing.T) {
+	ctx := context.Background()
+	for _, ttl := range []time.Duration{0, time.Minute} {
+		svc, store := newTestService(t, true)
+		svc.users = newUserCache(ttl, time.Now)
+		u, err := store.CreateUser(ctx, "dave", djangoHash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		access, _, err := svc.cfg.Tokens.Issue(Access, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 { // uncached, then cached when ttl > 0
+			got, _, err := svc.Authenticate(ctx, access)
+			if err != nil || got.PasswordHash != "" || got.ID != u.ID {
+				t.Errorf("ttl %v: Authenticate = %+v, %v; want user %d with no password hash", ttl, got, err, u.ID)
+			}
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -107,6 +108,14 @@ type Claims struct {
 	IssuedAt time.Time
 	// ExpiresAt is the exp claim.
 	ExpiresAt time.Time
+
+	// payload is the token's payload segment, still base64url-encoded,
+	// for [Claims.Decode] and [Claims.Claim] to read the other claims
+	// only when asked. A substring of the token: keeping it costs no
+	// allocation. Never the whole token: a Claims printed or logged
+	// must not carry a credential, and the payload without its
+	// signature is none.
+	payload string
 }
 
 // Tokens issues and verifies simplejwt-compatible JWTs with one key and one
@@ -243,8 +252,9 @@ func (t *Tokens) Lifetime(typ TokenType) time.Duration {
 // Issue signs a new token of type typ for the user userID, with the claims
 // simplejwt 5.2 writes, in its order: token_type, exp, iat, jti (32 random
 // hex characters), user_id, then aud and iss when configured. It returns
-// the token and its claims. exp and iat are whole seconds, as simplejwt
-// writes them.
+// the token and its claims, which read the whole payload too
+// ([Claims.Decode]). exp and iat are whole seconds, as simplejwt writes
+// them.
 func (t *Tokens) Issue(typ TokenType, userID int64) (string, Claims, error) {
 	life := t.Lifetime(typ)
 	switch {
@@ -292,7 +302,9 @@ func (t *Tokens) Issue(typ TokenType, userID int64) (string, Claims, error) {
 	out = append(out, '.')
 	out = base64.RawURLEncoding.AppendEncode(out, sig)
 	c.JTI = string(jti[:])
-	return string(out), c, nil
+	token := string(out)
+	c.payload = payloadSegment(token)
+	return token, c, nil
 }
 
 // wireClaims is the payload Parse decodes: simplejwt's claims next to the
@@ -318,6 +330,9 @@ type wireClaims struct {
 // iat when present (with Leeway), aud and iss when configured; then, in
 // simplejwt's order, requires exp, a non-empty jti, a token_type of want
 // and a positive integer user_id.
+//
+// The claims it returns also read the token's other claims, when asked
+// ([Claims.Decode], [Claims.Claim]).
 //
 // Errors wrap [ErrTokenInvalid] (with [ErrNoExp], [ErrNoJTI],
 // [ErrNoTokenType] or [ErrNoUserID] for a missing claim), or
@@ -346,6 +361,7 @@ func (t *Tokens) Parse(token string, want TokenType) (Claims, error) {
 	if c.UserID == 0 {
 		return Claims{}, fmt.Errorf("%w: user_id not a positive integer", ErrTokenInvalid)
 	}
+	c.payload = payloadSegment(token)
 	return c, nil
 }
 
@@ -359,7 +375,9 @@ func (t *Tokens) ParseUntyped(token string) (Claims, error) {
 	if err != nil {
 		return Claims{}, err
 	}
-	return w.claims(), nil
+	c := w.claims()
+	c.payload = payloadSegment(token)
+	return c, nil
 }
 
 // parse checks what every token is checked for, in simplejwt's order:
@@ -384,6 +402,18 @@ func (t *Tokens) parse(token string) (wireClaims, error) {
 		return w, missing(ErrNoJTI)
 	}
 	return w, nil
+}
+
+// payloadSegment returns the payload segment of a token in compact
+// serialization (what lies between its first two dots), "" if it has
+// none.
+func payloadSegment(token string) string {
+	_, rest, ok := strings.Cut(token, ".")
+	if !ok {
+		return ""
+	}
+	payload, _, _ := strings.Cut(rest, ".")
+	return payload
 }
 
 // missing is the error of a token that lacks claim (ErrNoExp …): both

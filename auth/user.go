@@ -27,6 +27,12 @@ type User struct {
 	LastLogin time.Time
 }
 
+// IsAuthenticated reports whether u is a user, not the anonymous user:
+// the zero User (ID 0) stands for nobody, as Django's AnonymousUser does.
+func (u User) IsAuthenticated() bool {
+	return u.ID > 0
+}
+
 // maxUsernameLen is the length of Django's username field, in characters.
 const maxUsernameLen = 150
 

@@ -8,9 +8,12 @@ import (
 // maxCachedUsers bounds the user cache; past it the cache starts over.
 const maxCachedUsers = 10000
 
-// userCache remembers, per process and for a short time, whether a user
-// exists and is active, so authenticating a request does not read the
-// store every time. A deactivation is seen by every worker within the TTL.
+// userCache remembers, per process and for a short time, what the store
+// said about a user: the User (without its password hash) when it exists
+// and is active, ErrUserNotFound or ErrUserInactive otherwise, so that
+// authenticating a request does not read the store every time. A
+// deactivation, or any other change to the user, is seen by every worker
+// within the TTL.
 type userCache struct {
 	ttl time.Duration
 	now func() time.Time
@@ -20,6 +23,7 @@ type userCache struct {
 }
 
 type cachedUser struct {
+	user  User  // PasswordHash empty; the zero User when err is set
 	err   error // nil (active), ErrUserNotFound or ErrUserInactive
 	until time.Time
 }
@@ -28,22 +32,23 @@ func newUserCache(ttl time.Duration, now func() time.Time) *userCache {
 	return &userCache{ttl: ttl, now: now, users: make(map[int64]cachedUser)}
 }
 
-// get returns the cached verdict on id, if fresh.
-func (c *userCache) get(id int64) (err error, ok bool) {
+// get returns what is cached on id, if fresh.
+func (c *userCache) get(id int64) (cachedUser, bool) {
 	if c.ttl <= 0 {
-		return nil, false
+		return cachedUser{}, false
 	}
 	c.mu.RLock()
-	u, found := c.users[id]
+	e, found := c.users[id]
 	c.mu.RUnlock()
-	if !found || !c.now().Before(u.until) {
-		return nil, false
+	if !found || !c.now().Before(e.until) {
+		return cachedUser{}, false
 	}
-	return u.err, true
+	return e, true
 }
 
-// put caches the verdict on id for the TTL.
-func (c *userCache) put(id int64, err error) {
+// put caches u, or the error err, as what the store says on id, for the
+// TTL. u must not carry a password hash.
+func (c *userCache) put(id int64, u User, err error) {
 	if c.ttl <= 0 {
 		return
 	}
@@ -52,5 +57,5 @@ func (c *userCache) put(id int64, err error) {
 	if len(c.users) >= maxCachedUsers {
 		c.users = make(map[int64]cachedUser)
 	}
-	c.users[id] = cachedUser{err: err, until: c.now().Add(c.ttl)}
+	c.users[id] = cachedUser{user: u, err: err, until: c.now().Add(c.ttl)}
 }

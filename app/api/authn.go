@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/drover/drover/app"
+	"github.com/drover/drover/auth"
 )
 
 // authHeaderType is the only Authorization scheme accepted, as simplejwt's
@@ -19,8 +20,10 @@ const wwwAuthenticate = `Bearer realm="api"`
 // authenticated requires a valid access token, as DRF's IsAuthenticated
 // with simplejwt's JWTAuthentication: no or another scheme → "not
 // provided"; "Bearer" with no token or with two → bad header; a token that
-// does not verify → token_not_valid with its messages. It is a
-// [Router.Guard]: it runs before the method is looked at.
+// does not verify → token_not_valid with its messages. The handler behind
+// it finds the user and the token's claims in the request's context
+// ([auth.UserFrom], [auth.ClaimsFrom]). It is a [Router.Guard]: it runs
+// before the method is looked at.
 func (t *tokenHandlers) authenticated(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		parts := strings.Fields(r.Header.Get("Authorization"))
@@ -32,12 +35,12 @@ func (t *tokenHandlers) authenticated(next http.Handler) http.Handler {
 			t.authError(w, r, errBadAuthorizationHeader, scopeAccess)
 			return
 		}
-		uid, err := t.svc.Authenticate(r.Context(), parts[1])
+		u, c, err := t.svc.Authenticate(r.Context(), parts[1])
 		if err != nil {
 			t.authError(w, r, err, scopeAccess)
 			return
 		}
-		app.SetUser(r.Context(), strconv.FormatInt(uid, 10))
-		next.ServeHTTP(w, r)
+		app.SetUser(r.Context(), strconv.FormatInt(u.ID, 10))
+		next.ServeHTTP(w, r.WithContext(auth.WithUser(r.Context(), u, c)))
 	})
 }

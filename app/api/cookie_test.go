@@ -46,11 +46,11 @@ func (browserTokens) Blacklist(_ context.Context, refresh string) error {
 	return auth.ErrTokenInvalid
 }
 
-func (browserTokens) Authenticate(_ context.Context, access string) (int64, error) {
+func (browserTokens) Authenticate(_ context.Context, access string) (auth.User, auth.Claims, error) {
 	if access == "a1" || access == "a2" {
-		return 1, nil
+		return auth.User{ID: 1, Username: "alice", Active: true}, auth.Claims{TokenType: auth.Access, UserID: 1}, nil
 	}
-	return 0, auth.ErrTokenInvalid
+	return auth.User{}, auth.Claims{}, auth.ErrTokenInvalid
 }
 
 // browserAPI is New(cfg) on browserTokens, failing the test on an error.

@@ -16,7 +16,7 @@ type TokenService interface {
 	Refresh(ctx context.Context, refresh string) (auth.Pair, error)
 	Verify(ctx context.Context, token string) error
 	Blacklist(ctx context.Context, refresh string) error
-	Authenticate(ctx context.Context, access string) (int64, error)
+	Authenticate(ctx context.Context, access string) (auth.User, auth.Claims, error)
 }
 
 // API returns drover's reference API, wire-compatible with Django REST
