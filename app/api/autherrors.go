@@ -11,10 +11,16 @@ import (
 	"github.com/drover/drover/auth"
 )
 
-// Errors the authentication layer finds before asking the token service.
+// Errors the authentication layer finds before asking the token service,
+// and the refusal of a permission.
 var (
+	// errNotProvided is DRF's NotAuthenticated: a permission refused a
+	// request that nobody authenticated.
 	errNotProvided            = errors.New("authentication credentials were not provided")
 	errBadAuthorizationHeader = errors.New("authorization header must contain two space-delimited values")
+	// errPermissionDenied is DRF's PermissionDenied: a permission refused
+	// an authenticated user.
+	errPermissionDenied = errors.New("you do not have permission to perform this action")
 )
 
 // scope says which view an auth error comes from: simplejwt words the same
@@ -27,9 +33,16 @@ const (
 	scopeVerify              // verify
 )
 
-// authError renders every authentication failure as simplejwt and DRF do.
-// It is the one place auth errors become HTTP responses.
+// authError renders an authentication failure of the token endpoints.
 func (t *tokenHandlers) authError(w http.ResponseWriter, r *http.Request, err error, sc scope) {
+	writeAuthError(w, r, err, sc, t.log)
+}
+
+// writeAuthError renders every authentication failure and permission
+// refusal as simplejwt and DRF do. It is the one place auth errors become
+// HTTP responses. log receives the errors that are the server's; nil
+// when err is one of this package's own.
+func writeAuthError(w http.ResponseWriter, r *http.Request, err error, sc scope, log *zap.Logger) {
 	unauthorized := func(body string) {
 		w.Header()["Www-Authenticate"] = []string{wwwAuthenticate}
 		drf.WriteJSON(w, http.StatusUnauthorized, body)
@@ -37,6 +50,9 @@ func (t *tokenHandlers) authError(w http.ResponseWriter, r *http.Request, err er
 	switch {
 	case errors.Is(err, errNotProvided):
 		unauthorized(detailBody("Authentication credentials were not provided.", ""))
+	case errors.Is(err, errPermissionDenied):
+		// DRF's PermissionDenied renders its detail alone, no code.
+		app.Error(w, http.StatusForbidden, "You do not have permission to perform this action.")
 	case errors.Is(err, errBadAuthorizationHeader):
 		unauthorized(detailBody("Authorization header must contain two space-delimited values", "bad_authorization_header"))
 	case errors.Is(err, auth.ErrBadCredentials):
@@ -62,7 +78,10 @@ func (t *tokenHandlers) authError(w http.ResponseWriter, r *http.Request, err er
 		}
 		unauthorized(detailBody(auth.TokenMessage(err), "token_not_valid"))
 	default:
-		t.log.Error("authentication failed on the server's side",
+		if log == nil {
+			log = zap.NewNop()
+		}
+		log.Error("authentication failed on the server's side",
 			zap.String("path", r.URL.Path), zap.String("request_id", app.RequestID(r.Context())), zap.Error(err))
 		app.Error(w, http.StatusInternalServerError, "A server error occurred.")
 	}

@@ -14,7 +14,8 @@ import (
 type Config struct {
 	// RefreshCookie, when set, is the name of the httpOnly cookie that
 	// holds a browser front end's refresh token (HttpOnly; Secure;
-	// SameSite=Strict; Path=/api/token/). It is given to the requests that
+	// SameSite=Strict; Path= the prefix of the token views, /api/token/
+	// for [New], see [Auth.Mount]). It is given to the requests that
 	// carry [CSRFHeader], whose JSON then holds the access token alone,
 	// and read by refresh and blacklist when the body has no "refresh";
 	// relying on it without CSRFHeader is refused with 403. Blacklist
@@ -33,19 +34,15 @@ type Config struct {
 }
 
 // New returns drover's API as [API] does, with what cfg adds for browser
-// front ends: the refresh cookie and CORS. Its error names a setting of
-// cfg it cannot use. log receives the failures that are the server's.
+// front ends: the refresh cookie and CORS. It is [NewAuth], the API's
+// routes and [Auth.Wrap]. Its error names a setting of cfg it cannot use.
+// log receives the failures that are the server's.
 func New(cfg Config, svc TokenService, log *zap.Logger) (http.Handler, error) {
-	cfg = cfg.withDefaults()
-	cookie, err := newRefreshCookie(cfg.RefreshCookie, cfg.RefreshLifetime)
+	a, err := NewAuth(cfg, svc, log)
 	if err != nil {
 		return nil, err
 	}
-	crossOrigin, err := newCORS(cfg.CORSAllowedOrigins, cookie.on())
-	if err != nil {
-		return nil, err
-	}
-	return crossOrigin.wrap(newAPI(svc, cookie, log)), nil
+	return a.Wrap(newAPI(a)), nil
 }
 
 // withDefaults returns c with every zero value replaced by its default.

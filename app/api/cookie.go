@@ -20,9 +20,10 @@ import (
 // adds it to every request, forms included.)
 const CSRFHeader = "X-Drover-CSRF"
 
-// cookiePath is the refresh cookie's Path: the token endpoints alone, so
-// the cookie travels with no other request.
-const cookiePath = "/api/token/"
+// tokenPrefix is where [New] mounts the token views, and so the refresh
+// cookie's Path there: the prefix [Auth.Mount] puts them at is the
+// cookie's Path, so the cookie travels with no other request.
+const tokenPrefix = "/api/token/"
 
 // csrfFailed is the 403 detail for a request that relies on the cookie
 // without CSRFHeader, worded as DRF words its own CSRF failures.
@@ -35,13 +36,13 @@ const cookieTossed = "CSRF Failed: more than one refresh cookie."
 // CheckCookieName reports whether name can be the refresh cookie's name:
 // a token as RFC 6265 defines it, and without the __Host- prefix, which
 // browsers accept only on a cookie for Path=/ (the refresh cookie's path
-// is /api/token/). __Secure- is fine.
+// is the token views' prefix, /api/token/ for [New]). __Secure- is fine.
 func CheckCookieName(name string) error {
 	if err := (&http.Cookie{Name: name}).Valid(); err != nil {
 		return fmt.Errorf("%q is not a cookie name (letters, digits and !#$%%&'*+-.^_`|~)", name)
 	}
 	if len(name) >= len("__Host-") && strings.EqualFold(name[:len("__Host-")], "__Host-") {
-		return fmt.Errorf("%q: browsers take a __Host- cookie only for Path=/, and the refresh cookie's path is %s; __Secure- is fine", name, cookiePath)
+		return fmt.Errorf("%q: browsers take a __Host- cookie only for Path=/, and the refresh cookie's path is %s; __Secure- is fine", name, tokenPrefix)
 	}
 	return nil
 }
@@ -58,7 +59,8 @@ func CheckCookieName(name string) error {
 // /api/token/ cannot log a browser into another account.
 type refreshCookie struct {
 	name   string
-	maxAge int // seconds
+	maxAge int    // seconds
+	path   string // the token endpoints' prefix
 }
 
 func newRefreshCookie(name string, lifetime time.Duration) (refreshCookie, error) {
@@ -71,7 +73,13 @@ func newRefreshCookie(name string, lifetime time.Duration) (refreshCookie, error
 	if lifetime < time.Second {
 		return refreshCookie{}, errors.New("refresh cookie: its lifetime must be at least 1s")
 	}
-	return refreshCookie{name: name, maxAge: int(lifetime / time.Second)}, nil
+	return refreshCookie{name: name, maxAge: int(lifetime / time.Second), path: tokenPrefix}, nil
+}
+
+// at returns c for token endpoints mounted at prefix.
+func (c refreshCookie) at(prefix string) refreshCookie {
+	c.path = prefix
+	return c
 }
 
 func (c refreshCookie) on() bool { return c.name != "" }
@@ -100,7 +108,7 @@ func (c refreshCookie) set(w http.ResponseWriter, value string, maxAge int) {
 	http.SetCookie(w, &http.Cookie{
 		Name:     c.name,
 		Value:    value,
-		Path:     cookiePath,
+		Path:     c.path,
 		MaxAge:   maxAge,
 		HttpOnly: true,
 		Secure:   true,

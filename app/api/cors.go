@@ -25,14 +25,18 @@ const corsAllowHeaders = "accept, authorization, content-type, user-agent, x-csr
 // cap it lower (Chromium at two hours).
 const corsMaxAge = "86400"
 
-// cors answers browser pages of other origins for a Router's routes, as
-// django-cors-headers' CorsMiddleware does for a Django site.
+// cors is django-cors-headers' CorsMiddleware for browser pages of other
+// origins: the settings, which [cors.wrap] puts around a handler.
 type cors struct {
 	origins     map[string]bool // exact origins, as ParseOrigin writes them
 	any         bool            // AnyOrigin was listed
 	credentials bool            // the refresh cookie is on
-	routes      *Router
 }
+
+// corsAllowMethods is Access-Control-Allow-Methods on a preflight for a
+// handler that is not a Router, which cannot say what a path allows:
+// django-cors-headers' CORS_ALLOW_METHODS default.
+const corsAllowMethods = "DELETE, GET, OPTIONS, PATCH, POST, PUT"
 
 // newCORS returns the CORS layer for origins, or nil when origins is
 // empty: then no response carries a CORS header and an OPTIONS request
@@ -61,31 +65,42 @@ func newCORS(origins []string, credentials bool) (*cors, error) {
 	return c, nil
 }
 
-// wrap returns rt behind the CORS layer, or rt itself when c is nil.
+// wrap returns h behind the CORS layer, or h itself when c is nil.
 //
 // Every response varies on Origin. A request whose Origin is allowed gets
 // Access-Control-Allow-Origin (and -Credentials with the cookie) on
-// whatever rt answers, errors included, so the page can read them. A
-// preflight (OPTIONS with Origin and Access-Control-Request-Method) for
-// one of rt's paths is answered here, before the path's guard, since a
-// browser never sends credentials with one: 200 with an empty body, and
-// for an allowed origin the path's methods (its Allow), the headers a
-// page may send and how long to cache that. Any other OPTIONS goes on to
-// rt, which answers DRF's metadata. A request from an origin not allowed
-// gets no CORS header: its page cannot read the answer, and a preflight
-// fails, so the browser never sends the request.
-func (c *cors) wrap(rt *Router) http.Handler {
+// whatever h answers, errors included, so the page can read them. A
+// preflight (OPTIONS with Origin and Access-Control-Request-Method) is
+// answered here, before any guard, since a browser never sends
+// credentials with one: 200 with an empty body, and for an allowed
+// origin the methods, the headers a page may send and how long to cache
+// that. When h is a *Router, only a preflight for one of its paths is
+// answered, with that path's methods (its Allow), and a preflight for
+// another path goes on to the Router's 404; for another handler every
+// preflight is answered, with django-cors-headers' default methods. Any
+// other OPTIONS goes on to h, which a Router answers with DRF's metadata.
+// A request from an origin not allowed gets no CORS header: its page
+// cannot read the answer, and a preflight fails, so the browser never
+// sends the request.
+func (c *cors) wrap(h http.Handler) http.Handler {
 	if c == nil {
-		return rt
+		return h
 	}
-	c.routes = rt
-	return c
+	rt, _ := h.(*Router)
+	return &corsHandler{cors: c, next: h, routes: rt}
 }
 
-var _ http.Handler = (*cors)(nil)
+// corsHandler is the CORS layer in front of one handler.
+type corsHandler struct {
+	*cors
+	next   http.Handler
+	routes *Router // next, when it is a Router
+}
 
-// ServeHTTP is the CORS layer in front of c.routes.
-func (c *cors) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+var _ http.Handler = (*corsHandler)(nil)
+
+// ServeHTTP is the CORS layer in front of c.next.
+func (c *corsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Add("Vary", "Origin")
 	origin := r.Header.Get("Origin")
@@ -101,9 +116,9 @@ func (c *cors) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if _, preflight := r.Header["Access-Control-Request-Method"]; preflight && origin != "" && r.Method == http.MethodOptions {
-		if rte := c.routes.lookup(r.URL.Path); rte != nil {
+		if methods, ok := c.methods(r.URL.Path); ok {
 			if allowed {
-				h["Access-Control-Allow-Methods"] = []string{rte.allow}
+				h["Access-Control-Allow-Methods"] = []string{methods}
 				h["Access-Control-Allow-Headers"] = []string{corsAllowHeaders}
 				h["Access-Control-Max-Age"] = []string{corsMaxAge}
 			}
@@ -112,7 +127,19 @@ func (c *cors) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	c.routes.ServeHTTP(w, r)
+	c.next.ServeHTTP(w, r)
+}
+
+// methods is what a preflight for path may be told the path allows, and
+// whether the preflight is answered here.
+func (c *corsHandler) methods(path string) (string, bool) {
+	if c.routes == nil {
+		return corsAllowMethods, true
+	}
+	if rte := c.routes.lookup(path); rte != nil {
+		return rte.allow, true
+	}
+	return "", false
 }
 
 // ParseOrigin checks an allowed origin as a browser writes it in the

@@ -14,9 +14,14 @@ import (
 // Wrap it with [app.Chain] to serve it.
 func Routes() http.Handler {
 	rt := &Router{}
-	rt.Handle(http.MethodGet, "/hello/", http.HandlerFunc(hello))
+	rt.Handle(http.MethodGet, "/hello/", Hello())
 	return rt
 }
+
+// Hello returns the demo view, for GET: 200 {"message":"Hello, World!"}.
+// [Routes] serves it to anyone, [API] and [New] behind
+// [IsAuthenticated].
+func Hello() http.Handler { return http.HandlerFunc(hello) }
 
 // hello is the demo endpoint.
 func hello(w http.ResponseWriter, _ *http.Request) {

@@ -165,7 +165,7 @@ func (rt *Router) Accepts(path, method string, fields ...Field) {
 // dispatched, OPTIONS and unknown methods included, as DRF runs a view's
 // authentication and permission checks before it looks at the method. mw
 // answers the requests it refuses and passes the others on; on a pattern
-// it sees r.PathValue already. One guard per path: Guard panics when
+// it sees r.PathValue already. [Auth.Require] makes one. One guard per path: Guard panics when
 // called twice for one path.
 func (rt *Router) Guard(path string, mw func(http.Handler) http.Handler) {
 	rte := rt.entry("Guard", path)

@@ -10,7 +10,8 @@ import (
 	"github.com/drover/drover/auth"
 )
 
-// TokenService is what the JWT endpoints need; *auth.Service implements it.
+// TokenService is what the token views and [Auth.Require] need;
+// *auth.Service implements it.
 type TokenService interface {
 	Login(ctx context.Context, username, password string) (auth.Pair, error)
 	Refresh(ctx context.Context, refresh string) (auth.Pair, error)
@@ -18,6 +19,8 @@ type TokenService interface {
 	Blacklist(ctx context.Context, refresh string) error
 	Authenticate(ctx context.Context, access string) (auth.User, auth.Claims, error)
 }
+
+var _ TokenService = (*auth.Service)(nil)
 
 // API returns drover's reference API, wire-compatible with Django REST
 // Framework + simplejwt:
@@ -28,42 +31,32 @@ type TokenService interface {
 //	POST /api/token/blacklist/  {refresh}            → {}
 //	GET  /hello/                Bearer access token  → {"message":"Hello, World!"}
 //
-// OPTIONS on a token endpoint describes its fields under "actions", as
-// DRF's metadata does for a view with a serializer. Every request for
-// /hello/, OPTIONS and wrong methods included, is authenticated first, as
-// DRF authenticates before it dispatches on the method; the token
-// endpoints authenticate nobody (simplejwt's authentication_classes = ()).
+// It is a program's routes like any other: [Auth.Mount] at /api/token/,
+// and /hello/ behind [Auth.Require]([IsAuthenticated]). OPTIONS on a
+// token endpoint describes its fields under "actions", as DRF's metadata
+// does for a view with a serializer. Every request for /hello/, OPTIONS
+// and wrong methods included, is authenticated first, as DRF
+// authenticates before it dispatches on the method; the token endpoints
+// authenticate nobody (simplejwt's authentication_classes = ()).
 //
 // log receives the failures that are the server's, not the client's.
 // API is [New] with the zero [Config]: simplejwt's behaviour exactly.
 func API(svc TokenService, log *zap.Logger) *Router {
-	return newAPI(svc, refreshCookie{}, log)
+	return newAPI(newAuth(svc, log, refreshCookie{}, nil))
 }
 
-// newAPI is API with the refresh cookie (off when zero).
-func newAPI(svc TokenService, cookie refreshCookie, log *zap.Logger) *Router {
-	if log == nil {
-		log = zap.NewNop()
-	}
-	t := &tokenHandlers{svc: svc, log: log, cookie: cookie}
+// newAPI is drover's API on a: the token views at /api/token/ and the
+// authenticated /hello/.
+func newAPI(a *Auth) *Router {
 	rt := &Router{}
-	rt.Handle(http.MethodPost, "/api/token/", http.HandlerFunc(t.obtain))
-	rt.Describe("/api/token/", "Token Obtain Pair", "Takes a set of user credentials and returns an access and refresh JSON web\ntoken pair to prove the authentication of those credentials.")
-	rt.Accepts("/api/token/", http.MethodPost, Field{Name: "username", Required: true}, Field{Name: "password", Required: true})
-	rt.Handle(http.MethodPost, "/api/token/refresh/", http.HandlerFunc(t.refresh))
-	rt.Describe("/api/token/refresh/", "Token Refresh", "Takes a refresh type JSON web token and returns an access type JSON web\ntoken if the refresh token is valid.")
-	rt.Accepts("/api/token/refresh/", http.MethodPost, Field{Name: "refresh", Required: true}, Field{Name: "access", ReadOnly: true})
-	rt.Handle(http.MethodPost, "/api/token/verify/", http.HandlerFunc(t.verify))
-	rt.Describe("/api/token/verify/", "Token Verify", "Takes a token and indicates if it is valid.  This view provides no\ninformation about a token's fitness for a particular use.")
-	rt.Accepts("/api/token/verify/", http.MethodPost, Field{Name: "token", Required: true})
-	rt.Handle(http.MethodPost, "/api/token/blacklist/", http.HandlerFunc(t.blacklist))
-	rt.Describe("/api/token/blacklist/", "Token Blacklist", "Takes a token and blacklists it. Must be used with the\n`rest_framework_simplejwt.token_blacklist` app installed.")
-	rt.Accepts("/api/token/blacklist/", http.MethodPost, Field{Name: "refresh", Required: true})
-	rt.Handle(http.MethodGet, "/hello/", http.HandlerFunc(hello))
-	rt.Guard("/hello/", t.authenticated)
+	a.Mount(rt, tokenPrefix)
+	rt.Handle(http.MethodGet, "/hello/", Hello())
+	rt.Guard("/hello/", a.Require(IsAuthenticated))
 	return rt
 }
 
+// tokenHandlers are simplejwt's token views, as [Auth.Mount] puts them
+// at one prefix (the refresh cookie's Path).
 type tokenHandlers struct {
 	svc    TokenService
 	log    *zap.Logger
