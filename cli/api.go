@@ -58,11 +58,64 @@ func newTokens(cfg config.Config) (*auth.Tokens, error) {
 // pruneInterval is how often expired refresh-token rows are deleted.
 const pruneInterval = 10 * time.Minute
 
-// buildAPI builds drover's own API for one process: its store, tokens,
-// hasher and routes. With prune, the process also deletes expired
-// refresh-token rows every pruneInterval (one process per store does).
-// release stops that and releases the store.
-func buildAPI(ctx context.Context, cfg config.Config, prune bool, log *zap.Logger) (h http.Handler, release func() error, err error) {
+// handler builds p's application for one process: its App, drover's
+// authentication when p has Auth, the program's routes, then CORS and
+// Django's security headers around them. release closes what the process
+// holds: the program's OnClose functions, then the store. The process
+// that housekeeps (worker slot 1, the dev server) also prunes the store.
+func (p Program) handler(ctx context.Context, cfg config.Config, housekeeper bool, log *zap.Logger) (h http.Handler, release func() error, err error) {
+	p = p.withDefaults()
+	if p.Handler != nil {
+		h, err := p.Handler(log)
+		return h, func() error { return nil }, err
+	}
+	table, err := p.table()
+	if err != nil {
+		return nil, nil, err
+	}
+	dir := statedir.Dir(cfg.Auth.StateDir)
+	if err := dir.Create(); err != nil {
+		return nil, nil, err
+	}
+	a := &App{
+		Name:     p.name(),
+		Router:   &api.Router{},
+		Settings: Settings{table: table, cfg: &cfg},
+		StateDir: dir.Path(),
+		Log:      log.Named(p.name()),
+	}
+	releaseAuth := func() error { return nil }
+	if p.Auth != nil {
+		if a.Auth, releaseAuth, err = buildAuth(ctx, cfg, p.Auth, housekeeper, log); err != nil {
+			return nil, nil, err
+		}
+		if path := p.Auth.tokenPath(); path != "" {
+			if err := runRoutes(func(a *App) error { a.Auth.Mount(a.Router, path); return nil }, a); err != nil {
+				return nil, nil, errors.Join(fmt.Errorf("mount the token endpoints at %q: %w", path, err), releaseAuth())
+			}
+		}
+	}
+	release = func() error { return errors.Join(a.close(), releaseAuth()) }
+	if err := runRoutes(p.Routes, a); err != nil {
+		return nil, nil, errors.Join(fmt.Errorf("routes: %w", err), release())
+	}
+	h = a.Router
+	if a.Auth != nil {
+		h = a.Auth.Wrap(h)
+	}
+	if cfg.Browser.SecurityHeaders {
+		// Outermost, where Django's SecurityMiddleware sits: CORS
+		// preflights carry them too.
+		h = api.SecurityHeaders(h)
+	}
+	return h, release, nil
+}
+
+// buildAuth builds drover's token authentication for one process: its
+// store, tokens, hasher and token service. With prune, the process also
+// deletes expired refresh-token rows every pruneInterval (one process per
+// store does). release stops that and releases the store.
+func buildAuth(ctx context.Context, cfg config.Config, pa *Auth, prune bool, log *zap.Logger) (a *api.Auth, release func() error, err error) {
 	tokens, err := newTokens(cfg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("signing key: %w", err)
@@ -85,13 +138,14 @@ func buildAPI(ctx context.Context, cfg config.Config, prune bool, log *zap.Logge
 		ReuseGrace:      cfg.Auth.RefreshReuseGrace,
 		UpdateLastLogin: cfg.Auth.UpdateLastLogin,
 		ClientAddr:      app.ClientIP,
+		Claims:          pa.Claims,
 	}, log.Named("auth"))
 	if err != nil {
 		hasher.Close()
 		store.Close()
 		return nil, nil, err
 	}
-	routes, err := api.New(api.Config{
+	a, err = api.NewAuth(api.Config{
 		RefreshCookie:      cfg.Browser.RefreshCookie,
 		RefreshLifetime:    cfg.Auth.RefreshLifetime,
 		CORSAllowedOrigins: cfg.Browser.CORSAllowedOrigins,
@@ -101,11 +155,6 @@ func buildAPI(ctx context.Context, cfg config.Config, prune bool, log *zap.Logge
 		store.Close()
 		return nil, nil, err
 	}
-	if cfg.Browser.SecurityHeaders {
-		// Outermost, where Django's SecurityMiddleware sits: CORS
-		// preflights carry them too.
-		routes = api.SecurityHeaders(routes)
-	}
 	pctx, stopPruning := context.WithCancel(context.Background())
 	pruned := make(chan struct{})
 	go func() {
@@ -114,17 +163,22 @@ func buildAPI(ctx context.Context, cfg config.Config, prune bool, log *zap.Logge
 			svc.PruneEvery(pctx, pruneInterval)
 		}
 	}()
-	return routes, func() error {
+	return a, func() error {
 		stopPruning()
 		<-pruned
 		return errors.Join(hasher.Close(), store.Close())
 	}, nil
 }
 
-// createStore creates or migrates drover's own store once, before any
-// worker starts, rather than in every worker at the same moment. prepare
-// has checked the signing keys already.
-func createStore(ctx context.Context, cfg config.Config) error {
+// createState creates the state directory, where a program keeps its own
+// files, and, for a program with drover's authentication, creates or
+// migrates the store: once, before any worker starts, rather than in
+// every worker at the same moment. prepare has checked the signing keys
+// already.
+func createState(ctx context.Context, p Program, cfg config.Config) error {
+	if !p.ownAPI() {
+		return statedir.Dir(cfg.Auth.StateDir).Create()
+	}
 	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return err

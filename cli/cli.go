@@ -5,30 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/pflag"
-	"go.uber.org/zap"
 
 	"github.com/drover/drover/dev/reload"
 	"github.com/drover/drover/internal/config"
 	"github.com/drover/drover/internal/exitcode"
 	"github.com/drover/drover/internal/proto"
 )
-
-// Program is a server program built on drover: its name and the
-// application it serves.
-type Program struct {
-	// Name is the program's name in usage and error lines; "" means "drover".
-	Name string
-	// Handler builds the application, once in each worker process and once
-	// in dev mode. An error makes the worker exit with exitcode.WorkerBoot.
-	// nil serves drover's own API (api.API, the DRF-compatible endpoints).
-	Handler func(log *zap.Logger) (http.Handler, error)
-}
 
 func (p Program) name() string {
 	if p.Name == "" {
@@ -37,20 +24,9 @@ func (p Program) name() string {
 	return p.Name
 }
 
-// ownAPI reports whether the program serves drover's own API, which needs
-// a signing key and the store.
-func (p Program) ownAPI() bool { return p.Handler == nil }
-
-// handler builds the program's application for one process; close
-// releases what it holds. The process that housekeeps (worker slot 1, the
-// dev server) also prunes the store.
-func (p Program) handler(ctx context.Context, cfg config.Config, housekeeper bool, log *zap.Logger) (http.Handler, func() error, error) {
-	if p.ownAPI() {
-		return buildAPI(ctx, cfg, housekeeper, log)
-	}
-	h, err := p.Handler(log)
-	return h, func() error { return nil }, err
-}
+// ownAPI reports whether the program uses drover's token authentication,
+// which needs a signing key and the store.
+func (p Program) ownAPI() bool { return p.withDefaults().Auth != nil }
 
 // Main runs p with the process's arguments and returns its exit status;
 // a failure is printed as one line on stderr. A program's main is:
@@ -74,6 +50,10 @@ func Main(p Program) int {
 // (the default), dev, check, the user commands, version or help. Usage,
 // the version and printed configuration go to stdout.
 func Run(ctx context.Context, p Program, args []string, stdout io.Writer) error {
+	p = p.withDefaults()
+	if _, err := p.table(); err != nil {
+		return exitcode.Wrap(exitcode.Usage, err)
+	}
 	if os.Getenv(proto.EnvRole) == proto.RoleWorker {
 		return runWorker(ctx, p)
 	}
@@ -90,9 +70,9 @@ func Run(ctx context.Context, p Program, args []string, stdout io.Writer) error 
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, rest = args[0], args[1:]
 	}
-	c, ok := lookupCommand(cmd)
+	c, ok := p.lookupCommand(cmd)
 	if !ok {
-		return exitcode.Wrap(exitcode.Usage, fmt.Errorf("unknown command %q (commands: %s; drover help lists them)", cmd, strings.Join(commandNames(), ", ")))
+		return exitcode.Wrap(exitcode.Usage, fmt.Errorf("unknown command %q (commands: %s; %s help lists them)", cmd, strings.Join(p.commandNames(), ", "), p.name()))
 	}
 	if wantsHelp(rest) {
 		commandUsage(stdout, p, c)
@@ -106,14 +86,14 @@ func Run(ctx context.Context, p Program, args []string, stdout io.Writer) error 
 	case "check":
 		return runCheck(p, rest, stdout)
 	case "users", "createuser", "changepassword", "deactivateuser", "activateuser", "deleteuser":
-		return runUserCommand(ctx, cmd, rest, os.Stdin, stdout)
+		return runUserCommand(ctx, p, cmd, rest, os.Stdin, stdout)
 	case "help":
 		if len(rest) > 0 {
-			if c, ok := lookupCommand(rest[0]); ok {
+			if c, ok := p.lookupCommand(rest[0]); ok {
 				commandUsage(stdout, p, c)
 				return nil
 			}
-			return exitcode.Wrap(exitcode.Usage, fmt.Errorf("unknown command %q (commands: %s)", rest[0], strings.Join(commandNames(), ", ")))
+			return exitcode.Wrap(exitcode.Usage, fmt.Errorf("unknown command %q (commands: %s)", rest[0], strings.Join(p.commandNames(), ", ")))
 		}
 		usage(stdout, p)
 		return nil
@@ -128,14 +108,18 @@ func internalEnv() []string {
 	return []string{proto.EnvRole, proto.EnvListeners, reload.EnvListeners, reload.EnvFailureFile}
 }
 
-// envWarnings are the lines a command warns with at its start: one per
-// DROVER_* variable of its environment that is no setting.
-func envWarnings() []string { return config.UnknownEnv(os.Environ(), internalEnv()...) }
+// envWarnings are the lines a command of p warns with at its start: one
+// per DROVER_* variable of its environment that is no setting (and per
+// variable of p's prefix that looks like a typo of one).
+func (p Program) envWarnings() []string {
+	t, _ := p.table() // Run checked it
+	return t.UnknownEnv(os.Environ(), internalEnv()...)
+}
 
 // resolve reads the configuration for a command; shown reports that help
 // was printed instead.
 func resolve(p Program, args []string, defaults *config.Config, extra func(*pflag.FlagSet), stdout io.Writer) (cfg config.Config, shown bool, err error) {
-	cfg, err = config.Resolve(config.Source{Args: args, Defaults: defaults, Extra: extra})
+	cfg, err = config.Resolve(p.source(args, defaults, extra))
 	if errors.Is(err, config.ErrHelp) {
 		usage(stdout, p)
 		return cfg, true, nil
@@ -144,6 +128,12 @@ func resolve(p Program, args []string, defaults *config.Config, extra func(*pfla
 		return cfg, false, exitcode.Wrap(exitcode.Config, err)
 	}
 	return cfg, false, nil
+}
+
+// source is what p's commands resolve their configuration from.
+func (p Program) source(args []string, defaults *config.Config, extra func(*pflag.FlagSet)) config.Source {
+	t, _ := p.table() // Run checked it
+	return config.Source{Args: args, Defaults: defaults, Extra: extra, Table: &t}
 }
 
 // runCheck refuses what serve refuses, through the same prepare, and
@@ -166,9 +156,10 @@ func runCheck(p Program, args []string, stdout io.Writer) error {
 	case err != nil:
 		return exitcode.Wrap(exitcode.Config, err)
 	}
-	for _, w := range append(envWarnings(), lingerWarnings(cfg)...) {
+	for _, w := range append(p.envWarnings(), p.lingerWarnings(cfg)...) {
 		fmt.Fprintf(stdout, "# warning: %s\n", w)
 	}
-	fmt.Fprint(stdout, cfg.TOML())
+	t, _ := p.table()
+	fmt.Fprint(stdout, t.TOML(&cfg))
 	return nil
 }

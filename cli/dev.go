@@ -61,7 +61,7 @@ func runDev(ctx context.Context, p Program, args []string, stdout io.Writer) err
 	if err != nil || shown {
 		return err
 	}
-	inherited, failureFile, err := reload.Inherited(os.Getenv)
+	inherited, failureFile, err := reload.Inherited(p.name(), os.Getenv)
 	if err != nil {
 		return exitcode.Wrap(exitcode.Config, err)
 	}
@@ -72,7 +72,7 @@ func runDev(ctx context.Context, p Program, args []string, stdout io.Writer) err
 	defer logs.Close()
 	if inherited == nil {
 		// The watcher's child runs with the same environment: warned once.
-		for _, w := range envWarnings() {
+		for _, w := range p.envWarnings() {
 			logs.Error.Warn(w)
 		}
 	}
@@ -81,7 +81,8 @@ func runDev(ctx context.Context, p Program, args []string, stdout io.Writer) err
 	}
 	log := logs.Error.Named("dev")
 	if p.ownAPI() {
-		if err := devKeys(&cfg, log); err != nil {
+		t, _ := p.table() // Run checked it
+		if err := devKeys(&cfg, t, log); err != nil {
 			return exitcode.Wrap(exitcode.Config, err)
 		}
 	}
@@ -91,6 +92,7 @@ func runDev(ctx context.Context, p Program, args []string, stdout io.Writer) err
 	}
 	defer closeApp()
 	dc := dev.Options{
+		Name:              p.name(),
 		Bind:              cfg.Server.Bind,
 		Chain:             cfg.Chain(),
 		ReadHeaderTimeout: cfg.Worker.ReadHeaderTimeout,
@@ -134,11 +136,13 @@ func runReloadWatcher(ctx context.Context, p Program, cfg config.Config, rf relo
 	return exitcode.Wrap(exitcode.Runtime, w.Run(ctx))
 }
 
-// devKeys loads the configured signing key or, when none is configured,
-// generates one in the state directory on first run and keeps using it, so
-// tokens survive restarts of the development server.
-func devKeys(cfg *config.Config, log *zap.Logger) error {
-	err := cfg.LoadKeys(nil)
+// devKeys loads the configured signing key (from the flags and variables
+// of t, the program's table) or, when none is configured, generates one in
+// the state directory on first run and keeps using it, so tokens survive
+// restarts of the development server.
+func devKeys(cfg *config.Config, t config.Table, log *zap.Logger) error {
+	lookup := t.LookupEnv(nil)
+	err := cfg.LoadKeys(lookup)
 	if !errors.Is(err, config.ErrNoSigningKey) {
 		return err
 	}
@@ -147,10 +151,11 @@ func devKeys(cfg *config.Config, log *zap.Logger) error {
 		if err := writeNewKey(path); err != nil {
 			return err
 		}
-		log.Warn("generated a development signing key; drover serve needs its own (--secret-key-file or DROVER_SECRET_KEY)", zap.String("file", path))
+		log.Warn(fmt.Sprintf("generated a development signing key; %s serve needs its own (--secret-key-file or %s)", t.Program, t.SecretKeyEnv()),
+			zap.String("file", path))
 	}
 	cfg.Auth.SecretKeyFile = path
-	return cfg.LoadKeys(nil)
+	return cfg.LoadKeys(lookup)
 }
 
 // writeNewKey writes 48 random bytes, base64url-encoded, readable by the

@@ -22,31 +22,44 @@ type command struct {
 	flags func(fs *pflag.FlagSet)
 	// settings says whether the command reads the settings' flags.
 	settings bool
+	// users marks the commands on the users store: a program without
+	// drover's authentication has no store, and no such commands.
+	users bool
 }
 
-// commands are drover's commands in the order help lists them.
-func commands() []command {
-	return []command{
+// commands are p's commands in the order help lists them.
+func (p Program) commands() []command {
+	all := []command{
 		{name: "serve", summary: "run the pre-fork server: a supervisor and --workers worker processes (the default command)",
 			flags: printConfigFlag(new(bool)), settings: true},
 		{name: "dev", summary: "run the development server: one process, one request at a time; --reload rebuilds on change",
 			flags: new(reloadFlags).register, settings: true},
 		{name: "check", summary: "validate the configuration as serve does and print it as TOML", settings: true},
-		{name: "users", summary: "list the users of the store", settings: true},
-		{name: "createuser", args: "NAME", summary: "add a user (password from a prompt, or stdin's first line; Django's validators)",
+		{name: "users", users: true, summary: "list the users of the store", settings: true},
+		{name: "createuser", users: true, args: "NAME", summary: "add a user (password from a prompt, or stdin's first line; Django's validators)",
 			flags: noValidateFlag(new(bool)), settings: true},
-		{name: "changepassword", args: "NAME", summary: "set a user's password and revoke their refresh tokens",
+		{name: "changepassword", users: true, args: "NAME", summary: "set a user's password and revoke their refresh tokens",
 			flags: noValidateFlag(new(bool)), settings: true},
-		{name: "deactivateuser", args: "NAME", summary: "refuse a user's logins and tokens", settings: true},
-		{name: "activateuser", args: "NAME", summary: "undo deactivateuser", settings: true},
-		{name: "deleteuser", args: "NAME", summary: "delete a user and every refresh token they hold", settings: true},
+		{name: "deactivateuser", users: true, args: "NAME", summary: "refuse a user's logins and tokens", settings: true},
+		{name: "activateuser", users: true, args: "NAME", summary: "undo deactivateuser", settings: true},
+		{name: "deleteuser", users: true, args: "NAME", summary: "delete a user and every refresh token they hold", settings: true},
 		{name: "version", summary: "print the version, the VCS revision and the Go version (also --version)"},
 		{name: "help", args: "[COMMAND]", summary: "print this help, or one command's (also COMMAND --help)"},
 	}
+	if p.ownAPI() {
+		return all
+	}
+	var own []command
+	for _, c := range all {
+		if !c.users {
+			own = append(own, c)
+		}
+	}
+	return own
 }
 
-func lookupCommand(name string) (command, bool) {
-	for _, c := range commands() {
+func (p Program) lookupCommand(name string) (command, bool) {
+	for _, c := range p.commands() {
 		if c.name == name {
 			return c, true
 		}
@@ -54,9 +67,9 @@ func lookupCommand(name string) (command, bool) {
 	return command{}, false
 }
 
-func commandNames() []string {
+func (p Program) commandNames() []string {
 	var names []string
-	for _, c := range commands() {
+	for _, c := range p.commands() {
 		names = append(names, c.name)
 	}
 	return names
@@ -76,25 +89,40 @@ func wantsHelp(args []string) bool {
 	return false
 }
 
-// settingsNote says how else the settings are given, and how values are
+// settingsNote says how else p's settings are given, and how values are
 // written.
-const settingsNote = `Every setting flag can also be set as DROVER_<NAME> (DROVER_WORKERS=4) or in
+func (p Program) settingsNote() string {
+	env := "DROVER_<NAME> (DROVER_WORKERS=4)"
+	if t, _ := p.table(); t.EnvPrefix() != config.EnvPrefix {
+		env = fmt.Sprintf("%s<NAME> (%sWORKERS=4, which wins over\nDROVER_WORKERS)", t.EnvPrefix(), t.EnvPrefix())
+	}
+	return fmt.Sprintf(`Every setting flag can also be set as %s or in
 the --config file (workers = 4). Flags win over the environment, which wins
 over the file. Durations are seconds (30) or Go durations (500ms, 2m); sizes
 are bytes or take K, M, G (512K, 19M); booleans take true/false, yes/no,
 on/off or 1/0 (--proxy-protocol, --proxy-protocol=no, --proxy-protocol no).
-`
+`, env)
+}
+
+// settingsCommands names the commands that read the settings' flags.
+func (p Program) settingsCommands() string {
+	if p.ownAPI() {
+		return "serve, dev, check and the user commands"
+	}
+	return "serve, dev and check"
+}
 
 // usage writes drover help: every command, and every flag any of them
 // takes: the settings, then each command's own.
 func usage(w io.Writer, p Program) {
 	fmt.Fprintf(w, "Usage: %s [COMMAND] [flags]\n\nCommands:\n", p.name())
-	for _, c := range commands() {
+	for _, c := range p.commands() {
 		fmt.Fprintf(w, "  %-22s %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
 	}
-	fmt.Fprintf(w, "\n%s\nSettings, the flags of serve, dev, check and the user commands:\n", settingsNote)
-	config.Usage(w, config.Default(), nil)
-	for _, c := range commands() {
+	fmt.Fprintf(w, "\n%s\nSettings, the flags of %s:\n", p.settingsNote(), p.settingsCommands())
+	t, _ := p.table()
+	t.Usage(w, config.Default(), nil)
+	for _, c := range p.commands() {
 		if c.flags == nil {
 			continue
 		}
@@ -116,6 +144,7 @@ func commandUsage(w io.Writer, p Program, c command) {
 	if c.name == "dev" {
 		defaults = devDefaults()
 	}
-	fmt.Fprintf(w, "\n%s\nFlags:\n", settingsNote)
-	config.Usage(w, defaults, c.flags)
+	fmt.Fprintf(w, "\n%s\nFlags:\n", p.settingsNote())
+	t, _ := p.table()
+	t.Usage(w, defaults, c.flags)
 }

@@ -11,13 +11,15 @@ import (
 func TestLingerWarnings(t *testing.T) {
 	tests := []struct {
 		name     string
+		giveName string
 		keep     time.Duration
 		graceful time.Duration
 		class    string
 		want     []string // one per warning, a part of it
 	}{
 		{name: "defaults", keep: 5 * time.Second, graceful: 30 * time.Second, class: "go"},
-		{name: "short keep-alive", keep: time.Second, graceful: 30 * time.Second, class: "go", want: []string{"--keep-alive 1s is shorter than 2s"}},
+		{name: "short keep-alive", keep: time.Second, graceful: 30 * time.Second, class: "go", want: []string{"--keep-alive 1s is shorter than 2s: a proxy's idle upstream timeout (nginx's keepalive_timeout) must be shorter still, or its requests race drover closing the connection"}},
+		{name: "short keep-alive, named program", giveName: "notes", keep: time.Second, graceful: 30 * time.Second, class: "go", want: []string{"or its requests race notes closing the connection"}},
 		{name: "graceful timeout within the linger", keep: 5 * time.Second, graceful: 5 * time.Second, class: "go", want: []string{"--graceful-timeout 5s is not longer than --keep-alive 5s"}},
 		{name: "both", keep: time.Second, graceful: time.Second, class: "go", want: []string{"shorter than 2s", "cut short"}},
 		{name: "sync keeps no connection alive", keep: 5 * time.Second, graceful: 2 * time.Second, class: "sync"},
@@ -27,7 +29,7 @@ func TestLingerWarnings(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := config.Default()
 			c.Worker.KeepAlive, c.Server.GracefulTimeout, c.Worker.Class = tt.keep, tt.graceful, tt.class
-			got := lingerWarnings(c)
+			got := Program{Name: tt.giveName}.lingerWarnings(c)
 			if len(got) != len(tt.want) {
 				t.Fatalf("lingerWarnings = %q, want %d warnings", got, len(tt.want))
 			}

@@ -28,7 +28,8 @@ func prepare(p Program, cfg *config.Config) error {
 		return err
 	}
 	if p.ownAPI() {
-		if err := cfg.LoadKeys(nil); err != nil {
+		t, _ := p.table() // Run checked it
+		if err := cfg.LoadKeys(t.LookupEnv(nil)); err != nil {
 			return err
 		}
 		// The key's own checks (RSA size, the curve of ES256) are the

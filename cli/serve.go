@@ -30,7 +30,8 @@ func runServe(ctx context.Context, p Program, args []string, stdout io.Writer) e
 		return err
 	}
 	if printConfig {
-		fmt.Fprint(stdout, cfg.TOML())
+		t, _ := p.table()
+		fmt.Fprint(stdout, t.TOML(&cfg))
 		return nil
 	}
 	if err := prepare(p, &cfg); err != nil {
@@ -41,17 +42,15 @@ func runServe(ctx context.Context, p Program, args []string, stdout io.Writer) e
 	// their user: the store (created or migrated here rather than in every
 	// worker at the same moment) and the log files.
 	applyUmask(cfg.Server)
-	if p.ownAPI() {
-		if err := createStore(ctx, cfg); err != nil {
-			return exitcode.Wrap(exitcode.Config, err)
-		}
+	if err := createState(ctx, p, cfg); err != nil {
+		return exitcode.Wrap(exitcode.Config, err)
 	}
 	logs, err := logging.Open(cfg.Log, false)
 	if err != nil {
 		return exitcode.Wrap(exitcode.Config, err)
 	}
 	defer logs.Close()
-	for _, w := range append(envWarnings(), lingerWarnings(cfg)...) {
+	for _, w := range append(p.envWarnings(), p.lingerWarnings(cfg)...) {
 		logs.Error.Warn(w)
 	}
 	if err := chownForWorkers(cfg); err != nil {
@@ -61,8 +60,12 @@ func runServe(ctx context.Context, p Program, args []string, stdout io.Writer) e
 	// Log files reopened on USR1 are created by the supervisor, before the
 	// workers reopen them as --user: those of the configuration serving
 	// now, which a HUP may have changed since the start.
+	table, _ := p.table() // Run checked it
 	options := func(c config.Config) (server.Options, error) {
-		return serverOptions(c, func() error { return errors.Join(logs.Reopen(), chownForWorkers(c)) })
+		o, err := serverOptions(c, func() error { return errors.Join(logs.Reopen(), chownForWorkers(c)) })
+		o.Settings.Schema = table.Schema()
+		o.Name = p.name()
+		return o, err
 	}
 	opts, err := options(cfg)
 	if err != nil {
@@ -71,7 +74,7 @@ func runServe(ctx context.Context, p Program, args []string, stdout io.Writer) e
 	// A HUP re-resolves and prepares the configuration as the start did,
 	// so what every new worker would fail on refuses the reload instead.
 	reload := func() (server.Options, error) {
-		next, err := config.Resolve(config.Source{Args: args, Extra: extra})
+		next, err := config.Resolve(p.source(args, nil, extra))
 		if err == nil {
 			err = checkReload(cfg, next)
 		}

@@ -54,7 +54,7 @@ type userCommand struct {
 // deactivateuser and deleteuser end every refresh token the user holds:
 // none of them refreshes again, in any worker, and a reactivation does
 // not bring them back.
-func runUserCommand(ctx context.Context, cmd string, args []string, stdin io.Reader, stdout io.Writer) error {
+func runUserCommand(ctx context.Context, p Program, cmd string, args []string, stdin io.Reader, stdout io.Writer) error {
 	// NAME is the first argument, or the last after flags
 	// (createuser --config /etc/drover/drover.toml alice).
 	var name string
@@ -65,7 +65,7 @@ func runUserCommand(ctx context.Context, cmd string, args []string, stdin io.Rea
 		case n > 1 && !strings.HasPrefix(args[n-1], "-"):
 			name, args = args[n-1], args[:n-1]
 		default:
-			return exitcode.Wrap(exitcode.Usage, fmt.Errorf("usage: drover %s NAME [flags]", cmd))
+			return exitcode.Wrap(exitcode.Usage, fmt.Errorf("usage: %s %s NAME [flags]", p.name(), cmd))
 		}
 	}
 	var noValidate bool
@@ -73,7 +73,7 @@ func runUserCommand(ctx context.Context, cmd string, args []string, stdin io.Rea
 	if cmd == "createuser" || cmd == "changepassword" {
 		extra = noValidateFlag(&noValidate)
 	}
-	cfg, shown, err := resolve(Program{}, args, nil, extra, stdout)
+	cfg, shown, err := resolve(p, args, nil, extra, stdout)
 	if err != nil || shown {
 		return err
 	}

@@ -55,7 +55,7 @@ func TestUserCommands(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
 			args := append([]string{tt.giveCmd}, tt.giveArgs...)
-			err := runUserCommand(context.Background(), tt.giveCmd, tt.giveArgs, strings.NewReader(tt.giveStdin), &out)
+			err := runUserCommand(context.Background(), Program{}, tt.giveCmd, tt.giveArgs, strings.NewReader(tt.giveStdin), &out)
 			code := 0
 			var ee *exitcode.Error
 			if errors.As(err, &ee) {

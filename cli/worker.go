@@ -26,16 +26,20 @@ func runWorker(ctx context.Context, p Program) error {
 	if err != nil {
 		return exitcode.Wrap(exitcode.WorkerBoot, fmt.Errorf("worker boot: %w", err))
 	}
+	table, err := p.table()
+	if err != nil {
+		return exitcode.Wrap(exitcode.WorkerBoot, fmt.Errorf("worker boot: %w", err))
+	}
 	msg, err := worker.ReadConfig(ch, configTimeout)
 	var cfg config.Config
 	if err == nil {
-		err = msg.Unpack(config.Schema(), &cfg)
+		err = msg.Unpack(table.Schema(), &cfg)
 	}
 	if errors.Is(err, proto.ErrSchemaMismatch) {
 		// This binary has other settings than the supervisor's (a HUP onto
 		// a build that added one): say so, so the supervisor can refuse
 		// the reload, rather than serve with zero values for them.
-		if sendErr := proto.Encode(ch, proto.Refused{Reason: err.Error(), Schema: config.Schema()}); sendErr != nil {
+		if sendErr := proto.Encode(ch, proto.Refused{Reason: err.Error(), Schema: table.Schema()}); sendErr != nil {
 			err = errors.Join(err, sendErr)
 		}
 	}

@@ -181,7 +181,7 @@ func settings() []setting {
 			func(c *Config) *string { return &c.TLS.AutoChallenge }, "any", "tls-alpn-01", "http-01"),
 		stringSetting("http-redirect", "", "HOST:PORT served as plain HTTP beside HTTPS: redirects every request to HTTPS, answers ACME HTTP-01",
 			func(c *Config) *string { return &c.Server.RedirectBind }),
-		stringSetting("state-dir", "", "directory of the server's state: the users store drover.db, the program's own files (default $STATE_DIRECTORY, else ./var)",
+		stringSetting("state-dir", "", "directory of the server's state: the users store, the program's own files (default $STATE_DIRECTORY, else ./var)",
 			func(c *Config) *string { return &c.Auth.StateDir }),
 		stringSetting("secret-key-file", "", "file holding the HS256 signing key, at least 32 bytes (or set DROVER_SECRET_KEY)",
 			func(c *Config) *string { return &c.Auth.SecretKeyFile }),
