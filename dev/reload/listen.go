@@ -22,17 +22,21 @@ const (
 	FDFirstListener = 3
 )
 
-// Inherited opens what the watcher passed to this process: the listeners
-// (package sockets) and the failure file's path. A process the watcher did
-// not start gets nil, "" and no error.
-func Inherited(getenv func(string) string) (listeners []net.Listener, failureFile string, err error) {
+// Inherited opens what the watcher passed to this process, the program
+// called name ("" means "drover"): the listeners (package sockets) and the
+// failure file's path. A process the watcher did not start gets nil, ""
+// and no error.
+func Inherited(name string, getenv func(string) string) (listeners []net.Listener, failureFile string, err error) {
 	v := getenv(EnvListeners)
 	if v == "" {
 		return nil, "", nil
 	}
 	ls, err := sockets.Inherit(v, FDFirstListener)
 	if err != nil {
-		return nil, "", fmt.Errorf("%s=%q: not started by drover dev --reload: %w", EnvListeners, v, err)
+		if name == "" {
+			name = "drover"
+		}
+		return nil, "", fmt.Errorf("%s=%q: not started by %s dev --reload: %w", EnvListeners, v, name, err)
 	}
 	return sockets.NetListeners(ls), getenv(EnvFailureFile), nil
 }

@@ -36,7 +36,7 @@ func helperProgram(versionFile string) int {
 	if version == "panic" {
 		panic("helper: deliberate panic at start")
 	}
-	listeners, _, err := Inherited(os.Getenv)
+	listeners, _, err := Inherited("helper", os.Getenv)
 	if err != nil || len(listeners) == 0 {
 		fmt.Fprintln(os.Stderr, "helper: no inherited listeners:", err)
 		return 1
