@@ -58,17 +58,47 @@ func newTokens(cfg config.Config) (*auth.Tokens, error) {
 // pruneInterval is how often expired refresh-token rows are deleted.
 const pruneInterval = 10 * time.Minute
 
-// handler builds p's application for one process: its App, drover's
-// authentication when p has Auth, the program's routes, then CORS and
-// Django's security headers around them. release closes what the process
-// holds: the program's OnClose functions, then the store. The process
-// that housekeeps (worker slot 1, the dev server) also prunes the store.
+// handler builds p's application for one process, then wraps it with
+// CORS and Django's security headers as the settings say. release closes
+// what the process holds. The process that housekeeps (worker slot 1, the
+// dev server) also prunes the store.
 func (p Program) handler(ctx context.Context, cfg config.Config, housekeeper bool, log *zap.Logger) (h http.Handler, release func() error, err error) {
 	p = p.withDefaults()
+	var a *App
 	if p.Handler != nil {
-		h, err := p.Handler(log)
-		return h, func() error { return nil }, err
+		h, err = p.Handler(log)
+		release = func() error { return nil }
+	} else {
+		a, release, err = p.app(ctx, cfg, housekeeper, log)
+		if a != nil {
+			h = a.Router
+		}
 	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if a != nil && a.Auth != nil {
+		h = a.Auth.Wrap(h)
+	} else {
+		crossOrigin, err := api.CORS(cfg.Browser.CORSAllowedOrigins)
+		if err != nil {
+			return nil, nil, errors.Join(err, release())
+		}
+		h = crossOrigin(h)
+	}
+	if cfg.Browser.SecurityHeaders {
+		// Outermost, where Django's SecurityMiddleware sits: CORS
+		// preflights carry them too.
+		h = api.SecurityHeaders(h)
+	}
+	return h, release, nil
+}
+
+// app builds p's App for one process: drover's authentication when p has
+// Auth, with the token endpoints mounted, then the program's routes.
+// release closes what the process holds: the program's OnClose
+// functions, then the store.
+func (p Program) app(ctx context.Context, cfg config.Config, housekeeper bool, log *zap.Logger) (a *App, release func() error, err error) {
 	table, err := p.table()
 	if err != nil {
 		return nil, nil, err
@@ -77,7 +107,7 @@ func (p Program) handler(ctx context.Context, cfg config.Config, housekeeper boo
 	if err := dir.Create(); err != nil {
 		return nil, nil, err
 	}
-	a := &App{
+	a = &App{
 		Name:     p.name(),
 		Router:   &api.Router{},
 		Settings: Settings{table: table, cfg: &cfg},
@@ -99,16 +129,7 @@ func (p Program) handler(ctx context.Context, cfg config.Config, housekeeper boo
 	if err := runRoutes(p.Routes, a); err != nil {
 		return nil, nil, errors.Join(fmt.Errorf("routes: %w", err), release())
 	}
-	h = a.Router
-	if a.Auth != nil {
-		h = a.Auth.Wrap(h)
-	}
-	if cfg.Browser.SecurityHeaders {
-		// Outermost, where Django's SecurityMiddleware sits: CORS
-		// preflights carry them too.
-		h = api.SecurityHeaders(h)
-	}
-	return h, release, nil
+	return a, release, nil
 }
 
 // buildAuth builds drover's token authentication for one process: its

@@ -13,6 +13,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/drover/drover/app/api"
 	"github.com/drover/drover/internal/config"
 	"github.com/drover/drover/internal/exitcode"
 )
@@ -208,6 +209,94 @@ func TestProgramRoutesMistakesAreBootErrors(t *testing.T) {
 			}
 			if !closed {
 				t.Errorf("what the routes opened was not closed after their failure")
+			}
+		})
+	}
+}
+
+// authConfig is a configuration whose authentication works: a state dir
+// of the test's and an HS256 key.
+func authConfig(t *testing.T, args ...string) config.Config {
+	t.Helper()
+	cfg, _, err := resolve(Program{}, append([]string{"--state-dir", t.TempDir(), "--argon2-memory", "8K", "--argon2-iterations", "1"}, args...), nil, nil, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Auth.Keys.Secret = config.Secret(strings.Repeat("k", 32))
+	return cfg
+}
+
+func TestProgramTokenPath(t *testing.T) {
+	tests := []struct {
+		name       string
+		tokenPath  string
+		wantAt     string // answers a login
+		wantAbsent string // 404
+	}{
+		{name: "default", tokenPath: "", wantAt: "/api/token/", wantAbsent: "/auth/"},
+		{name: "elsewhere", tokenPath: "/auth/", wantAt: "/auth/", wantAbsent: "/api/token/"},
+		{name: "none", tokenPath: "-", wantAbsent: "/api/token/"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Program{Name: "notes", Auth: &Auth{TokenPath: tt.tokenPath}, Routes: func(a *App) error {
+				a.Router.Handle(http.MethodGet, "/me/", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+				a.Router.Guard("/me/", a.Auth.Require(api.IsAuthenticated))
+				return nil
+			}}
+			h, release, err := p.handler(context.Background(), authConfig(t), false, zap.NewNop())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer release()
+			login := func(path string) *httptest.ResponseRecorder {
+				r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(`{"username":"nobody","password":"x"}`))
+				r.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, r)
+				return rec
+			}
+			if tt.wantAt != "" {
+				if rec := login(tt.wantAt); rec.Code != http.StatusUnauthorized || !strings.Contains(rec.Body.String(), "No active account found") {
+					t.Errorf("login at %s = %d %s, want simplejwt's 401", tt.wantAt, rec.Code, rec.Body)
+				}
+			}
+			if rec := login(tt.wantAbsent); rec.Code != http.StatusNotFound {
+				t.Errorf("login at %s = %d, want 404", tt.wantAbsent, rec.Code)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/me/", nil))
+			if rec.Code != http.StatusUnauthorized || rec.Header().Get("WWW-Authenticate") != `Bearer realm="api"` {
+				t.Errorf("anonymous GET /me/ = %d %q, want 401 with the challenge", rec.Code, rec.Header().Get("WWW-Authenticate"))
+			}
+		})
+	}
+}
+
+func TestProgramWithoutAuthGetsCORSAndSecurityHeaders(t *testing.T) {
+	for _, p := range []Program{plainProgram(), notesProgram(false)} {
+		t.Run(p.Name, func(t *testing.T) {
+			cfg, _, err := resolve(p, []string{"--state-dir", t.TempDir(), "--cors-allowed-origins", "https://app.example"}, nil, nil, &bytes.Buffer{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, release, err := p.handler(context.Background(), cfg, false, zap.NewNop())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer release()
+			r := httptest.NewRequest(http.MethodGet, "/notes/", nil)
+			r.Header.Set("Origin", "https://app.example")
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			if got := rec.Header().Get("Access-Control-Allow-Origin"); got != "https://app.example" {
+				t.Errorf("Access-Control-Allow-Origin = %q", got)
+			}
+			if got := rec.Header().Get("Access-Control-Allow-Credentials"); got != "" {
+				t.Errorf("Access-Control-Allow-Credentials = %q without a refresh cookie", got)
+			}
+			if got := rec.Header().Get("X-Content-Type-Options"); got != "nosniff" {
+				t.Errorf("X-Content-Type-Options = %q, want Django's nosniff", got)
 			}
 		})
 	}

@@ -65,6 +65,19 @@ func newCORS(origins []string, credentials bool) (*cors, error) {
 	return c, nil
 }
 
+// CORS returns the CORS layer of django-cors-headers for origins (see
+// [Config.CORSAllowedOrigins]), without credentials: the layer of a
+// program that does not use drover's authentication ([Auth.Wrap] is the
+// one of a program that does). With no origins, it returns h unchanged.
+// Its error names the origin it cannot read.
+func CORS(origins []string) (func(http.Handler) http.Handler, error) {
+	c, err := newCORS(origins, false)
+	if err != nil {
+		return nil, err
+	}
+	return c.wrap, nil
+}
+
 // wrap returns h behind the CORS layer, or h itself when c is nil.
 //
 // Every response varies on Origin. A request whose Origin is allowed gets
