@@ -37,6 +37,16 @@
 // blacklisting revokes its family at once. [SQLiteStore.Prune] removes
 // expired tokens.
 //
+// # Embedding
+//
+// A program that serves its own routes behind drover's authentication
+// finds, in the request context of a handler behind it, the [User]
+// ([UserFrom]) and the token's [Claims] ([ClaimsFrom]), put there with
+// [WithUser] from what [Service.Authenticate] returned. Its own claims
+// are added to the tokens by a [ClaimsFunc] ([ServiceConfig.Claims]) at
+// login and at every refresh, and read back with [Claims.Decode] or
+// [Claims.Claim], decoded only when asked.
+//
 // # Passwords
 //
 // [Hasher.Hash] writes argon2id in Django's format

@@ -60,6 +60,17 @@ type ServiceConfig struct {
 	// ClientAddr returns the client address of the request ctx belongs
 	// to, for the security log of a reused refresh token; nil logs none.
 	ClientAddr func(ctx context.Context) netip.Addr
+	// Claims adds the program's claims to the tokens issued for a user
+	// (simplejwt's get_token override); nil adds none. It is called at
+	// Login, once the password is checked, for the refresh and the
+	// access token (simplejwt copies the refresh token's claims to its
+	// access token), and at Refresh, with the user read again from the
+	// store, for the new access token and, when rotating, the new
+	// refresh token. Where simplejwt copies the claims of the login
+	// into every token refreshed from it, drover asks again at each
+	// refresh, so a change to the user shows in the claims within one
+	// access-token lifetime. The claims must fit in MaxTokenSize.
+	Claims ClaimsFunc
 }
 
 // DefaultReuseGrace is drover's default [ServiceConfig.ReuseGrace].
@@ -93,7 +104,9 @@ func NewService(cfg ServiceConfig, log *zap.Logger) (*Service, error) {
 // Django pbkdf2_sha256 hash) is re-hashed with drover's on success. An
 // unknown user costs a check of the slowest scheme among the stored
 // hashes (see dummy.go), so that no answer is quicker than a wrong
-// password's.
+// password's. Both tokens carry the claims hook's claims
+// ([ServiceConfig.Claims]); if the hook fails, nothing is issued or
+// recorded.
 func (s *Service) Login(ctx context.Context, username, password string) (Pair, error) {
 	u, err := s.cfg.Store.UserByName(ctx, username)
 	if errors.Is(err, ErrNotFound) {
@@ -113,12 +126,23 @@ func (s *Service) Login(ctx context.Context, username, password string) (Pair, e
 	case !ok || !u.Active:
 		return Pair{}, ErrBadCredentials
 	}
-	if rehash {
-		s.upgradeHash(ctx, u, password)
-	}
-	refresh, rc, err := s.cfg.Tokens.Issue(Refresh, u.ID)
+	u.PasswordHash = ""
+	extra, err := s.extraClaims(ctx, u)
 	if err != nil {
 		return Pair{}, fmt.Errorf("login: %w", err)
+	}
+	// Both tokens before anything is recorded: a token that cannot be
+	// issued leaves no row behind.
+	refresh, rc, err := s.issue(Refresh, u.ID, extra)
+	if err != nil {
+		return Pair{}, fmt.Errorf("login: %w", err)
+	}
+	access, _, err := s.issue(Access, u.ID, extra)
+	if err != nil {
+		return Pair{}, fmt.Errorf("login: %w", err)
+	}
+	if rehash {
+		s.upgradeHash(ctx, u.ID, password)
 	}
 	if err := s.cfg.Store.AddRefresh(ctx, RefreshToken{JTI: rc.JTI, UserID: u.ID, ExpiresAt: rc.ExpiresAt}); err != nil {
 		return Pair{}, fmt.Errorf("login: record refresh token: %w", err)
@@ -129,57 +153,89 @@ func (s *Service) Login(ctx context.Context, username, password string) (Pair, e
 			s.log.Error("record last login", zap.Int64("user_id", u.ID), zap.Error(err))
 		}
 	}
-	access, _, err := s.cfg.Tokens.Issue(Access, u.ID)
-	if err != nil {
-		return Pair{}, fmt.Errorf("login: %w", err)
-	}
 	return Pair{Access: access, Refresh: refresh}, nil
+}
+
+// extraClaims asks the claims hook for u's claims and encodes them; nil
+// without a hook.
+func (s *Service) extraClaims(ctx context.Context, u User) ([]byte, error) {
+	if s.cfg.Claims == nil {
+		return nil, nil
+	}
+	claims, err := s.cfg.Claims(ctx, u)
+	if err != nil {
+		return nil, fmt.Errorf("claims hook: %w", err)
+	}
+	extra, err := encodeClaims(claims)
+	if err != nil {
+		return nil, fmt.Errorf("claims hook: %w", err)
+	}
+	return extra, nil
+}
+
+// issue issues a token with the encoded extra claims; without any, it is
+// [Tokens.Issue] exactly.
+func (s *Service) issue(typ TokenType, userID int64, extra []byte) (string, Claims, error) {
+	if extra == nil {
+		return s.cfg.Tokens.Issue(typ, userID)
+	}
+	return s.cfg.Tokens.issueSized(typ, userID, extra)
 }
 
 // upgradeHash re-hashes a password stored with an older algorithm. A
 // failure is logged, not returned: the login itself was good.
-func (s *Service) upgradeHash(ctx context.Context, u User, password string) {
+func (s *Service) upgradeHash(ctx context.Context, userID int64, password string) {
 	hash, err := s.cfg.Hasher.Hash(ctx, password)
 	if err == nil {
-		err = s.cfg.Store.SetPassword(ctx, u.ID, hash)
+		err = s.cfg.Store.SetPassword(ctx, userID, hash)
 	}
 	if err != nil {
-		s.log.Error("upgrade password hash", zap.Int64("user_id", u.ID), zap.Error(err))
+		s.log.Error("upgrade password hash", zap.Int64("user_id", userID), zap.Error(err))
 		return
 	}
-	s.log.Info("password hash upgraded", zap.Int64("user_id", u.ID))
+	s.log.Info("password hash upgraded", zap.Int64("user_id", userID))
 }
 
 // Refresh exchanges a refresh token for a new access token and, when
 // rotating, a new refresh token in the same family: consuming the old one
 // is one conditional write, so of two simultaneous refreshes one fails. A
 // rotated token presented again is refused; past the ReuseGrace after its
-// rotation, it also revokes its whole family.
+// rotation, it also revokes its whole family. The new tokens carry the
+// claims hook's answer of now, not the login's ([ServiceConfig.Claims]).
 func (s *Service) Refresh(ctx context.Context, refresh string) (Pair, error) {
 	c, err := s.cfg.Tokens.Parse(refresh, Refresh)
 	if err != nil {
 		return Pair{}, err
 	}
-	if _, err := s.activeUser(ctx, c.UserID); err != nil {
+	u, err := s.activeUser(ctx, c.UserID)
+	if err != nil {
 		return Pair{}, err
 	}
-	var next string
-	if s.cfg.Rotate {
-		token, nc, err := s.cfg.Tokens.Issue(Refresh, c.UserID)
-		if err != nil {
-			return Pair{}, fmt.Errorf("refresh: %w", err)
-		}
-		err = s.cfg.Store.RotateRefresh(ctx, c.JTI, RefreshToken{JTI: nc.JTI, UserID: c.UserID, ExpiresAt: nc.ExpiresAt}, s.now(), s.cfg.ReuseGrace)
-		if err != nil {
+	if !s.cfg.Rotate {
+		if err := s.cfg.Store.RefreshState(ctx, c.JTI); err != nil {
 			return Pair{}, s.refreshStateError(ctx, c, "refresh", err)
 		}
-		next = token
-	} else if err := s.cfg.Store.RefreshState(ctx, c.JTI); err != nil {
-		return Pair{}, s.refreshStateError(ctx, c, "refresh", err)
 	}
-	access, _, err := s.cfg.Tokens.Issue(Access, c.UserID)
+	extra, err := s.extraClaims(ctx, u)
 	if err != nil {
 		return Pair{}, fmt.Errorf("refresh: %w", err)
+	}
+	access, _, err := s.issue(Access, c.UserID, extra)
+	if err != nil {
+		return Pair{}, fmt.Errorf("refresh: %w", err)
+	}
+	if !s.cfg.Rotate {
+		return Pair{Access: access}, nil
+	}
+	// The new refresh token is issued before the old one is consumed: a
+	// token that cannot be issued rotates nothing.
+	next, nc, err := s.issue(Refresh, c.UserID, extra)
+	if err != nil {
+		return Pair{}, fmt.Errorf("refresh: %w", err)
+	}
+	err = s.cfg.Store.RotateRefresh(ctx, c.JTI, RefreshToken{JTI: nc.JTI, UserID: c.UserID, ExpiresAt: nc.ExpiresAt}, s.now(), s.cfg.ReuseGrace)
+	if err != nil {
+		return Pair{}, s.refreshStateError(ctx, c, "refresh", err)
 	}
 	return Pair{Access: access, Refresh: next}, nil
 }

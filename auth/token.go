@@ -256,6 +256,40 @@ func (t *Tokens) Lifetime(typ TokenType) time.Duration {
 // ([Claims.Decode]). exp and iat are whole seconds, as simplejwt writes
 // them.
 func (t *Tokens) Issue(typ TokenType, userID int64) (string, Claims, error) {
+	return t.issue(typ, userID, nil)
+}
+
+// IssueWith is [Tokens.Issue] with the claims of extra added: each value
+// JSON-encoded with encoding/json, keys in sorted order, after user_id and
+// before aud and iss, so that simplejwt's own claims keep their order.
+// Names drover sets itself are refused ([ErrReservedClaim]), and so is a
+// "sub" that is not a string (PyJWT and drover's parser refuse the
+// token); a value encoding/json cannot encode is an error naming the
+// claim, and so is a token longer than MaxTokenSize, which [Tokens.Parse]
+// would refuse. A nil or empty extra issues what Issue issues.
+func (t *Tokens) IssueWith(typ TokenType, userID int64, extra map[string]any) (string, Claims, error) {
+	more, err := encodeClaims(extra)
+	if err != nil {
+		return "", Claims{}, fmt.Errorf("issue %s token: %w", typ, err)
+	}
+	return t.issueSized(typ, userID, more)
+}
+
+// issueSized is issue, refusing a token Parse would refuse for its size.
+func (t *Tokens) issueSized(typ TokenType, userID int64, more []byte) (string, Claims, error) {
+	token, c, err := t.issue(typ, userID, more)
+	if err != nil {
+		return "", Claims{}, err
+	}
+	if len(token) > t.maxSize {
+		return "", Claims{}, fmt.Errorf("issue %s token: %d bytes, more than the %d that Parse accepts (MaxTokenSize)", typ, len(token), t.maxSize)
+	}
+	return token, c, nil
+}
+
+// issue signs a token; more is the encoded extra claims
+// (`,"name":value…`, see encodeClaims), nil for none.
+func (t *Tokens) issue(typ TokenType, userID int64, more []byte) (string, Claims, error) {
 	life := t.Lifetime(typ)
 	switch {
 	case life == 0:
@@ -288,6 +322,7 @@ func (t *Tokens) Issue(typ TokenType, userID int64) (string, Claims, error) {
 	p = append(p, jti[:]...)
 	p = append(p, `","user_id":`...)
 	p = strconv.AppendInt(p, userID, 10)
+	p = append(p, more...)
 	p = append(p, t.payloadTail...)
 
 	// header.payload.signature, allocated once.

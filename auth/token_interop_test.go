@@ -63,15 +63,24 @@ func pythonWithPyJWT(t *testing.T) string {
 // algorithms), and Parse accepts what PyJWT signs.
 func TestInteropPyJWT(t *testing.T) {
 	python := pythonWithPyJWT(t)
+	issue := func(tk *Tokens) (string, Claims, error) { return tk.Issue(Access, 42) }
+	// Extra claims as a program's claims hook adds them, in what
+	// encoding/json and Python's json write alike (ASCII, no <>&).
+	issueWith := func(tk *Tokens) (string, Claims, error) {
+		return tk.IssueWith(Access, 42, map[string]any{"plan": "pro", "seats": 3, "scopes": []string{"read", "write"}, "org": map[string]any{"id": 9, "name": "Acme"}})
+	}
 	tests := []struct {
 		name          string
 		give          TokenConfig
+		giveIssue     func(*Tokens) (string, Claims, error)
 		wantIdentical bool // PyJWT's encoding of the claims is the same token
 	}{
-		{name: "HS256", give: TokenConfig{Secret: []byte(testSecret)}, wantIdentical: true},
-		{name: "EdDSA", give: TokenConfig{Algorithm: "EdDSA", PrivateKeyPEM: readKey(t, "ed25519.pem")}, wantIdentical: true},
-		{name: "ES256", give: TokenConfig{Algorithm: "ES256", PrivateKeyPEM: readKey(t, "ec-p256.pem")}, wantIdentical: false}, // randomized signatures
-		{name: "RS256", give: TokenConfig{Algorithm: "RS256", PrivateKeyPEM: readKey(t, "rsa2048.pem")}, wantIdentical: true},
+		{name: "HS256", give: TokenConfig{Secret: []byte(testSecret)}, giveIssue: issue, wantIdentical: true},
+		{name: "EdDSA", give: TokenConfig{Algorithm: "EdDSA", PrivateKeyPEM: readKey(t, "ed25519.pem")}, giveIssue: issue, wantIdentical: true},
+		{name: "ES256", give: TokenConfig{Algorithm: "ES256", PrivateKeyPEM: readKey(t, "ec-p256.pem")}, giveIssue: issue, wantIdentical: false}, // randomized signatures
+		{name: "RS256", give: TokenConfig{Algorithm: "RS256", PrivateKeyPEM: readKey(t, "rsa2048.pem")}, giveIssue: issue, wantIdentical: true},
+		{name: "HS256 with extra claims", give: TokenConfig{Secret: []byte(testSecret)}, giveIssue: issueWith, wantIdentical: true},
+		{name: "EdDSA with extra claims", give: TokenConfig{Algorithm: "EdDSA", PrivateKeyPEM: readKey(t, "ed25519.pem")}, giveIssue: issueWith, wantIdentical: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,7 +89,7 @@ func TestInteropPyJWT(t *testing.T) {
 				t.Fatal(err)
 			}
 			jwks, _ := tk.JWKS() // nil for HS256
-			tok, _, err := tk.Issue(Access, 42)
+			tok, _, err := tt.giveIssue(tk)
 			if err != nil {
 				t.Fatal(err)
 			}
