@@ -35,6 +35,7 @@ dev:
 test: deps
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 12m ./...
+	cd examples/notes && $(GO) vet ./... && $(GO) test -race -count=1 -timeout 5m ./...
 
 test-short:
 	$(GO) test -short -count=1 ./...
@@ -52,6 +53,7 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+	cd examples/notes && $(GO) vet ./... && $(GO) run $(STATICCHECK) ./...
 	@tmp=$$(mktemp -d); cp go.mod go.sum $$tmp/; $(GO) mod tidy; \
 	  if ! cmp -s go.mod $$tmp/go.mod || ! cmp -s go.sum $$tmp/go.sum; then \
 	    echo "go mod tidy changes go.mod/go.sum:"; diff -u $$tmp/go.mod go.mod; diff -u $$tmp/go.sum go.sum; \
@@ -76,6 +78,7 @@ deps:
 	  else echo "missing packages:$$missing (run make deps as root)"; exit 1; fi; \
 	fi
 	$(GO) mod download
+	cd examples/notes && $(GO) mod download
 
 clean:
 	rm -rf bin
