@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode"
@@ -95,13 +97,13 @@ func nonField(msg string) *requestError {
 	return &requestError{status: http.StatusBadRequest, body: map[string][]string{"non_field_errors": {msg}}}
 }
 
-// readFields reads r's body as DRF's JSONParser does, then validates the
+// readFields reads r's body as DRF's parsers do, then validates the
 // note's fields as its serializer would, partial for PATCH. It returns
 // the values given (by field name) or a *requestError or a
 // validationError. Fields it does not know (id, owner …) are ignored, as
 // DRF ignores unknown and read-only input.
 func readFields(r *http.Request, partial bool) (map[string]string, error) {
-	data, err := parseJSON(r)
+	data, err := parseBody(r)
 	if err != nil {
 		return nil, err
 	}
@@ -160,11 +162,16 @@ func (f charField) validate(raw any) (string, []string) {
 	return s, msgs
 }
 
-// parseJSON is DRF's request.data with JSONParser alone: no body or no
-// Content-Type is no data; another media type is 415; a body that is not
-// JSON is 400 "JSON parse error - …"; JSON that is no object is DRF's
-// non_field_errors.
-func parseJSON(r *http.Request) (map[string]any, error) {
+// maxMemory bounds the multipart form kept in memory; drover's
+// --limit-request-body bounds the body itself.
+const maxMemory = 1 << 20
+
+// parseBody is DRF's request.data with its default parsers (JSON, form,
+// multipart), those OPTIONS lists: no body or no Content-Type is no data;
+// another media type is 415; a body that is not JSON is 400 "JSON parse
+// error - …"; JSON that is no object is DRF's non_field_errors. A form's
+// field is its last value, as Django's QueryDict.get gives it.
+func parseBody(r *http.Request) (map[string]any, error) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		if tooLarge, ok := errors.AsType[*http.MaxBytesError](err); ok {
@@ -176,9 +183,41 @@ func parseJSON(r *http.Request) (map[string]any, error) {
 	if len(body) == 0 || contentType == "" {
 		return map[string]any{}, nil
 	}
-	if mediaType, _, _ := mime.ParseMediaType(contentType); mediaType != "application/json" {
-		return nil, detail(http.StatusUnsupportedMediaType, `Unsupported media type "`+contentType+`" in request.`)
+	mediaType, params, _ := mime.ParseMediaType(contentType)
+	switch mediaType {
+	case "application/json":
+		return parseJSON(body)
+	case "application/x-www-form-urlencoded":
+		values, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, detail(http.StatusBadRequest, "Form parse error - "+err.Error())
+		}
+		return lastValues(values), nil
+	case "multipart/form-data":
+		form, err := multipart.NewReader(bytes.NewReader(body), params["boundary"]).ReadForm(maxMemory)
+		if err != nil {
+			return nil, detail(http.StatusBadRequest, "Multipart form parse error - "+err.Error())
+		}
+		defer form.RemoveAll()
+		return lastValues(form.Value), nil
 	}
+	return nil, detail(http.StatusUnsupportedMediaType, `Unsupported media type "`+contentType+`" in request.`)
+}
+
+// lastValues keeps each field's last value.
+func lastValues(values map[string][]string) map[string]any {
+	out := make(map[string]any, len(values))
+	for k, vs := range values {
+		if len(vs) > 0 {
+			out[k] = vs[len(vs)-1]
+		}
+	}
+	return out
+}
+
+// parseJSON is DRF's JSONParser, then the serializer's check that the
+// data is an object.
+func parseJSON(body []byte) (map[string]any, error) {
 	// Python decodes the body as UTF-8 before parsing it; Go would
 	// replace what is not.
 	if !utf8.Valid(body) {
@@ -187,7 +226,7 @@ func parseJSON(r *http.Request) (map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any
-	err = dec.Decode(&v)
+	err := dec.Decode(&v)
 	if err == nil {
 		if _, extra := dec.Token(); extra != io.EOF {
 			err = errors.New("extra data after the JSON value")

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -100,6 +103,12 @@ func TestAnonymousList(t *testing.T) {
 	if r.status != http.StatusOK {
 		t.Errorf("GET /notes/%d/ anonymously = %d %s, want 200", n.ID, r.status, r.body)
 	}
+	// OPTIONS is a safe method: DRF's metadata, with the fields PUT takes.
+	r = s.do(http.MethodOptions, fmt.Sprintf("/notes/%d/", n.ID), "", nil)
+	const title = `"title":{"type":"string","required":true,"read_only":false,"label":"Title"}`
+	if r.status != http.StatusOK || !strings.Contains(r.body, `"name":"Note Detail"`) || !strings.Contains(r.body, title) {
+		t.Errorf("OPTIONS /notes/%d/ anonymously = %d %s, want 200 with the name Note Detail and %s", n.ID, r.status, r.body, title)
+	}
 }
 
 // Done 2: creating takes credentials, refused as DRF refuses them.
@@ -152,6 +161,24 @@ func TestCreate(t *testing.T) {
 	decode(t, r.body, &got)
 	if r.status != http.StatusOK || got != n {
 		t.Errorf("GET /notes/%d/ = %d %+v, want 200 %+v", n.ID, r.status, got, n)
+	}
+
+	// The other parsers OPTIONS lists, as DRF's defaults: a form and a
+	// multipart form.
+	var multi bytes.Buffer
+	mw := multipart.NewWriter(&multi)
+	if err := errors.Join(mw.WriteField("title", "from a multipart form"), mw.WriteField("body", "b"), mw.Close()); err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range []rawBody{
+		{"application/x-www-form-urlencoded", "title=from+a+form&body=b"},
+		{mw.FormDataContentType(), multi.String()},
+	} {
+		r := s.do(http.MethodPost, "/notes/", access, body)
+		decode(t, r.body, &got)
+		if r.status != http.StatusCreated || !strings.HasPrefix(got.Title, "from a") || got.Body != "b" || got.OwnerName != "alice" {
+			t.Errorf("POST /notes/ as %s = %d %s, want 201 with its title and body", body.contentType, r.status, r.body)
+		}
 	}
 }
 
@@ -259,7 +286,8 @@ func TestValidation(t *testing.T) {
 		{"errors in field order", "POST", "/notes/", map[string]any{"body": []int{1}, "title": ""}, 400, `{"title":["This field may not be blank."],"body":["Not a valid string."]}`},
 		{"a list", "POST", "/notes/", rawBody{"application/json", `[{"title":"x"}]`}, 400, `{"non_field_errors":["Invalid data. Expected a dictionary, but got list."]}`},
 		{"null", "POST", "/notes/", rawBody{"application/json", `null`}, 400, `{"non_field_errors":["No data provided"]}`},
-		{"a form", "POST", "/notes/", rawBody{"text/plain", `title=x`}, 415, `{"detail":"Unsupported media type \"text/plain\" in request."}`},
+		{"plain text", "POST", "/notes/", rawBody{"text/plain", `title=x`}, 415, `{"detail":"Unsupported media type \"text/plain\" in request."}`},
+		{"a form with a blank title", "POST", "/notes/", rawBody{"application/x-www-form-urlencoded", `title=+&body=b`}, 400, `{"title":["This field may not be blank."]}`},
 		{"PUT without title", "PUT", detail, map[string]any{"body": "b"}, 400, `{"title":["This field is required."]}`},
 		{"PATCH blank title", "PATCH", detail, map[string]any{"title": ""}, 400, `{"title":["This field may not be blank."]}`},
 		{"PATCH nothing", "PATCH", detail, map[string]any{}, 200, fmt.Sprintf(`{"id":%d,"owner":%d,"owner_name":"alice","title":"exists","body":"","created":%q}`, n.ID, n.Owner, n.Created)},
