@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -452,12 +453,19 @@ func TestDev(t *testing.T) {
 	p.stop(t, syscall.SIGINT)
 }
 
-// Done 9: two workers share the SQLite file under a burst of concurrent
-// creates from several keep-alive clients: every create succeeds and the
-// list holds them all.
+// Done 9: two workers share the SQLite file (both hold it open) under a
+// burst of concurrent creates from several keep-alive clients: every
+// create succeeds and the list holds them all.
 func TestConcurrentCreates(t *testing.T) {
 	const clients, perClient = 4, 25
 	s := newSite(t, "--notes-page-size", "1000")
+	db, err := filepath.EvalSymlinks(filepath.Join(s.stateDir, "notes.db")) // as /proc shows it
+	if err != nil {
+		t.Fatal(err)
+	}
+	if holders := openedBy(t, s.cmd.Process.Pid, db); len(holders) != 2 {
+		t.Fatalf("%d workers hold %s open (%v), want both", len(holders), db, holders)
+	}
 	alice, _ := s.login("alice")
 	var (
 		mu       sync.Mutex
@@ -502,6 +510,49 @@ func TestConcurrentCreates(t *testing.T) {
 	if len(listed) != clients*perClient || len(ids) != 0 {
 		t.Errorf("GET /notes/ lists %d notes, want the %d created (%d created ones missing)", len(listed), clients*perClient, len(ids))
 	}
+}
+
+// openedBy lists the children of pid (the supervisor's workers) that
+// hold file open, from /proc.
+func openedBy(t *testing.T, pid int, file string) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var holders []int
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil || parentOf(child) != pid {
+			continue
+		}
+		fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", child)) // gone: none
+		for _, fd := range fds {
+			if target, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", child, fd.Name())); target == file {
+				holders = append(holders, child)
+				break
+			}
+		}
+	}
+	return holders
+}
+
+// parentOf is pid's parent, from /proc/PID/stat, or -1 when pid is gone.
+func parentOf(pid int) int {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return -1
+	}
+	// "PID (COMM) STATE PPID …": COMM may hold spaces and parentheses.
+	fields := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
+	if len(fields) < 2 {
+		return -1
+	}
+	ppid, err := strconv.Atoi(fields[1])
+	if err != nil {
+		return -1
+	}
+	return ppid
 }
 
 // hasLine reports whether text has line as one of its lines.
