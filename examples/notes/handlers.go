@@ -123,8 +123,8 @@ func (h *handlers) get(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// update answers PUT (every field, title required) and PATCH (the fields
-// given) by the note's owner.
+// update answers PUT (title required) and PATCH (any of the fields) by
+// the note's owner.
 func (h *handlers) update(w http.ResponseWriter, r *http.Request) {
 	n, ok := h.note(w, r)
 	if !ok {
@@ -138,10 +138,10 @@ func (h *handlers) update(w http.ResponseWriter, r *http.Request) {
 	if v, ok := values["title"]; ok {
 		n.Title = v
 	}
+	// A field left out keeps its value, PUT or PATCH: DRF's full update
+	// requires the required fields, and body is not one.
 	if v, ok := values["body"]; ok {
 		n.Body = v
-	} else if r.Method == http.MethodPut {
-		n.Body = "" // the model's default, as a full update writes it
 	}
 	if err := h.store.update(r.Context(), n); err != nil {
 		h.storeError(w, err)

@@ -5,7 +5,7 @@
 //	GET    /notes/       the newest notes, at most --notes-page-size (anyone)
 //	POST   /notes/       create a note (an authenticated user, its owner)
 //	GET    /notes/{id}/  one note (anyone)
-//	PUT    /notes/{id}/  replace a note's title and body (its owner)
+//	PUT    /notes/{id}/  write a note's title, and its body if given (its owner)
 //	PATCH  /notes/{id}/  change some of them (its owner)
 //	DELETE /notes/{id}/  delete it (its owner)
 //	POST   /api/token/   log in: simplejwt's access and refresh tokens,
