@@ -353,6 +353,46 @@ func TestPageSizeLimitsTheList(t *testing.T) {
 	}
 }
 
+// Done 6, the config file: notes_page_size from --config, and HUP, which
+// re-reads the file and starts new workers (opening notes.db again)
+// before the old ones drain.
+func TestPageSizeFromConfigFileAndReload(t *testing.T) {
+	configFile := filepath.Join(t.TempDir(), "notes.toml")
+	if err := os.WriteFile(configFile, []byte("notes_page_size = 3\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := newSite(t, "--config", configFile)
+	alice, _ := s.login("alice")
+	for i := range 4 {
+		s.create(alice, map[string]any{"title": fmt.Sprint("note ", i)})
+	}
+	if got := s.list(); len(got) != 3 {
+		t.Fatalf("GET /notes/ with notes_page_size = 3 in the file: %d notes, want 3", len(got))
+	}
+	if err := os.WriteFile(configFile, []byte("notes_page_size = 2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	s.waitStderr(t, `"msg":"reload complete"`)
+	// The old workers are draining now, and may take a last connection
+	// before they close their listener: poll with a deadline, over new
+	// connections (a kept one stays with its worker until it drains).
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		s.c.CloseIdleConnections()
+		got := s.list()
+		if len(got) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET /notes/ %s after HUP with notes_page_size = 2: still %d notes", waitTimeout, len(got))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // Done 6, layers: the setting from a flag, either environment variable
 // (the program's winning over DROVER_'s) and the config file, as notes
 // check prints the resolved configuration.
