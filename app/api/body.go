@@ -210,28 +210,27 @@ func pythonType(v any) string {
 // surrogates) and returns their values, or the 400 body listing every
 // field's errors in field order.
 func charFields(data map[string]any, names ...string) (map[string]string, *bodyError) {
-	values := make(map[string]string, len(names))
+	fields := make([]CharField, len(names))
+	for i, n := range names {
+		fields[i] = CharField{Name: n}
+	}
+	return validate(data, false, fields)
+}
+
+// validate runs each field's validation, as a DRF serializer (partial
+// for PATCH) does, and returns the values, or the 400 body listing every
+// field's errors in field order.
+func validate(data map[string]any, partial bool, fields []CharField) (map[string]string, *bodyError) {
+	values := make(map[string]string, len(fields))
 	var errs []byte
-	for _, name := range names {
-		var msgs []string
-		v, present := data[name]
-		switch v := v.(type) {
-		case string:
-			values[name], msgs = charField(v, 0)
-		case surrogateString:
-			values[name], msgs = charField(v.s, v.first)
-		case json.Number:
-			values[name] = v.String()
-		case nil:
-			if present {
-				msgs = []string{"This field may not be null."}
-			} else {
-				msgs = []string{"This field is required."}
-			}
-		default:
-			msgs = []string{"Not a valid string."}
+	for _, f := range fields {
+		v, present := data[f.Name]
+		if !present && (partial || f.Optional) {
+			continue
 		}
+		value, msgs := f.run(v, present)
 		if msgs == nil {
+			values[f.Name] = value
 			continue
 		}
 		if errs == nil {
@@ -239,7 +238,7 @@ func charFields(data map[string]any, names ...string) (map[string]string, *bodyE
 		} else {
 			errs = append(errs, ',')
 		}
-		errs = drf.AppendString(errs, name)
+		errs = drf.AppendString(errs, f.Name)
 		for i, msg := range msgs {
 			if i == 0 {
 				errs = append(errs, ":["...)
@@ -256,16 +255,42 @@ func charFields(data map[string]any, names ...string) (map[string]string, *bodyE
 	return values, nil
 }
 
-// charField is DRF's CharField.run_validation of a string: blank once
-// trimmed is refused alone; otherwise the trimmed value goes through the
-// validators, each adding its message (NUL characters, then surrogate, the
-// first lone surrogate or 0 for none).
-func charField(s string, surrogate rune) (string, []string) {
+// run is DRF's CharField.run_validation of one raw value: its value, or
+// its messages.
+func (f CharField) run(v any, present bool) (string, []string) {
+	switch v := v.(type) {
+	case string:
+		return f.chars(v, 0)
+	case surrogateString:
+		return f.chars(v.s, v.first)
+	case json.Number:
+		return f.chars(v.String(), 0)
+	case nil:
+		if present {
+			return "", []string{"This field may not be null."}
+		}
+		return "", []string{"This field is required."}
+	}
+	return "", []string{"Not a valid string."}
+}
+
+// chars is DRF's CharField.run_validation of a string: blank once
+// trimmed is refused alone (or is "" with AllowBlank); otherwise the
+// trimmed value goes through the validators in DRF's order, each adding
+// its message: max_length, NUL characters, then surrogates (the first
+// lone surrogate, or 0 for none).
+func (f CharField) chars(s string, surrogate rune) (string, []string) {
 	s = strings.TrimFunc(s, pythonSpace)
 	if s == "" {
+		if f.AllowBlank {
+			return "", nil
+		}
 		return "", []string{"This field may not be blank."}
 	}
 	var msgs []string
+	if f.MaxLength > 0 && utf8.RuneCountInString(s) > f.MaxLength {
+		msgs = append(msgs, fmt.Sprintf("Ensure this field has no more than %d characters.", f.MaxLength))
+	}
 	if strings.IndexByte(s, 0) >= 0 {
 		msgs = append(msgs, "Null characters are not allowed.")
 	}
