@@ -1,6 +1,9 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"net/http"
 
 	"github.com/drover/drover/app/internal/drf"
@@ -47,4 +50,19 @@ func ReadFields(w http.ResponseWriter, r *http.Request, partial bool, fields ...
 	}
 	drf.WriteJSON(w, berr.status, berr.body)
 	return nil, false
+}
+
+// WriteJSON answers v as DRF's JSONRenderer writes it: compact, UTF-8
+// unescaped but for U+2028 and U+2029, no HTML escaping, no trailing
+// newline, Content-Type application/json. A v that does not marshal is
+// the caller's error, returned before anything is written.
+func WriteJSON(w http.ResponseWriter, status int, v any) error {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("render JSON: %w", err)
+	}
+	drf.WriteJSON(w, status, string(bytes.TrimSuffix(b.Bytes(), []byte("\n"))))
+	return nil
 }

@@ -1,11 +1,13 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestReadFields(t *testing.T) {
@@ -69,4 +71,63 @@ func TestReadFields(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestWriteJSON(t *testing.T) {
+	rec := httptest.NewRecorder()
+	if err := WriteJSON(rec, http.StatusCreated, map[string]any{"title": "<b>é</b>\u2028", "id": 7}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rec.Body.String(), `{"id":7,"title":"<b>é</b>\u2028"}`; rec.Code != 201 || got != want {
+		t.Errorf("WriteJSON = %d %s, want 201 %s", rec.Code, got, want)
+	}
+	if got := rec.Header().Get("Content-Type"); got != "application/json" {
+		t.Errorf("Content-Type = %q", got)
+	}
+	rec = httptest.NewRecorder()
+	if err := WriteJSON(rec, http.StatusOK, func() {}); err == nil || rec.Body.Len() != 0 || len(rec.Header()) != 0 {
+		t.Errorf("WriteJSON(func) = %v, wrote %q", err, rec.Body)
+	}
+}
+
+// FuzzReadFields feeds request bodies of each media type to ReadFields:
+// it never panics, refuses only with a 4xx JSON answer, and accepts only
+// values DRF would store (trimmed, not blank, at most MaxLength
+// characters, no NUL).
+func FuzzReadFields(f *testing.F) {
+	for _, seed := range []struct{ contentType, body string }{
+		{"application/json", `{"title":"a","body":"b"}`},
+		{"application/json", `{"title":"  ","body":null}`},
+		{"application/json", `{"title":1e3,"body":[1]}`},
+		{"application/json", `[{"title":"x"}]`},
+		{"application/json", `{"title":"\u0000\ud800"}`},
+		{"application/json", `{"title": "x"`},
+		{"application/json; charset=utf-8", "{\"title\":\"\xff\"}"},
+		{"application/x-www-form-urlencoded", "title=a&title=b&body=%zz"},
+		{"multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nt\r\n--x--\r\n"},
+		{"text/plain", "title=x"},
+	} {
+		f.Add(seed.contentType, seed.body, false)
+		f.Add(seed.contentType, seed.body, true)
+	}
+	fields := []CharField{{Name: "title", MaxLength: 10}, {Name: "body", Optional: true, AllowBlank: true}}
+	f.Fuzz(func(t *testing.T, contentType, body string, partial bool) {
+		r := httptest.NewRequest(http.MethodPost, "/notes/", strings.NewReader(body))
+		r.Header.Set("Content-Type", contentType)
+		rec := httptest.NewRecorder()
+		values, ok := ReadFields(rec, r, partial, fields...)
+		if !ok {
+			if rec.Code < 400 || rec.Code > 499 || !json.Valid(rec.Body.Bytes()) {
+				t.Errorf("ReadFields(%q, %q) refused with %d %q, want a 4xx JSON body", contentType, body, rec.Code, rec.Body)
+			}
+			return
+		}
+		title, has := values["title"]
+		switch {
+		case !has && !partial:
+			t.Errorf("ReadFields(%q, %q) = %q: no title on a full write", contentType, body, values)
+		case has && (title == "" || utf8.RuneCountInString(title) > 10 || strings.ContainsRune(title, 0) || strings.TrimFunc(title, pythonSpace) != title):
+			t.Errorf("ReadFields(%q, %q): title %q, which DRF would refuse or trim", contentType, body, title)
+		}
+	})
 }

@@ -48,6 +48,17 @@ func routes(a *cli.App) error {
 	return nil
 }
 
+// maxTitleLen is the title's max_length, in characters.
+const maxTitleLen = 200
+
+// noteFields are the fields a client writes, as the serializer's
+// CharFields, in DRF's order (the order of their errors). Fields it does
+// not know (id, owner …) are ignored, as DRF ignores read-only input.
+var noteFields = []api.CharField{
+	{Name: "title", MaxLength: maxTitleLen},
+	{Name: "body", Optional: true, AllowBlank: true},
+}
+
 // writeFields are the fields OPTIONS reports, as DRF's metadata describes
 // the serializer.
 var writeFields = []api.Field{
@@ -103,9 +114,8 @@ func (h *handlers) create(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	values, err := readFields(r, false)
-	if err != nil {
-		h.badRequest(w, err)
+	values, ok := api.ReadFields(w, r, false, noteFields...)
+	if !ok {
 		return
 	}
 	n, err := h.store.create(r.Context(), note{Owner: u.ID, OwnerName: name, Title: values["title"], Body: values["body"]})
@@ -130,9 +140,8 @@ func (h *handlers) update(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	values, err := readFields(r, r.Method == http.MethodPatch)
-	if err != nil {
-		h.badRequest(w, err)
+	values, ok := api.ReadFields(w, r, r.Method == http.MethodPatch, noteFields...)
+	if !ok {
 		return
 	}
 	if v, ok := values["title"]; ok {
@@ -204,20 +213,6 @@ func pathID(s string) (int64, error) {
 	return id, nil
 }
 
-// badRequest answers err of readFields.
-func (h *handlers) badRequest(w http.ResponseWriter, err error) {
-	var re *requestError
-	var ve validationError
-	switch {
-	case errors.As(err, &re):
-		h.writeJSON(w, re.status, re.body)
-	case errors.As(err, &ve):
-		h.writeJSON(w, http.StatusBadRequest, ve)
-	default:
-		h.serverError(w, err)
-	}
-}
-
 // storeError answers err of the store: 404 for a note that is not
 // there, 500 otherwise.
 func (h *handlers) storeError(w http.ResponseWriter, err error) {
@@ -236,12 +231,7 @@ func (h *handlers) serverError(w http.ResponseWriter, err error) {
 
 // writeJSON answers v as DRF's JSONRenderer writes it.
 func (h *handlers) writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := marshal(v)
-	if err != nil {
+	if err := api.WriteJSON(w, status, v); err != nil {
 		h.serverError(w, err)
-		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(b) // a failed write means the client is gone
 }
