@@ -120,13 +120,13 @@ func (p Program) app(ctx context.Context, cfg config.Config, housekeeper bool, l
 			return nil, nil, err
 		}
 		if path := p.Auth.tokenPath(); path != "" {
-			if err := runRoutes(func(a *App) error { a.Auth.Mount(a.Router, path); return nil }, a); err != nil {
+			if err := runRoutes(ctx, func(_ context.Context, a *App) error { a.Auth.Mount(a.Router, path); return nil }, a); err != nil {
 				return nil, nil, errors.Join(fmt.Errorf("mount the token endpoints at %q: %w", path, err), releaseAuth())
 			}
 		}
 	}
 	release = func() error { return errors.Join(a.close(), releaseAuth()) }
-	if err := runRoutes(p.Routes, a); err != nil {
+	if err := runRoutes(ctx, p.Routes, a); err != nil {
 		return nil, nil, errors.Join(fmt.Errorf("routes: %w", err), release())
 	}
 	return a, release, nil

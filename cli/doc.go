@@ -17,7 +17,7 @@
 //	}
 //
 //	// routes runs once in each worker process (and once in dev mode).
-//	func routes(a *cli.App) error {
+//	func routes(ctx context.Context, a *cli.App) error {
 //		a.Router.Handle(http.MethodGet, "/notes/", list)
 //		a.Router.Handle(http.MethodPost, "/notes/", create)
 //		a.Router.Guard("/notes/", a.Auth.Require(api.IsAuthenticatedOrReadOnly))

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -23,7 +24,7 @@ import (
 //			Name:     "notes",
 //			Auth:     &cli.Auth{},
 //			Settings: []cli.Setting{{Name: "notes-page-size", Default: 50, Usage: "notes per page"}},
-//			Routes:   routes, // func(a *cli.App) error: a.Router.Handle(…)
+//			Routes:   routes, // func(ctx context.Context, a *cli.App) error: a.Router.Handle(…)
 //		}))
 //	}
 type Program struct {
@@ -43,9 +44,10 @@ type Program struct {
 	// --print-config. Read them in Routes with App.Settings.
 	Settings []Setting
 	// Routes registers the program's routes on App.Router, once in each
-	// worker process and once in dev mode. An error (or a panic) makes
-	// the worker exit with exitcode.WorkerBoot, and is logged.
-	Routes func(a *App) error
+	// worker process and once in dev mode; ctx ends when the process
+	// stops. An error (or a panic) makes the worker exit with
+	// exitcode.WorkerBoot, and is logged.
+	Routes func(ctx context.Context, a *App) error
 	// Handler is the simpler alternative to Routes: a whole http.Handler,
 	// built once in each worker and in dev mode, with no router and no
 	// authentication. Set one of Routes and Handler.
@@ -143,7 +145,7 @@ func (p Program) withDefaults() Program {
 
 // droverRoutes is drover's own application: the demo /hello/, which
 // takes an access token (the token endpoints are mounted by Auth).
-func droverRoutes(a *App) error {
+func droverRoutes(_ context.Context, a *App) error {
 	a.Router.Handle(http.MethodGet, "/hello/", api.Hello())
 	a.Router.Guard("/hello/", a.Auth.Require(api.IsAuthenticated))
 	return nil
@@ -253,7 +255,7 @@ func (s Settings) Strings(name string) []string { return s.value(name, "list").(
 
 // runRoutes calls routes, turning a panic (a Settings getter's, a
 // Router's refusal of a registration) into its error.
-func runRoutes(routes func(*App) error, a *App) (err error) {
+func runRoutes(ctx context.Context, routes func(context.Context, *App) error, a *App) (err error) {
 	defer func() {
 		switch r := recover().(type) {
 		case nil:
@@ -263,5 +265,5 @@ func runRoutes(routes func(*App) error, a *App) (err error) {
 			err = fmt.Errorf("panic: %v", r)
 		}
 	}()
-	return routes(a)
+	return routes(ctx, a)
 }

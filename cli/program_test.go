@@ -45,7 +45,7 @@ func notesProgram(withAuth bool) Program {
 			{Name: "notes-max-body", Default: Size(64 << 10), Usage: "largest note"},
 			{Name: "notes-public", Default: true, Usage: "anonymous clients may list"},
 		},
-		Routes: func(a *App) error {
+		Routes: func(_ context.Context, a *App) error {
 			title := a.Settings.String("notes-title")
 			size := a.Settings.Int("notes-page-size")
 			a.Router.Handle(http.MethodGet, "/notes/", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -154,7 +154,7 @@ func TestProgramCheckPrintsItsSettings(t *testing.T) {
 }
 
 func TestProgramMistakes(t *testing.T) {
-	routes := func(*App) error { return nil }
+	routes := func(context.Context, *App) error { return nil }
 	tests := []struct {
 		name    string
 		give    Program
@@ -179,17 +179,17 @@ func TestProgramMistakes(t *testing.T) {
 func TestProgramRoutesMistakesAreBootErrors(t *testing.T) {
 	tests := []struct {
 		name    string
-		routes  func(*App) error
+		routes  func(context.Context, *App) error
 		wantErr string
 	}{
-		{name: "unknown setting", routes: func(a *App) error { a.Settings.Int("notes-nope"); return nil }, wantErr: `settings: "notes-nope": no such setting`},
-		{name: "wrong type", routes: func(a *App) error { a.Settings.Int("notes-title"); return nil }, wantErr: `settings: "notes-title" is a string setting, not a int one`},
-		{name: "router refusal", routes: func(a *App) error {
+		{name: "unknown setting", routes: func(_ context.Context, a *App) error { a.Settings.Int("notes-nope"); return nil }, wantErr: `settings: "notes-nope": no such setting`},
+		{name: "wrong type", routes: func(_ context.Context, a *App) error { a.Settings.Int("notes-title"); return nil }, wantErr: `settings: "notes-title" is a string setting, not a int one`},
+		{name: "router refusal", routes: func(_ context.Context, a *App) error {
 			a.Router.Handle(http.MethodGet, "/x/", http.NotFoundHandler())
 			a.Router.Handle(http.MethodGet, "/x/", http.NotFoundHandler())
 			return nil
 		}, wantErr: "registered twice"},
-		{name: "error", routes: func(*App) error { return errors.New("no database") }, wantErr: "routes: no database"},
+		{name: "error", routes: func(context.Context, *App) error { return errors.New("no database") }, wantErr: "routes: no database"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -197,9 +197,9 @@ func TestProgramRoutesMistakesAreBootErrors(t *testing.T) {
 			p.Routes = tt.routes
 			closed := false
 			inner := p.Routes
-			p.Routes = func(a *App) error {
+			p.Routes = func(ctx context.Context, a *App) error {
 				a.OnClose(func() error { closed = true; return nil })
-				return inner(a)
+				return inner(ctx, a)
 			}
 			cfg := config.Default()
 			cfg.Auth.StateDir = t.TempDir()
@@ -239,7 +239,7 @@ func TestProgramTokenPath(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := Program{Name: "notes", Auth: &Auth{TokenPath: tt.tokenPath}, Routes: func(a *App) error {
+			p := Program{Name: "notes", Auth: &Auth{TokenPath: tt.tokenPath}, Routes: func(_ context.Context, a *App) error {
 				a.Router.Handle(http.MethodGet, "/me/", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
 				a.Router.Guard("/me/", a.Auth.Require(api.IsAuthenticated))
 				return nil

@@ -18,8 +18,8 @@ import (
 // routes registers notes' routes, once in each worker process (and once
 // in dev mode): drover calls it with the router, its authentication and
 // the resolved settings.
-func routes(a *cli.App) error {
-	s, err := openStore(context.Background(), filepath.Join(a.StateDir, "notes.db"))
+func routes(ctx context.Context, a *cli.App) error {
+	s, err := openStore(ctx, filepath.Join(a.StateDir, "notes.db"))
 	if err != nil {
 		return err
 	}
