@@ -5,40 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"runtime"
-	"strings"
 	"time"
 
-	"modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go
-	sqlite3 "modernc.org/sqlite/lib"
+	"github.com/drover/drover/sqlitedb"
 )
 
-// The SQLite settings every connection gets, through the DSN.
-//
-//   - busy_timeout=5000: a writer that finds the file locked by another
-//     process waits up to 5 s (busyTimeout) instead of failing at once.
-//   - synchronous=FULL: every commit fsyncs the WAL before it returns. With
-//     NORMAL, WAL mode stays consistent but a power loss may undo the last
-//     commits, among them the consumption of a refresh token: the token
-//     would be usable again and reuse detection would not see it. FULL makes
-//     a returned commit durable, for one fsync per write.
-//   - foreign_keys=1: tokens cannot outlive their family, nor families their
-//     user.
-//   - _txlock=immediate: write transactions start with BEGIN IMMEDIATE,
-//     taking the write lock up front. A deferred transaction reads first
-//     and asks for the write lock later; if another process committed in
-//     between, its snapshot is stale and it fails with SQLITE_BUSY at once,
-//     which no busy timeout can help. An immediate one queues behind the
-//     other writer instead.
-//
-// The journal mode, WAL, is not among them: it is a property of the file,
-// set once by OpenSQLite (see setWAL), and every connection of every
-// process then uses it. In WAL mode readers never block the writer nor the
-// reverse.
-const sqliteParams = "_busy_timeout=5000&_synchronous=FULL&_foreign_keys=1&_txlock=immediate"
-
-// busyTimeout is the busy_timeout of sqliteParams.
-const busyTimeout = 5 * time.Second
+// The store's file is opened by package sqlitedb, whose doc says which
+// settings every connection gets and why (busy timeout, synchronous=FULL,
+// foreign keys, BEGIN IMMEDIATE, WAL): several workers share it.
 
 // sqliteMigrations are the schema versions in order: version i+1 is
 // reached by running sqliteMigrations[i]. Append, never edit.
@@ -104,73 +78,16 @@ var _ Store = (*SQLiteStore)(nil)
 // for it and find the schema current. A file whose schema is newer than
 // this drover's is refused.
 func OpenSQLite(ctx context.Context, path string) (*SQLiteStore, error) {
-	switch {
-	case path == "", path == ":memory:":
-		return nil, fmt.Errorf("open sqlite store %q: want a file", path)
-	case strings.ContainsRune(path, '?'), strings.HasPrefix(path, "file:"):
-		return nil, fmt.Errorf("open sqlite store %q: want a plain file path, without '?' or \"file:\"", path)
-	}
-	db, err := sql.Open("sqlite", path+"?"+sqliteParams)
+	db, err := sqlitedb.Open(ctx, path)
 	if err != nil {
-		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+		return nil, fmt.Errorf("store: %w", err)
 	}
-	// SQLite runs in the calling goroutine, so more connections than
-	// runnable goroutines buy nothing; each one costs three descriptors
-	// (database, WAL, shared memory). Callers past the bound wait in
-	// database/sql, as long as their context allows.
-	conns := max(4, 2*runtime.GOMAXPROCS(0))
-	db.SetMaxOpenConns(conns)
-	db.SetMaxIdleConns(conns)
 	s := &SQLiteStore{db: db, writer: make(chan struct{}, 1), now: time.Now}
-	if err := s.setWAL(ctx); err != nil {
-		_ = db.Close() // err says more
-		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
-	}
 	if err := s.migrate(ctx); err != nil {
 		_ = db.Close() // err says more
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
 	return s, nil
-}
-
-// setWAL puts the file in WAL mode, unless it is already. SQLite does not
-// call the busy handler for this change, which needs the file to itself:
-// when other processes are opening it at the same moment it answers
-// SQLITE_BUSY at once, so setWAL retries, with backoff, for up to
-// busyTimeout. There is no event to wait on; SQLite's own busy handler
-// polls the same way.
-func (s *SQLiteStore) setWAL(ctx context.Context) error {
-	var mode string
-	if err := s.db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
-		return fmt.Errorf("journal mode: %w", err)
-	}
-	deadline := time.Now().Add(busyTimeout)
-	for delay := time.Millisecond; mode != "wal"; delay = min(2*delay, 50*time.Millisecond) {
-		err := s.db.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode)
-		switch {
-		case err == nil && mode != "wal":
-			return fmt.Errorf("journal mode: got %q, want wal", mode)
-		case err == nil:
-		case !isBusy(err) || time.Now().After(deadline):
-			return fmt.Errorf("journal mode wal: %w", err)
-		default:
-			t := time.NewTimer(delay)
-			select {
-			case <-t.C:
-			case <-ctx.Done():
-				t.Stop()
-				return ctx.Err()
-			}
-		}
-	}
-	return nil
-}
-
-// isBusy reports whether err is SQLite's SQLITE_BUSY, in any of its
-// extended forms.
-func isBusy(err error) bool {
-	var e *sqlite.Error
-	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // migrate brings the schema to the newest version in one immediate

@@ -5,7 +5,6 @@ go 1.26.8
 require (
 	github.com/drover/drover v0.0.0-00010101000000-000000000000
 	go.uber.org/zap v1.28.0
-	modernc.org/sqlite v1.61.1
 )
 
 require (
@@ -38,6 +37,7 @@ require (
 	modernc.org/libc v1.79.0 // indirect
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
+	modernc.org/sqlite v1.61.1 // indirect
 )
 
 // drover is not published yet: build against the checkout this example

@@ -7,19 +7,8 @@ import (
 	"fmt"
 	"time"
 
-	"modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go
-	sqlite3 "modernc.org/sqlite/lib"
+	"github.com/drover/drover/sqlitedb"
 )
-
-// sqliteParams are the settings of every connection, as drover's own
-// store has them (auth/store_sqlite.go says why): several worker
-// processes share the file, so a writer waits up to busyTimeout for
-// another one's lock, and a write transaction takes the lock when it
-// begins (BEGIN IMMEDIATE) rather than failing later on a stale snapshot.
-const sqliteParams = "_busy_timeout=5000&_synchronous=FULL&_txlock=immediate"
-
-// busyTimeout is the busy_timeout of sqliteParams.
-const busyTimeout = 5 * time.Second
 
 // schema is the notes table. owner is drover's user ID (the token's
 // user_id), owner_name the username claim of the token that created the
@@ -56,53 +45,17 @@ var errNotFound = errors.New("no such note")
 // openStore opens the SQLite file at path, creating it and its table if
 // needed. Every worker opens it at the same moment when drover starts.
 func openStore(ctx context.Context, path string) (*store, error) {
-	db, err := sql.Open("sqlite", path+"?"+sqliteParams)
+	// drover's opener: the settings (WAL, busy timeout, BEGIN
+	// IMMEDIATE) several worker processes sharing one file need.
+	db, err := sqlitedb.Open(ctx, path)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	if err := setWAL(ctx, db); err != nil {
-		_ = db.Close() // err says more
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, err
 	}
 	if _, err := db.ExecContext(ctx, schema); err != nil {
 		_ = db.Close() // err says more
 		return nil, fmt.Errorf("open %s: create the notes table: %w", path, err)
 	}
 	return &store{db: db, now: time.Now}, nil
-}
-
-// setWAL puts the file in WAL mode (readers and the writer never block
-// each other), unless it is already. SQLite answers SQLITE_BUSY at once,
-// without its busy handler, while another process opens the file, so
-// setWAL retries for up to busyTimeout, as drover's store does: there is
-// no event to wait on.
-func setWAL(ctx context.Context, db *sql.DB) error {
-	var mode string
-	deadline := time.Now().Add(busyTimeout)
-	for delay := time.Millisecond; ; delay = min(2*delay, 50*time.Millisecond) {
-		err := db.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode)
-		switch {
-		case err == nil && mode == "wal":
-			return nil
-		case err == nil:
-			return fmt.Errorf("journal mode: got %q, want wal", mode)
-		case !isBusy(err) || time.Now().After(deadline):
-			return fmt.Errorf("journal mode wal: %w", err)
-		}
-		t := time.NewTimer(delay)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		}
-	}
-}
-
-// isBusy reports whether err is SQLite's SQLITE_BUSY.
-func isBusy(err error) bool {
-	var e *sqlite.Error
-	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // Close closes the database.
