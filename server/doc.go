@@ -23,6 +23,15 @@
 // generation keeps serving); TTIN and TTOU add or remove a worker; USR1
 // reopens log files here and in every worker.
 //
+// Control socket (Options.ControlSocket, see package control): Run binds
+// it right after the PID file (mode 0600; a stale one replaced, one a
+// live supervisor answers on refused with exit status 1) and removes it
+// at exit. One goroutine per connection reads the requests and hands
+// each to the owning loop, which answers it as it carries out a signal:
+// status, reload (with wait, answered when the new generation is ready
+// or the reload ends), scale, stop (answered before the stop begins),
+// reopen-logs and upgrade. Each is logged as "control command".
+//
 // Privileges: with --user/--group the supervisor keeps its own identity
 // (root, to bind) and starts every worker as that user, so the processes
 // that run application code can neither signal nor trace it.

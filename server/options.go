@@ -49,6 +49,11 @@ type Options struct {
 	// PIDFile, when set, is written with the supervisor's PID at start
 	// and removed at exit.
 	PIDFile string
+	// ControlSocket, when set, is the path of the control socket (see
+	// package control): created mode 0600 at start, a stale one
+	// replaced, removed at exit; "" for none. Like Sockets, it is read
+	// once, at the start.
+	ControlSocket string
 	// User is who the workers run as; nil for the supervisor's own
 	// identity. Only root may start workers as someone else.
 	User *syscall.Credential

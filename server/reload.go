@@ -1,12 +1,15 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"syscall"
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/drover/drover/internal/control"
 )
 
 // reload is a rolling replacement in progress: generation gen, started
@@ -16,27 +19,31 @@ type reload struct {
 	opts    Options
 	desired int
 	started time.Time
+	// waiters are the control requests (reload with wait) answered
+	// when the reload completes or ends.
+	waiters []controlRequest
 }
 
 // startReload re-reads the configuration and boots a whole new generation
 // beside the serving one (HUP). The old generation is told to drain only
 // once every new worker is ready, so capacity never dips below N; if a new
 // worker fails, the reload is abandoned and the old generation keeps
-// serving.
-func (s *Supervisor) startReload() {
+// serving. Its error says why no reload started, or why it was abandoned
+// at once; it is logged already.
+func (s *Supervisor) startReload() error {
 	if s.stopping {
-		return
+		return errors.New("reload refused: the supervisor is stopping")
 	}
 	if s.reload != nil {
 		s.log.Warn("reload already in progress; HUP ignored", zap.Int("generation", s.reload.gen))
-		return
+		return fmt.Errorf("reload refused: a reload to generation %d is in progress", s.reload.gen)
 	}
 	next := s.opts
 	if s.cfg.Reload != nil {
 		c, err := s.cfg.Reload()
 		if err != nil {
 			s.log.Error("reload refused: the configuration is invalid; the running workers keep serving", zap.Error(err))
-			return
+			return fmt.Errorf("reload refused: the configuration is invalid; the running workers keep serving: %w", err)
 		}
 		next = c
 	}
@@ -52,7 +59,7 @@ func (s *Supervisor) startReload() {
 	next.Sockets = running
 	if err := next.validate(); err != nil {
 		s.log.Error("reload refused: the configuration is invalid; the running workers keep serving", zap.Error(err))
-		return
+		return fmt.Errorf("reload refused: the configuration is invalid; the running workers keep serving: %w", err)
 	}
 	s.lastGen++
 	r := &reload{gen: s.lastGen, opts: next, desired: next.Workers, started: s.now()}
@@ -62,9 +69,10 @@ func (s *Supervisor) startReload() {
 	for n := 1; n <= r.desired; n++ {
 		if _, err := s.spawn(n, r.gen, r.opts); err != nil {
 			s.abandonReload(err.Error())
-			return
+			return fmt.Errorf("reload abandoned; the running workers keep serving: %w", err)
 		}
 	}
+	return nil
 }
 
 // completeReloadIfReady completes the reload once the whole new
@@ -85,6 +93,7 @@ func (s *Supervisor) completeReloadIfReady() {
 	s.log.Info("reload complete", zap.Int("generation", s.gen), zap.Int("workers", s.desired),
 		zap.Duration("took_s", s.now().Sub(r.started)))
 	s.notify.reloaded(s.status())
+	r.answerWaiters(control.Response{OK: true, Generation: s.gen})
 }
 
 // abandonReload kills the new generation and keeps the old one serving.
@@ -107,6 +116,7 @@ func (s *Supervisor) endReload(line, reason string) {
 		}
 	}
 	s.log.Error(line, zap.String("reason", reason), zap.Int("abandoned_generation", r.gen), zap.Int("serving_generation", s.gen))
+	r.answerWaiters(control.Refusal(fmt.Errorf("%s: %s", line, reason)))
 	if !s.stopping {
 		s.notify.reloaded("reload abandoned; " + s.status())
 	}

@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/drover/drover/internal/control"
 	"github.com/drover/drover/internal/exitcode"
 	"github.com/drover/drover/internal/proto"
 	"github.com/drover/drover/internal/sockets"
@@ -92,6 +93,10 @@ type Supervisor struct {
 	events chan event
 	done   chan struct{}
 	notify *notifier
+	// controls carries the control socket's requests to the loop;
+	// startedAt is when Run began, for status.
+	controls  chan controlRequest
+	startedAt time.Time
 }
 
 // slot is the restart record of one worker position.
@@ -99,6 +104,10 @@ type slot struct {
 	failures  int // boot failures in a row
 	crashes   int // exits after ready, for backoff
 	nextSpawn time.Time
+	// restarts counts the slot's unplanned exits (status shows it);
+	// lastExit is the latest exit of any of its workers.
+	restarts int
+	lastExit *control.Exit
 }
 
 // New checks cfg and prepares a supervisor; Run binds and starts it.
@@ -137,6 +146,8 @@ func New(cfg Config, log *zap.Logger) (*Supervisor, error) {
 		lastGen:      1,
 		events:       make(chan event, 64),
 		done:         make(chan struct{}),
+		controls:     make(chan controlRequest),
+		startedAt:    time.Now(),
 	}, nil
 }
 
@@ -148,6 +159,7 @@ func New(cfg Config, log *zap.Logger) (*Supervisor, error) {
 // exitcode.WorkerBoot when workers keep failing to boot.
 func (s *Supervisor) Run(ctx context.Context) error {
 	defer close(s.done)
+	s.startedAt = s.now()
 	// The pid file first: a second supervisor given a running one's pid
 	// file refuses before it binds, so its error names the pid file, not
 	// an address in use.
@@ -164,6 +176,19 @@ func (s *Supervisor) Run(ctx context.Context) error {
 				s.log.Warn("remove pid file", zap.Error(err))
 			}
 		}()
+	}
+	// The control socket next, for the same reason: a second supervisor
+	// on the same state directory names the socket a live one answers on.
+	if path := s.opts.ControlSocket; path != "" {
+		ln, stale, err := listenControl(path)
+		if err != nil {
+			return exitcode.Wrap(exitcode.Config, err)
+		}
+		if stale {
+			s.log.Info("replaced a stale control socket", zap.String("control_socket", path))
+		}
+		ctl := startControl(ln, s.controls, s.log)
+		defer ctl.close()
 	}
 	listeners, err := bindAll(s.opts.Sockets, s.log)
 	if err != nil {
@@ -194,6 +219,8 @@ func (s *Supervisor) Run(ctx context.Context) error {
 			s.command(c)
 		case ev := <-s.events:
 			s.handle(ev)
+		case r := <-s.controls:
+			s.control(r)
 		case <-ticker.C:
 			s.checkClocks()
 		case <-ctxDone:
@@ -221,13 +248,15 @@ func (s *Supervisor) command(c command) {
 	case cmdStopFast:
 		s.stop(true)
 	case cmdReload:
-		s.startReload()
+		_ = s.startReload() // logged where it is refused
 	case cmdIncrease:
 		s.scale(+1)
 	case cmdDecrease:
 		s.scale(-1)
 	case cmdReopenLogs:
-		s.reopenLogs()
+		if err := s.reopenLogs(); err != nil {
+			s.log.Error("reopen log files", zap.Error(err))
+		}
 	case cmdUpgrade:
 		s.log.Warn("binary upgrade (USR2) is not supported yet; use HUP to roll workers onto a new binary")
 	}
@@ -316,6 +345,12 @@ func (s *Supervisor) scale(delta int) {
 		s.log.Warn("worker count unchanged: at least one worker is needed")
 		return
 	}
+	s.resize(n)
+}
+
+// resize sets the desired worker count to n (TTIN, TTOU, the control
+// socket's scale).
+func (s *Supervisor) resize(n int) {
 	s.desired = n
 	s.log.Info("worker count changed", zap.Int("workers", n))
 	// Drain the workers of the slots above the new count.
@@ -326,15 +361,21 @@ func (s *Supervisor) scale(delta int) {
 	}
 }
 
-func (s *Supervisor) reopenLogs() {
+// reopenLogs reopens the supervisor's log files and tells every worker
+// to reopen its own (USR1); the workers are told even when the
+// supervisor's failed.
+func (s *Supervisor) reopenLogs() error {
+	var err error
 	if s.opts.Reopen != nil {
-		if err := s.opts.Reopen(); err != nil {
-			s.log.Error("reopen log files", zap.Error(err))
-		}
+		err = s.opts.Reopen()
 	}
 	for _, w := range s.workers {
 		w.signal(syscall.SIGUSR1)
 	}
+	if err != nil {
+		return fmt.Errorf("reopen log files: %w", err)
+	}
+	return nil
 }
 
 // handle applies one worker event to the table.
@@ -438,6 +479,7 @@ func (s *Supervisor) exited(w *worker, status string) {
 	delete(s.workers, w.pid)
 	w.conn.Close()
 	log := w.log.With(zap.String("status", status), zap.Duration("uptime_s", s.now().Sub(w.started)))
+	s.slotFor(w.slot).lastExit = &control.Exit{Status: status, Reason: string(w.why), At: s.now()}
 	switch {
 	case s.stopping || w.fate == fateDraining:
 		log.Info("worker exited", zap.String("reason", string(w.why)))
@@ -448,6 +490,7 @@ func (s *Supervisor) exited(w *worker, status string) {
 	case w.phase == phaseBooting:
 		sl := s.slotFor(w.slot)
 		sl.failures++
+		sl.restarts++
 		log.Error("worker failed to boot", zap.Int("failures_in_a_row", sl.failures))
 		if sl.failures >= maxBootFailures {
 			s.halt(exitcode.Wrap(exitcode.WorkerBoot,
@@ -461,6 +504,7 @@ func (s *Supervisor) exited(w *worker, status string) {
 			sl.crashes = 0
 		}
 		sl.crashes++
+		sl.restarts++
 		sl.nextSpawn = s.now().Add(backoff(sl.crashes))
 		log.Warn("worker died; replacing it", zap.Stringer("fate", w.fate), zap.Int("restarts", sl.crashes),
 			zap.Duration("backoff_s", backoff(sl.crashes)))
