@@ -80,6 +80,9 @@ type Config struct {
 	// healthy. It is called on every health check, concurrently: it must be
 	// cheap and safe for concurrent use.
 	Healthy func() bool
+	// Observer, when set, is told of every finished request (its route
+	// class, status, bytes and duration), for metrics; nil for none.
+	Observer Observer
 }
 
 // withDefaults returns cfg with every zero value replaced by its default.
@@ -112,11 +115,12 @@ func (cfg Config) withDefaults() Config {
 //  2. request ID: X-Request-ID honoured or generated, echoed on the response;
 //  3. client IP: the peer, or X-Forwarded-For when the peer is trusted;
 //  4. access log: one line per request, rejected ones included;
-//  5. framing: the connection is closed after a request a front could
+//  5. metrics: Config.Observer told of every request, as the access log;
+//  6. framing: the connection is closed after a request a front could
 //     have framed differently (any Transfer-Encoding, any HTTP/1.0);
-//  6. request limits: 414, 431 and 413 before any handler runs;
-//  7. /healthz: answered by the chain itself;
-//  8. next.
+//  7. request limits: 414, 431 and 413 before any handler runs;
+//  8. /healthz: answered by the chain itself;
+//  9. next.
 func Chain(cfg Config, log *zap.Logger, access *zap.Logger, next http.Handler) http.Handler {
 	cfg = cfg.withDefaults()
 	if log == nil {
@@ -127,6 +131,7 @@ func Chain(cfg Config, log *zap.Logger, access *zap.Logger, next http.Handler) h
 		requestID,
 		newClientIP(cfg).wrap,
 		newAccessLog(cfg, log, access).wrap,
+		newObserve(cfg).wrap,
 		framing,
 		newLimits(cfg).wrap,
 		newHealthz(cfg).wrap,

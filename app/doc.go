@@ -24,11 +24,13 @@
 // # The chain
 //
 // [Chain] wraps the user's handler with, outermost first: panic recovery,
-// request ID, client IP (trusted proxies), access log, framing (no
-// keep-alive after a request a front could frame differently), request
-// limits and /healthz. Handlers read what the chain learnt with
-// [RequestID], [ClientIP] and [Scheme], and answer errors in Django REST
-// Framework's shape with [Error].
+// request ID, client IP (trusted proxies), access log, metrics (an
+// [Observer] told of every request's route class, status, bytes and
+// duration), framing (no keep-alive after a request a front could frame
+// differently), request limits and /healthz. Handlers read what the chain
+// learnt with [RequestID], [ClientIP] and [Scheme], name their route class
+// with [SetRouteClass], and answer errors in Django REST Framework's shape
+// with [Error].
 //
 // The chain links no store and no token service: drover's DRF-compatible
 // API (the JWT endpoints, the demo /hello/ and the DRF-shaped router) is

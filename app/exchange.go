@@ -25,6 +25,8 @@ type exchange struct {
 	start      time.Time      // set by the access log layer
 	access     *accessLog     // set by the access log layer; nil = no access log line
 	user       string         // authenticated user's ID, set by the application (SetUser)
+	observe    *observe       // set by the metrics layer; nil = no observer
+	class      RouteClass     // set by /healthz and the application (SetRouteClass)
 }
 
 type exchangeKey struct{}
@@ -51,10 +53,14 @@ func begin(w http.ResponseWriter, r *http.Request) (ex *exchange, _ http.Respons
 	return ex, &ex.rw, r, true
 }
 
-// end finishes the exchange: it writes the access log line, if any.
+// end finishes the exchange: it writes the access log line, if any, and
+// tells the observer, if any.
 func (ex *exchange) end(r *http.Request) {
 	if ex.access != nil {
 		ex.access.write(ex, r)
+	}
+	if ex.observe != nil {
+		ex.observe.done(ex, r)
 	}
 }
 

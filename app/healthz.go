@@ -26,6 +26,7 @@ func (hz *healthz) wrap(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		SetRouteClass(r.Context(), RouteHealth)
 		switch r.Method {
 		case http.MethodGet, http.MethodHead:
 		default:

@@ -90,6 +90,18 @@ type HasherConfig struct {
 	// Memory KiB); [DefaultMaxConcurrent] by default. Callers past the
 	// bound wait, as long as their context allows.
 	MaxConcurrent int
+	// Observer, when set, is told how long each hash waited for a free
+	// slot, for metrics; nil for none.
+	Observer HashObserver
+}
+
+// HashObserver is told of the password-hash queue, for metrics. It is
+// called on the request's goroutine: it must be cheap and safe for
+// concurrent use.
+type HashObserver interface {
+	// ObserveHashWait is told how long a hash (or a verification)
+	// waited for a free slot before its key derivation began.
+	ObserveHashWait(d time.Duration)
 }
 
 // withDefaults returns c with every zero value replaced by its default:
@@ -310,6 +322,10 @@ func (h *Hasher) cost(ctx context.Context, encoded string) (time.Duration, error
 
 // derive runs kdf once a slot is free, or returns ctx's error.
 func (h *Hasher) derive(ctx context.Context, kdf func() ([]byte, error)) ([]byte, error) {
+	var queued time.Time
+	if h.cfg.Observer != nil {
+		queued = time.Now()
+	}
 	if err := h.sem.Acquire(ctx, 1); err != nil {
 		return nil, err
 	}
@@ -320,6 +336,9 @@ func (h *Hasher) derive(ctx context.Context, kdf func() ([]byte, error)) ([]byte
 			return nil, err
 		}
 		defer release()
+	}
+	if h.cfg.Observer != nil {
+		h.cfg.Observer.ObserveHashWait(time.Since(queued))
 	}
 	if h.inKDF != nil {
 		h.inKDF()

@@ -71,6 +71,24 @@ type ServiceConfig struct {
 	// refresh, so a change to the user shows in the claims within one
 	// access-token lifetime. The claims must fit in MaxTokenSize.
 	Claims ClaimsFunc
+	// Observer, when set, is told of logins, refresh rotations and
+	// reuse detections, for metrics; nil for none.
+	Observer ServiceObserver
+}
+
+// ServiceObserver is told of the token service's outcomes, for metrics.
+// Its methods are called on the request's goroutine: they must be cheap
+// and safe for concurrent use.
+type ServiceObserver interface {
+	// ObserveLogin is told of every Login: ok when it issued tokens,
+	// false when it did not (refused credentials, or an error).
+	ObserveLogin(ok bool)
+	// ObserveRefreshRotation is told of every refresh token rotated.
+	ObserveRefreshRotation()
+	// ObserveRefreshReuse is told of every rotated refresh token
+	// presented again past the reuse grace (the security event that
+	// revokes, or found revoked, its family).
+	ObserveRefreshReuse()
 }
 
 // DefaultReuseGrace is drover's default [ServiceConfig.ReuseGrace].
@@ -108,6 +126,15 @@ func NewService(cfg ServiceConfig, log *zap.Logger) (*Service, error) {
 // ([ServiceConfig.Claims]); if the hook fails, nothing is issued or
 // recorded.
 func (s *Service) Login(ctx context.Context, username, password string) (Pair, error) {
+	p, err := s.login(ctx, username, password)
+	if o := s.cfg.Observer; o != nil {
+		o.ObserveLogin(err == nil)
+	}
+	return p, err
+}
+
+// login is Login, untold to the observer.
+func (s *Service) login(ctx context.Context, username, password string) (Pair, error) {
 	u, err := s.cfg.Store.UserByName(ctx, username)
 	if errors.Is(err, ErrNotFound) {
 		s.dummy.verify(ctx, password)
@@ -237,6 +264,9 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (Pair, error) {
 	if err != nil {
 		return Pair{}, s.refreshStateError(ctx, c, "refresh", err)
 	}
+	if o := s.cfg.Observer; o != nil {
+		o.ObserveRefreshRotation()
+	}
 	return Pair{Access: access, Refresh: next}, nil
 }
 
@@ -296,8 +326,16 @@ func (s *Service) logReuse(ctx context.Context, c Claims, op string, reuse *Reus
 		s.log.Info("rotated refresh token presented again within the reuse grace window; refused, nothing revoked", fields...)
 	case ReuseRevoked:
 		s.log.Warn("security event: rotated refresh token presented again; its family is revoked", fields...)
+		s.observeReuse()
 	default:
 		s.log.Warn("security event: rotated refresh token presented again; its family was revoked already", fields...)
+		s.observeReuse()
+	}
+}
+
+func (s *Service) observeReuse() {
+	if o := s.cfg.Observer; o != nil {
+		o.ObserveRefreshReuse()
 	}
 }
 

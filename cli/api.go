@@ -31,13 +31,26 @@ func openStore(ctx context.Context, cfg config.Config) (*auth.SQLiteStore, error
 }
 
 func newHasher(cfg config.Config) *auth.Hasher {
+	return newObservedHasher(cfg, nil)
+}
+
+// newObservedHasher is newHasher telling obs of its queue; nil for none.
+func newObservedHasher(cfg config.Config, obs auth.HashObserver) *auth.Hasher {
 	a := cfg.Auth
 	return auth.NewHasher(auth.HasherConfig{
 		Memory:        uint32(a.Argon2Memory >> 10),
 		Iterations:    uint32(a.Argon2Iterations),
 		Parallelism:   uint8(a.Argon2Parallelism),
 		MaxConcurrent: a.MaxConcurrentHashes,
+		Observer:      obs,
 	})
+}
+
+// authObserver is told of the token service's outcomes and of its
+// password-hash queue, for metrics (a worker's worker.Metrics).
+type authObserver interface {
+	auth.ServiceObserver
+	auth.HashObserver
 }
 
 func newTokens(cfg config.Config) (*auth.Tokens, error) {
@@ -61,15 +74,16 @@ const pruneInterval = 10 * time.Minute
 // handler builds p's application for one process, then wraps it with
 // CORS and Django's security headers as the settings say. release closes
 // what the process holds. The process that housekeeps (worker slot 1, the
-// dev server) also prunes the store.
-func (p Program) handler(ctx context.Context, cfg config.Config, housekeeper bool, log *zap.Logger) (h http.Handler, release func() error, err error) {
+// dev server) also prunes the store. obs, when not nil, is told of the
+// token service's outcomes, for metrics.
+func (p Program) handler(ctx context.Context, cfg config.Config, housekeeper bool, obs authObserver, log *zap.Logger) (h http.Handler, release func() error, err error) {
 	p = p.withDefaults()
 	var a *App
 	if p.Handler != nil {
 		h, err = p.Handler(log)
 		release = func() error { return nil }
 	} else {
-		a, release, err = p.app(ctx, cfg, housekeeper, log)
+		a, release, err = p.app(ctx, cfg, housekeeper, obs, log)
 		if a != nil {
 			h = a.Router
 		}
@@ -98,7 +112,7 @@ func (p Program) handler(ctx context.Context, cfg config.Config, housekeeper boo
 // Auth, with the token endpoints mounted, then the program's routes.
 // release closes what the process holds: the program's OnClose
 // functions, then the store.
-func (p Program) app(ctx context.Context, cfg config.Config, housekeeper bool, log *zap.Logger) (a *App, release func() error, err error) {
+func (p Program) app(ctx context.Context, cfg config.Config, housekeeper bool, obs authObserver, log *zap.Logger) (a *App, release func() error, err error) {
 	table, err := p.table()
 	if err != nil {
 		return nil, nil, err
@@ -116,7 +130,7 @@ func (p Program) app(ctx context.Context, cfg config.Config, housekeeper bool, l
 	}
 	releaseAuth := func() error { return nil }
 	if p.Auth != nil {
-		if a.Auth, releaseAuth, err = buildAuth(ctx, cfg, p.Auth, housekeeper, log); err != nil {
+		if a.Auth, releaseAuth, err = buildAuth(ctx, cfg, p.Auth, housekeeper, obs, log); err != nil {
 			return nil, nil, err
 		}
 		if path := p.Auth.tokenPath(); path != "" {
@@ -135,8 +149,9 @@ func (p Program) app(ctx context.Context, cfg config.Config, housekeeper bool, l
 // buildAuth builds drover's token authentication for one process: its
 // store, tokens, hasher and token service. With prune, the process also
 // deletes expired refresh-token rows every pruneInterval (one process per
-// store does). release stops that and releases the store.
-func buildAuth(ctx context.Context, cfg config.Config, pa *Auth, prune bool, log *zap.Logger) (a *api.Auth, release func() error, err error) {
+// store does). obs, when not nil, is told of logins, rotations, reuses
+// and the hash queue. release stops the pruning and releases the store.
+func buildAuth(ctx context.Context, cfg config.Config, pa *Auth, prune bool, obs authObserver, log *zap.Logger) (a *api.Auth, release func() error, err error) {
 	tokens, err := newTokens(cfg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("signing key: %w", err)
@@ -145,7 +160,12 @@ func buildAuth(ctx context.Context, cfg config.Config, pa *Auth, prune bool, log
 	if err != nil {
 		return nil, nil, err
 	}
-	hasher := newHasher(cfg)
+	var serviceObs auth.ServiceObserver
+	var hashObs auth.HashObserver
+	if obs != nil { // no typed nil in the configs' interfaces
+		serviceObs, hashObs = obs, obs
+	}
+	hasher := newObservedHasher(cfg, hashObs)
 	if err := hasher.Share(statedir.Dir(cfg.Auth.StateDir).HashSlots()); err != nil {
 		store.Close()
 		return nil, nil, err
@@ -160,6 +180,7 @@ func buildAuth(ctx context.Context, cfg config.Config, pa *Auth, prune bool, log
 		UpdateLastLogin: cfg.Auth.UpdateLastLogin,
 		ClientAddr:      app.ClientIP,
 		Claims:          pa.Claims,
+		Observer:        serviceObs,
 	}, log.Named("auth"))
 	if err != nil {
 		hasher.Close()

@@ -86,7 +86,7 @@ func runDev(ctx context.Context, p Program, args []string, stdout io.Writer) err
 			return exitcode.Wrap(exitcode.Config, err)
 		}
 	}
-	handler, closeApp, err := p.handler(ctx, cfg, true, log)
+	handler, closeApp, err := p.handler(ctx, cfg, true, nil, log)
 	if err != nil {
 		return exitcode.Wrap(exitcode.WorkerBoot, err)
 	}

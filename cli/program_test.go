@@ -120,7 +120,7 @@ func TestProgramSettingsReachItsRoutes(t *testing.T) {
 	if err != nil || shown {
 		t.Fatalf("resolve: %v", err)
 	}
-	h, release, err := p.handler(context.Background(), cfg, false, zap.NewNop())
+	h, release, err := p.handler(context.Background(), cfg, false, nil, zap.NewNop())
 	if err != nil {
 		t.Fatalf("handler: %v", err)
 	}
@@ -203,7 +203,7 @@ func TestProgramRoutesMistakesAreBootErrors(t *testing.T) {
 			}
 			cfg := config.Default()
 			cfg.Auth.StateDir = t.TempDir()
-			_, _, err := p.handler(context.Background(), cfg, false, zap.NewNop())
+			_, _, err := p.handler(context.Background(), cfg, false, nil, zap.NewNop())
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("handler = %v, want an error containing %q", err, tt.wantErr)
 			}
@@ -244,7 +244,7 @@ func TestProgramTokenPath(t *testing.T) {
 				a.Router.Guard("/me/", a.Auth.Require(api.IsAuthenticated))
 				return nil
 			}}
-			h, release, err := p.handler(context.Background(), authConfig(t), false, zap.NewNop())
+			h, release, err := p.handler(context.Background(), authConfig(t), false, nil, zap.NewNop())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -280,7 +280,7 @@ func TestProgramWithoutAuthGetsCORSAndSecurityHeaders(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h, release, err := p.handler(context.Background(), cfg, false, zap.NewNop())
+			h, release, err := p.handler(context.Background(), cfg, false, nil, zap.NewNop())
 			if err != nil {
 				t.Fatal(err)
 			}

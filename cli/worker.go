@@ -53,7 +53,14 @@ func runWorker(ctx context.Context, p Program) error {
 	defer logs.Close()
 	log := logs.Error.Named("worker").With(zap.Int("worker_pid", os.Getpid()), zap.Int("slot", msg.Slot), zap.Int("generation", msg.Generation))
 
-	handler, closeApp, err := p.handler(ctx, cfg, msg.Slot == 1, log)
+	// The supervisor asks for metrics when it serves --metrics-bind.
+	var counted *worker.Metrics
+	var obs authObserver
+	if msg.Metrics {
+		counted = worker.NewMetrics()
+		obs = counted
+	}
+	handler, closeApp, err := p.handler(ctx, cfg, msg.Slot == 1, obs, log)
 	if err != nil {
 		return exitcode.Wrap(exitcode.WorkerBoot, fmt.Errorf("worker boot: application: %w", err))
 	}
@@ -73,6 +80,7 @@ func runWorker(ctx context.Context, p Program) error {
 	opts.Handler = handler
 	opts.Access = logs.Access
 	opts.Reopen = logs.Reopen
+	opts.Metrics = counted
 	w, err := worker.New(opts, log)
 	if err != nil {
 		return exitcode.Wrap(exitcode.WorkerBoot, fmt.Errorf("worker boot: %w", err))

@@ -7,7 +7,9 @@
 // caller (package cli) reads the Config message, maps its settings onto
 // Options and builds the application; the worker starts serving, reports
 // Ready, then a Heartbeat every interval (requests served, in flight, RSS,
-// the oldest requests in flight). After its share of --max-requests, once
+// the oldest requests in flight; with Options.Metrics, what it counted
+// since the previous heartbeat, and once more after a drain, so the
+// supervisor's totals miss none of its requests). After its share of --max-requests, once
 // a heartbeat's RSS is over --max-rss, or once a request has run past
 // --request-timeout (answered 504, its stack logged), it reports Retiring
 // and keeps serving until the supervisor, once a replacement is ready,

@@ -64,6 +64,21 @@ func (w *Worker) stats() proto.Heartbeat {
 		InFlight: w.track.inFlight(),
 		RSS:      rss(),
 		Oldest:   w.track.oldest(3),
+		Metrics:  w.opts.Metrics.delta(),
+	}
+}
+
+// lastReport sends one last heartbeat once the server has stopped, with
+// what was counted since the previous one: without it, the requests
+// served between the last tick and the end of the drain would be missing
+// from the supervisor's totals. A failure is logged: the worker is
+// exiting anyway.
+func (w *Worker) lastReport() {
+	if w.opts.Metrics == nil {
+		return
+	}
+	if err := proto.Encode(w.opts.Channel, w.stats()); err != nil {
+		w.log.Warn("last report to the supervisor", zap.Error(err))
 	}
 }
 

@@ -90,6 +90,11 @@ type Options struct {
 	// through ACME (--tls-auto). At most one of Certificate and AutoTLS
 	// may be set.
 	AutoTLS *AutoTLS
+	// Metrics, when set, counts the requests the chain serves (the worker
+	// sets Chain.Observer to it) and is sent to the supervisor in each
+	// heartbeat, and once more after a drain; nil counts nothing. Set it
+	// when the supervisor asks (proto.Config.Metrics).
+	Metrics *Metrics
 }
 
 // Timeouts bound the phases of a connection, as the http.Server fields
@@ -180,6 +185,9 @@ func New(opts Options, log *zap.Logger) (*Worker, error) {
 	chainCfg := opts.Chain
 	chainCfg.Generation = opts.Generation
 	chainCfg.Healthy = w.healthy(opts.Chain.Healthy)
+	if opts.Metrics != nil {
+		chainCfg.Observer = opts.Metrics
+	}
 	handler := app.Chain(chainCfg, log, opts.Access, inner)
 	w.srv = &http.Server{
 		Handler:           handler,
@@ -266,6 +274,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	g.Go(func() error {
 		defer close(done)
 		err := w.shutdown(gctx, gs, stop)
+		w.lastReport()
 		// Unblocks watchSupervisor; the supervisor sees our exit instead.
 		w.opts.Channel.Close()
 		return err

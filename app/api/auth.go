@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"go.uber.org/zap"
+
+	"github.com/drover/drover/app"
 )
 
 // Auth is drover's token authentication for a program's own routes:
@@ -66,18 +68,27 @@ func (a *Auth) Mount(rt *Router, prefix string) {
 	}
 	t := &tokenHandlers{svc: a.svc, log: a.log, cookie: a.cookie.at(prefix)}
 	obtain, refresh, verify, blacklist := prefix, prefix+"refresh/", prefix+"verify/", prefix+"blacklist/"
-	rt.Handle(http.MethodPost, obtain, http.HandlerFunc(t.obtain))
+	rt.Handle(http.MethodPost, obtain, tokenRoute(t.obtain))
 	rt.Describe(obtain, "Token Obtain Pair", "Takes a set of user credentials and returns an access and refresh JSON web\ntoken pair to prove the authentication of those credentials.")
 	rt.Accepts(obtain, http.MethodPost, Field{Name: "username", Required: true}, Field{Name: "password", Required: true})
-	rt.Handle(http.MethodPost, refresh, http.HandlerFunc(t.refresh))
+	rt.Handle(http.MethodPost, refresh, tokenRoute(t.refresh))
 	rt.Describe(refresh, "Token Refresh", "Takes a refresh type JSON web token and returns an access type JSON web\ntoken if the refresh token is valid.")
 	rt.Accepts(refresh, http.MethodPost, Field{Name: "refresh", Required: true}, Field{Name: "access", ReadOnly: true})
-	rt.Handle(http.MethodPost, verify, http.HandlerFunc(t.verify))
+	rt.Handle(http.MethodPost, verify, tokenRoute(t.verify))
 	rt.Describe(verify, "Token Verify", "Takes a token and indicates if it is valid.  This view provides no\ninformation about a token's fitness for a particular use.")
 	rt.Accepts(verify, http.MethodPost, Field{Name: "token", Required: true})
-	rt.Handle(http.MethodPost, blacklist, http.HandlerFunc(t.blacklist))
+	rt.Handle(http.MethodPost, blacklist, tokenRoute(t.blacklist))
 	rt.Describe(blacklist, "Token Blacklist", "Takes a token and blacklists it. Must be used with the\n`rest_framework_simplejwt.token_blacklist` app installed.")
 	rt.Accepts(blacklist, http.MethodPost, Field{Name: "refresh", Required: true})
+}
+
+// tokenRoute is a token view that tells the chain its requests are of
+// the token endpoints' route class (app.RouteAPI), for metrics.
+func tokenRoute(view http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		app.SetRouteClass(r.Context(), app.RouteAPI)
+		view(w, r)
+	})
 }
 
 // Wrap returns h behind the CORS layer of the Auth's [Config]

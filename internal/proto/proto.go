@@ -15,6 +15,13 @@ import (
 // schema the frame carries beside them: a worker binary built with other
 // settings than its supervisor's refuses them (Config.Unpack) rather than
 // run with zero values for the settings it does not share.
+//
+// A field added to a message's JSON payload needs no new version when its
+// absence means what an older peer does: a reader ignores the fields it
+// does not know, and a field it does not get keeps its zero value. So
+// Heartbeat.Metrics and Config.Metrics were added to version 1: an older
+// supervisor ignores a newer worker's deltas, an older worker is never
+// asked for them and sends none.
 const Version = 1
 
 // MaxSize bounds one frame (version, kind and payload), so a broken or
@@ -52,6 +59,10 @@ type Config struct {
 	Settings   json.RawMessage `json:"settings"`
 	Slot       int             `json:"slot"`
 	Generation int             `json:"generation"`
+	// Metrics asks the worker to count its requests and report what it
+	// counted in each Heartbeat (Heartbeat.Metrics): the supervisor
+	// serves --metrics-bind. Absent (false) from an older supervisor.
+	Metrics bool `json:"metrics,omitempty"`
 }
 
 // Unpack decodes c.Settings into v if they were encoded with the schema
@@ -86,6 +97,61 @@ type Heartbeat struct {
 	RSS uint64 `json:"rss"`
 	// Oldest lists the longest-running requests in flight, oldest first.
 	Oldest []Request `json:"oldest,omitempty"`
+	// Metrics is what the worker counted since its previous heartbeat,
+	// when the supervisor asked for it (Config.Metrics) and anything
+	// happened; nil otherwise. A worker also sends one last heartbeat
+	// once it has drained, so nothing it served goes uncounted.
+	Metrics *MetricsDelta `json:"metrics,omitempty"`
+}
+
+// MetricsDelta is what a worker counted since its previous report: every
+// count is a difference, never a total, so the supervisor adds it to its
+// own totals and they keep growing across worker replacement. Zero counts
+// are left out.
+type MetricsDelta struct {
+	// Requests are the finished requests by route class ("app", "api",
+	// "health") and status code (0: no response was sent).
+	Requests []RequestCount `json:"requests,omitempty"`
+	// Durations are the request durations, one histogram per route class
+	// that saw a request, in seconds.
+	Durations []Histogram `json:"durations,omitempty"`
+	// ResponseBytes is the response body bytes sent.
+	ResponseBytes uint64 `json:"response_bytes,omitempty"`
+	// LoginsOK and LoginsFailed count the logins that issued tokens and
+	// those that did not (refused credentials, or an error).
+	LoginsOK     uint64 `json:"logins_ok,omitempty"`
+	LoginsFailed uint64 `json:"logins_failed,omitempty"`
+	// RefreshRotations counts the refresh tokens rotated.
+	RefreshRotations uint64 `json:"refresh_rotations,omitempty"`
+	// RefreshReuses counts the rotated refresh tokens presented again
+	// past the reuse grace: the security events that revoke a family.
+	RefreshReuses uint64 `json:"refresh_reuses,omitempty"`
+	// HashWait is how long password hashes waited for a free slot, in
+	// seconds; nil when none ran.
+	HashWait *Histogram `json:"hash_wait,omitempty"`
+}
+
+// RequestCount is a number of requests of one route class and status.
+type RequestCount struct {
+	Class string `json:"class"`
+	Code  int    `json:"code"`
+	N     uint64 `json:"n"`
+}
+
+// Histogram is a histogram's delta: its counts per bucket, whose upper
+// bounds both peers take from package metrics (DurationBuckets,
+// HashWaitBuckets), and the sum of what it observed. A reader refuses a
+// histogram with another number of buckets than its own.
+type Histogram struct {
+	// Class is the route class of a request-duration histogram; empty
+	// for the others.
+	Class string `json:"class,omitempty"`
+	// Counts are the observations per bucket, not cumulative: Counts[i]
+	// are those above bound i-1 and at most bound i; the last, above
+	// every bound.
+	Counts []uint64 `json:"counts"`
+	// SumNanos is the sum of the observations, in nanoseconds.
+	SumNanos uint64 `json:"sum_ns"`
 }
 
 // Request describes one request in flight.

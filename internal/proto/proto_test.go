@@ -79,6 +79,17 @@ func TestRoundTrip(t *testing.T) {
 		{name: "stopping", give: proto.Stopping{Delay: 5 * time.Second}},
 		{name: "refused", give: proto.Refused{Reason: "settings schema mismatch", Schema: "0123456789abcdef"}},
 		{name: "zero values", give: proto.Heartbeat{}},
+		{name: "config asking for metrics", give: proto.Config{Schema: "s", Settings: json.RawMessage(`{}`), Slot: 1, Generation: 1, Metrics: true}},
+		{name: "heartbeat with metrics", give: proto.Heartbeat{Requests: 3, RSS: 1 << 20, Metrics: &proto.MetricsDelta{
+			Requests:         []proto.RequestCount{{Class: "app", Code: 200, N: 2}, {Class: "api", Code: 401, N: 1}},
+			Durations:        []proto.Histogram{{Class: "app", Counts: []uint64{2, 0, 1}, SumNanos: 12345}},
+			ResponseBytes:    512,
+			LoginsOK:         1,
+			LoginsFailed:     2,
+			RefreshRotations: 3,
+			RefreshReuses:    1,
+			HashWait:         &proto.Histogram{Counts: []uint64{1, 0}, SumNanos: 99},
+		}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -391,6 +402,46 @@ func TestKinds(t *testing.T) {
 		t.Run(reflect.TypeOf(tt.give).Name(), func(t *testing.T) {
 			if got := tt.give.Kind(); got != tt.want {
 				t.Errorf("%T.Kind() = %d, want %d", tt.give, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestVersionOneCompatibility decodes the frames of peers older and newer
+// than this one within version 1: a heartbeat without metrics (an older
+// worker) has none, and fields this binary does not know (a newer peer's)
+// are ignored, so adding a field needs no new version.
+func TestVersionOneCompatibility(t *testing.T) {
+	tests := []struct {
+		name     string
+		giveKind proto.Kind
+		give     string
+		want     proto.Message
+	}{
+		{
+			name:     "heartbeat without metrics",
+			giveKind: proto.KindHeartbeat,
+			give:     `{"requests":7,"in_flight":1,"rss":4096}`,
+			want:     proto.Heartbeat{Requests: 7, InFlight: 1, RSS: 4096},
+		},
+		{
+			name:     "heartbeat with a field from the future",
+			giveKind: proto.KindHeartbeat,
+			give:     `{"requests":7,"metrics":{"requests":[{"class":"app","code":200,"n":7}],"open_files":12},"cpu_s":1.5}`,
+			want:     proto.Heartbeat{Requests: 7, Metrics: &proto.MetricsDelta{Requests: []proto.RequestCount{{Class: "app", Code: 200, N: 7}}}},
+		},
+		{
+			name:     "config without metrics",
+			giveKind: proto.KindConfig,
+			give:     `{"schema":"s","settings":{},"slot":2,"generation":3}`,
+			want:     proto.Config{Schema: "s", Settings: json.RawMessage(`{}`), Slot: 2, Generation: 3},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := proto.Decode(bytes.NewReader(frame(proto.Version, byte(tt.giveKind), tt.give)))
+			if err != nil || !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Decode(%s) = %+v, %v; want %+v", tt.give, got, err, tt.want)
 			}
 		})
 	}
