@@ -85,6 +85,8 @@ func Run(ctx context.Context, p Program, args []string, stdout io.Writer) error 
 		return runDev(ctx, p, rest, stdout)
 	case "check":
 		return runCheck(p, rest, stdout)
+	case "status", "reload", "scale", "stop", "reopen-logs", "upgrade":
+		return runControl(ctx, p, cmd, rest, stdout)
 	case "users", "createuser", "changepassword", "deactivateuser", "activateuser", "deleteuser":
 		return runUserCommand(ctx, p, cmd, rest, os.Stdin, stdout)
 	case "help":

@@ -43,6 +43,16 @@ func (p Program) commands() []command {
 		{name: "deactivateuser", users: true, args: "NAME", summary: "refuse a user's logins and tokens", settings: true},
 		{name: "activateuser", users: true, args: "NAME", summary: "undo deactivateuser", settings: true},
 		{name: "deleteuser", users: true, args: "NAME", summary: "delete a user and every refresh token they hold", settings: true},
+		{name: "status", summary: "show the running server's supervisor and workers, from its control socket (--json, --watch)",
+			flags: new(controlFlags).status, settings: true},
+		{name: "reload", summary: "roll every worker onto a new generation, as HUP does (--wait: until it is ready)",
+			flags: new(controlFlags).waitFlag, settings: true},
+		{name: "scale", args: "N", summary: "keep N workers running (1 to 1024), as TTIN and TTOU do one at a time", settings: true},
+		{name: "stop", summary: "stop the running server: drain, as TERM does (--fast: at once, as INT)",
+			flags: new(controlFlags).stop, settings: true},
+		{name: "reopen-logs", summary: "reopen the log files, as USR1 does", settings: true},
+		{name: "upgrade", summary: "binary upgrade, as USR2 (not supported yet: use reload)",
+			flags: new(controlFlags).waitFlag, settings: true},
 		{name: "version", summary: "print the version, the VCS revision and the Go version (also --version)"},
 		{name: "help", args: "[COMMAND]", summary: "print this help, or one command's (also COMMAND --help)"},
 	}
@@ -107,9 +117,9 @@ on/off or 1/0 (--proxy-protocol, --proxy-protocol=no, --proxy-protocol no).
 // settingsCommands names the commands that read the settings' flags.
 func (p Program) settingsCommands() string {
 	if p.ownAPI() {
-		return "serve, dev, check and the user commands"
+		return "serve, dev, check, the control commands (status, reload, scale, stop, reopen-logs, upgrade) and the user commands"
 	}
-	return "serve, dev and check"
+	return "serve, dev, check and the control commands (status, reload, scale, stop, reopen-logs, upgrade)"
 }
 
 // usage writes drover help: every command, and every flag any of them

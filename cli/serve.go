@@ -71,6 +71,14 @@ func runServe(ctx context.Context, p Program, args []string, stdout io.Writer) e
 	if err != nil {
 		return exitcode.Wrap(exitcode.Config, err)
 	}
+	// The control socket is read once, at the start, as the sockets are.
+	var long *longSocketError
+	switch opts.ControlSocket, err = p.controlSocket(cfg); {
+	case errors.As(err, &long):
+		logs.Error.Warn("no control socket: " + long.Error())
+	case err != nil:
+		return exitcode.Wrap(exitcode.Config, err)
+	}
 	// A HUP re-resolves and prepares the configuration as the start did,
 	// so what every new worker would fail on refuses the reload instead.
 	reload := func() (server.Options, error) {

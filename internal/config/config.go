@@ -55,6 +55,10 @@ type Server struct {
 	Backlog int
 	// PIDFile, when set, receives the supervisor's PID.
 	PIDFile string
+	// ControlSocket is the control socket's path; "" for the default
+	// (ControlSocketPath). ControlSocketDisable turns it off.
+	ControlSocket        string
+	ControlSocketDisable bool
 	// GracefulTimeout bounds how long workers may drain on TERM.
 	GracefulTimeout time.Duration
 	// ShutdownDelay is how long, on TERM, /healthz answers 503 while the
