@@ -13,8 +13,10 @@ const (
 	OK = 0
 	// Config means drover refused to start: a setting, a flag or the
 	// command line was rejected, an address could not be bound, or the pid
-	// file names a drover already running. Nothing was served. The same
-	// under serve, dev and check.
+	// file names a drover already running (or another supervisor answers
+	// on the control socket). Nothing was served. The same under serve,
+	// dev and check. Also a control command's when it finds no usable
+	// control socket (missing, stale, not permitted).
 	Config = 1
 	// Usage is a command-line usage error (unknown command).
 	Usage = 2
@@ -23,7 +25,9 @@ const (
 	// halts with it).
 	WorkerBoot = 3
 	// Runtime is a failure after a successful start, such as a listener
-	// that broke; also the status of an error that carries none.
+	// that broke, or a control command the supervisor refused (a reload
+	// --wait whose reload was abandoned); also the status of an error that
+	// carries none.
 	Runtime = 4
 )
 
