@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -352,4 +353,68 @@ func TestControlSocketErrors(t *testing.T) {
 	b.waitLog(5*time.Second, 0, 1, msgIs("replaced a stale control socket"))
 	st := b.waitStatus(t, "1 ready worker", allReady(1))
 	b.checkLive(t, st)
+}
+
+// syncBuffer is a bytes.Buffer a command writes while the test reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestControlStatusWatch: status --watch, its stdout no terminal, prints
+// a table every second, separated by a blank line and without ANSI
+// escapes, until Ctrl-C (INT), then exits 0.
+func TestControlStatusWatch(t *testing.T) {
+	s := serveCtl(t, 2, "", nil)
+	s.waitStatus(t, "2 ready workers", allReady(2))
+	cmd := exec.Command(testappBin, "status", "--watch")
+	cmd.Env = append(os.Environ(), s.env...)
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	deadline := time.Now().Add(10 * time.Second)
+	for strings.Count(out.String(), "SLOT  PID") < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("status --watch printed in 10s:\n%s\nwant 3 tables", out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("status --watch after Ctrl-C: %v, want exit status 0", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("status --watch did not exit within 10s of Ctrl-C")
+	}
+	got := out.String()
+	if strings.Contains(got, "\x1b[") {
+		t.Errorf("status --watch into a pipe printed ANSI escapes:\n%q", got)
+	}
+	if n := strings.Count(got, "\n\ntestapp "); n < 2 {
+		t.Errorf("status --watch printed %d blank-line separated tables after the first, want at least 2:\n%s", n, got)
+	}
+	if rows := len(workerRow.FindAllString(got, -1)); rows%2 != 0 || rows < 6 {
+		t.Errorf("status --watch printed %d worker rows, want 2 per table:\n%s", rows, got)
+	}
 }
