@@ -32,6 +32,17 @@
 // or the reload ends), scale, stop (answered before the stop begins),
 // reopen-logs and upgrade. Each is logged as "control command".
 //
+// Metrics (Options.MetricsBind, --metrics-bind): Run binds the admin
+// listener after the sockets, before the first worker starts, and serves
+// Prometheus' /metrics on it itself (admin.go; 404 elsewhere), so a scrape
+// is answered while workers are replaced. Each worker is asked for
+// metrics in its Config and sends what it counted since its previous
+// heartbeat (proto.MetricsDelta), and once more after its drain; the
+// loop adds every delta to totals that outlive the workers (metrics.go),
+// so no counter goes back when a worker is recycled. The supervisor's own
+// counters (restarts by cause, reloads, boot time) and the table's gauges
+// sit beside them, with the Go client's process and runtime collectors.
+//
 // Privileges: with --user/--group the supervisor keeps its own identity
 // (root, to bind) and starts every worker as that user, so the processes
 // that run application code can neither signal nor trace it.

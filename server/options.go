@@ -27,6 +27,19 @@ type Options struct {
 	Sockets Sockets
 	// Workers is the number of worker processes to keep serving.
 	Workers int
+	// WorkersMin and WorkersMax, when WorkersMax is above WorkersMin,
+	// let the supervisor adapt the worker count between them: a worker
+	// more after the workers have been busy for a few seconds, one less
+	// after they have been quiet for WorkersIdle (see autoscale.go).
+	// Zero values are Workers: a fixed count.
+	WorkersMin, WorkersMax int
+	// WorkersIdle is how long the workers must be quiet before one is
+	// removed; zero means defaultWorkersIdle.
+	WorkersIdle time.Duration
+	// WorkerConcurrency is the bound on the requests one worker runs at
+	// once (1 for the sync class, --max-concurrency), 0 for none: what
+	// the adaptive count calls busy.
+	WorkerConcurrency int
 	// BootTimeout is how long a new worker has to report ready.
 	BootTimeout time.Duration
 	// Timeout is how long a ready worker may go without a heartbeat
@@ -54,6 +67,12 @@ type Options struct {
 	// replaced, removed at exit; "" for none. Like Sockets, it is read
 	// once, at the start.
 	ControlSocket string
+	// MetricsBind, when set, is the admin listener's address
+	// (--metrics-bind), in sockets.ParseBind's syntax, "HOST:PORT" or
+	// "unix:PATH": the supervisor serves Prometheus' /metrics there,
+	// aggregated over every worker it ran. Bound at the start, before
+	// any worker; like Sockets, kept until a restart.
+	MetricsBind string
 	// User is who the workers run as; nil for the supervisor's own
 	// identity. Only root may start workers as someone else.
 	User *syscall.Credential
@@ -66,6 +85,22 @@ type Options struct {
 	// Reopen reopens the supervisor's log files on USR1 as these options
 	// want them; nil for none.
 	Reopen func() error
+}
+
+// defaultWorkersIdle is Options.WorkersIdle's default: uWSGI's cheaper
+// mode waits about as long before it lets a worker go.
+const defaultWorkersIdle = 30 * time.Second
+
+// workerRange is the adaptive worker count's bounds, Workers when off.
+func (o Options) workerRange() (lo, hi int) {
+	lo, hi = o.WorkersMin, o.WorkersMax
+	if lo == 0 {
+		lo = o.Workers
+	}
+	if hi == 0 {
+		hi = o.Workers
+	}
+	return lo, hi
 }
 
 // Sockets are the listening sockets of a configuration.
@@ -118,8 +153,14 @@ func (o Options) validate() error {
 	if o.Timeout < 0 {
 		errs = append(errs, fmt.Errorf("timeout must not be negative, got %s", o.Timeout))
 	}
+	if lo, hi := o.workerRange(); lo < 1 || hi < lo || o.Workers < lo || o.Workers > hi {
+		errs = append(errs, fmt.Errorf("workers %d must be within the adaptive range %d to %d", o.Workers, lo, hi))
+	}
 	if o.ShutdownDelay < 0 {
 		errs = append(errs, fmt.Errorf("shutdown delay must not be negative, got %s", o.ShutdownDelay))
+	}
+	if err := checkMetricsBind(o.MetricsBind); err != nil {
+		errs = append(errs, err)
 	}
 	if o.Settings.Schema == "" {
 		errs = append(errs, errors.New("worker settings have no schema"))

@@ -56,6 +56,11 @@ func (s *Supervisor) startReload() error {
 		s.log.Warn("http-redirect changed; its listener is kept until a restart",
 			zap.String("running", running.RedirectBind), zap.String("configured", configured.RedirectBind))
 	}
+	if next.MetricsBind != s.opts.MetricsBind {
+		s.log.Warn("metrics-bind changed; its listener is kept until a restart",
+			zap.String("running", s.opts.MetricsBind), zap.String("configured", next.MetricsBind))
+		next.MetricsBind = s.opts.MetricsBind
+	}
 	next.Sockets = running
 	if err := next.validate(); err != nil {
 		s.log.Error("reload refused: the configuration is invalid; the running workers keep serving", zap.Error(err))
@@ -93,6 +98,7 @@ func (s *Supervisor) completeReloadIfReady() {
 	s.log.Info("reload complete", zap.Int("generation", s.gen), zap.Int("workers", s.desired),
 		zap.Duration("took_s", s.now().Sub(r.started)))
 	s.notify.reloaded(s.status())
+	s.metrics.reloaded(true)
 	r.answerWaiters(control.Response{OK: true, Generation: s.gen})
 }
 
@@ -116,6 +122,7 @@ func (s *Supervisor) endReload(line, reason string) {
 		}
 	}
 	s.log.Error(line, zap.String("reason", reason), zap.Int("abandoned_generation", r.gen), zap.Int("serving_generation", s.gen))
+	s.metrics.reloaded(false)
 	r.answerWaiters(control.Refusal(fmt.Errorf("%s: %s", line, reason)))
 	if !s.stopping {
 		s.notify.reloaded("reload abandoned; " + s.status())

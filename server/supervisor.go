@@ -77,6 +77,8 @@ type Supervisor struct {
 	workers   map[int]*worker // by pid
 	slots     map[int]*slot
 	desired   int
+	// scaler adapts desired between Options.WorkersMin and WorkersMax.
+	scaler *autoscaler
 	// gen is the serving generation; lastGen the newest ever started.
 	// Every reload takes a number never used before, so a late exit of
 	// an abandoned generation can match no later one.
@@ -97,6 +99,9 @@ type Supervisor struct {
 	// startedAt is when Run began, for status.
 	controls  chan controlRequest
 	startedAt time.Time
+	// metrics, with --metrics-bind, are what the admin listener serves
+	// (metrics.go); nil without.
+	metrics *supervisorMetrics
 }
 
 // slot is the restart record of one worker position.
@@ -130,7 +135,12 @@ func New(cfg Config, log *zap.Logger) (*Supervisor, error) {
 	if name == "" {
 		name = filepath.Base(exe)
 	}
+	var sm *supervisorMetrics
+	if cfg.Options.MetricsBind != "" {
+		sm = newSupervisorMetrics()
+	}
 	return &Supervisor{
+		metrics:      sm,
 		cfg:          cfg,
 		opts:         cfg.Options,
 		log:          log,
@@ -142,6 +152,7 @@ func New(cfg Config, log *zap.Logger) (*Supervisor, error) {
 		workers:      make(map[int]*worker),
 		slots:        make(map[int]*slot),
 		desired:      cfg.Options.Workers,
+		scaler:       &autoscaler{},
 		gen:          1,
 		lastGen:      1,
 		events:       make(chan event, 64),
@@ -196,6 +207,15 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	}
 	s.listeners = listeners
 	defer sockets.CloseAll(s.listeners)
+	// The admin listener before any worker starts, so that a scrape
+	// misses none of them and a taken address fails the start.
+	if addr := s.opts.MetricsBind; addr != "" {
+		adm, err := startAdmin(addr, s.metrics.reg, s.log)
+		if err != nil {
+			return exitcode.Wrap(exitcode.Config, err)
+		}
+		defer adm.close()
+	}
 	// After socket activation consumed LISTEN_*, so workers do not see it;
 	// only the supervisor speaks to systemd.
 	s.env = withoutNotify(os.Environ())
@@ -384,6 +404,7 @@ func (s *Supervisor) handle(ev event) {
 	if !ok {
 		return
 	}
+	defer s.metrics.observeTable(s.workers)
 	if ev.exited {
 		s.exited(w, ev.status)
 		return
@@ -394,12 +415,13 @@ func (s *Supervisor) handle(ev event) {
 	case proto.Heartbeat:
 		w.lastBeat = s.now()
 		w.stats = m
+		s.foldMetrics(w, m.Metrics)
 		s.checkRSS(w)
 	case proto.Refused:
 		s.refused(w, m)
 	case proto.Retiring:
 		if w.phase == phaseReady && w.fate == fateServing {
-			w.fate, w.why = fateRetiring, whyRetiring
+			w.fate, w.why, w.retiredFor = fateRetiring, whyRetiring, m.Reason
 			w.log.Info("worker retiring; starting its replacement", zap.String("reason", m.Reason), zap.Uint64("requests", m.Requests),
 				zap.Uint64("rss", m.RSS))
 		}
@@ -456,6 +478,7 @@ func (s *Supervisor) ready(w *worker) {
 	}
 	now := s.now()
 	w.phase, w.readyAt, w.lastBeat = phaseReady, now, now
+	s.metrics.booted(now.Sub(w.started))
 	if w.fate != fateServing {
 		return
 	}
@@ -478,6 +501,7 @@ func (s *Supervisor) ready(w *worker) {
 func (s *Supervisor) exited(w *worker, status string) {
 	delete(s.workers, w.pid)
 	w.conn.Close()
+	s.metrics.restarted(restartCause(w, s.stopping))
 	log := w.log.With(zap.String("status", status), zap.Duration("uptime_s", s.now().Sub(w.started)))
 	s.slotFor(w.slot).lastExit = &control.Exit{Status: status, Reason: string(w.why), At: s.now()}
 	switch {
@@ -578,7 +602,9 @@ func (s *Supervisor) checkClocks() {
 	if s.reload != nil {
 		s.completeReloadIfReady()
 	}
+	s.autoscale(now)
 	s.notify.ping(now)
+	s.metrics.observeTable(s.workers)
 }
 
 // reportStatus tells systemd how many workers serve: READY=1 the first

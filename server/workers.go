@@ -72,6 +72,11 @@ type worker struct {
 	readyAt    time.Time
 	lastBeat   time.Time
 	stats      proto.Heartbeat
+	// retiredFor is the reason its Retiring message gave, for the
+	// restart's cause in the metrics.
+	retiredFor string
+	// metricsRefused is set once a delta of its was refused (logged once).
+	metricsRefused bool
 	// killAt, when set, is when the worker gets SIGKILL if still alive.
 	killAt time.Time
 	// readDone closes when the channel's reader has reported its last
@@ -212,7 +217,8 @@ func (s *Supervisor) spawn(slot, gen int, opts Options) (*worker, error) {
 	s.workers[w.pid] = w
 	go s.wait(w)
 	go s.read(w)
-	if err := proto.Encode(conn, proto.Config{Schema: opts.Settings.Schema, Settings: opts.Settings.JSON, Slot: slot, Generation: gen}); err != nil {
+	if err := proto.Encode(conn, proto.Config{Schema: opts.Settings.Schema, Settings: opts.Settings.JSON, Slot: slot, Generation: gen,
+		Metrics: s.metrics != nil}); err != nil {
 		// The worker cannot start without it; its exit is reported as a
 		// boot failure.
 		w.log.Error("send config to worker", zap.Error(err))

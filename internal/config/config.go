@@ -51,6 +51,14 @@ type Server struct {
 	Bind []string
 	// Workers is the number of worker processes to keep running.
 	Workers int
+	// WorkersMin and WorkersMax bound the adaptive worker count; 0 is
+	// Workers. With WorkersMax above WorkersMin the supervisor adds a
+	// worker while they are busy and removes one after WorkersIdle of
+	// quiet (uWSGI's cheaper mode).
+	WorkersMin, WorkersMax int
+	// WorkersIdle is how long the workers must be quiet before the
+	// adaptive count removes one.
+	WorkersIdle time.Duration
 	// Backlog is the listen(2) backlog of TCP and unix sockets.
 	Backlog int
 	// PIDFile, when set, receives the supervisor's PID.
@@ -90,6 +98,9 @@ type Server struct {
 	// the other sockets serve HTTPS: every request is redirected to HTTPS,
 	// and ACME HTTP-01 challenges are answered there.
 	RedirectBind string
+	// MetricsBind, when set, is the admin listener's address, HOST:PORT
+	// or unix:PATH: the supervisor serves Prometheus' /metrics there.
+	MetricsBind string
 }
 
 // Worker is the configuration of each worker process.
@@ -271,6 +282,7 @@ func Default() Config {
 		Server: Server{
 			Bind:            []string{"127.0.0.1:8000"},
 			Workers:         runtime.NumCPU(),
+			WorkersIdle:     30 * time.Second,
 			Backlog:         2048,
 			GracefulTimeout: 30 * time.Second,
 			BootTimeout:     30 * time.Second,
@@ -359,6 +371,12 @@ func (c *Config) Validate() error {
 		return bad("workers", "must be at least 1, got %d", c.Server.Workers)
 	case c.Server.Workers > 1024:
 		return bad("workers", "at most 1024, got %d", c.Server.Workers)
+	case c.Server.WorkersMin < 0 || c.Server.WorkersMin > c.Server.Workers:
+		return bad("workers-min", "must be from 1 to --workers (%d), or 0 for --workers; got %d", c.Server.Workers, c.Server.WorkersMin)
+	case c.Server.WorkersMax != 0 && (c.Server.WorkersMax < c.Server.Workers || c.Server.WorkersMax > 1024):
+		return bad("workers-max", "must be from --workers (%d) to 1024, or 0 for --workers; got %d", c.Server.Workers, c.Server.WorkersMax)
+	case c.Server.WorkersIdle < time.Second:
+		return bad("workers-idle", "must be at least 1s, got %s", c.Server.WorkersIdle)
 	case c.Server.Backlog < 1:
 		return bad("backlog", "must be at least 1, got %d", c.Server.Backlog)
 	case c.Server.Timeout > 0 && c.Server.Timeout < 100*time.Millisecond:
@@ -439,6 +457,11 @@ func (c *Config) Validate() error {
 		_, _, splitErr := net.SplitHostPort(r)
 		if b, err := sockets.ParseBind(r); err != nil || splitErr != nil || b.Network != "tcp" {
 			return bad("http-redirect", "%q is not a HOST:PORT address", r)
+		}
+	}
+	if m := c.Server.MetricsBind; m != "" {
+		if b, err := sockets.ParseBind(m); err != nil || b.Network == "fd" {
+			return bad("metrics-bind", "%q is not HOST:PORT or unix:PATH", m)
 		}
 	}
 	return nil

@@ -308,6 +308,12 @@ func TestResolveErrors(t *testing.T) {
 			giveArgs: []string{"--bogus"},
 			wantErr:  "unknown flag: --bogus",
 		},
+		{name: "workers-min above workers", giveArgs: []string{"-w", "2", "--workers-min", "3"},
+			wantErr: "invalid --workers-min: must be from 1 to --workers (2), or 0 for --workers; got 3", wantConfigError: true},
+		{name: "workers-max below workers", giveEnv: map[string]string{"DROVER_WORKERS_MAX": "1"}, giveArgs: []string{"-w", "2"},
+			wantErr: "invalid DROVER_WORKERS_MAX: must be from --workers (2) to 1024, or 0 for --workers; got 1", wantConfigError: true},
+		{name: "workers-idle too short", giveArgs: []string{"--workers-idle", "100ms"},
+			wantErr: "invalid --workers-idle: must be at least 1s, got 100ms", wantConfigError: true},
 		{
 			name:     "unknown short flag",
 			giveArgs: []string{"-z"},
