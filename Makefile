@@ -67,10 +67,11 @@ bench: deps
 	$(GO) run ./bench $(ARGS)
 
 # What the tests need beyond Go, from Debian (apt-get, when root and
-# missing): python3-jwt, the independent JWT library of the interop test.
+# missing): python3-jwt, the independent JWT library of the interop test;
+# prometheus for its promtool, which lints /metrics (22 MB to download).
 APT_PACKAGES := python3-jwt python3-cryptography python3-django python3-argon2 \
                 python3-djangorestframework python3-djangorestframework-simplejwt python3-gunicorn \
-                systemd nginx libnginx-mod-stream wrk gunicorn jq logrotate
+                systemd nginx libnginx-mod-stream wrk gunicorn jq logrotate prometheus
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
