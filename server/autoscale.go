@@ -167,5 +167,6 @@ func (s *Supervisor) autoscale(now time.Time) {
 	} else {
 		s.log.Info("workers quiet; removing one", append(fields, zap.Duration("quiet_s", s.scaler.downAfter))...)
 	}
+	s.metrics.scaledBy(delta)
 	s.resize(s.desired + delta)
 }

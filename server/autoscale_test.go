@@ -200,3 +200,16 @@ func TestSupervisorAdaptiveWorkerCount(t *testing.T) {
 		})
 	}
 }
+
+func TestAdaptiveWorkerCountIsCounted(t *testing.T) {
+	tb := metricsTestbed(t)
+	for _, st := range []step{timeout(0), adaptive(1, 3, 1, 10*time.Second), ready(101), ready(102), beatInFlight(101, 1), beatInFlight(102, 1),
+		after(time.Second), after(3 * time.Second), beatInFlight(101, 0), beatInFlight(102, 0), after(time.Second), after(10 * time.Second)} {
+		st(tb)
+	}
+	for direction, want := range map[string]float64{"up": 1, "down": 1} {
+		if got, ok := sample(t, tb.s, "drover_worker_count_changes_total", map[string]string{"direction": direction}); !ok || got != want {
+			t.Errorf("drover_worker_count_changes_total{direction=%q} = %v (present %t), want %v", direction, got, ok, want)
+		}
+	}
+}

@@ -36,6 +36,7 @@ type supervisorMetrics struct {
 
 	restarts *prometheus.CounterVec
 	reloads  *prometheus.CounterVec
+	scaled   *prometheus.CounterVec
 	boot     prometheus.Histogram
 
 	mu     sync.Mutex
@@ -90,6 +91,10 @@ func newSupervisorMetrics() *supervisorMetrics {
 			Name: "drover_reloads_total",
 			Help: "Reloads (HUP) by result: ok (the new generation is serving) or abandoned (the old one kept serving).",
 		}, []string{"result"}),
+		scaled: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "drover_worker_count_changes_total",
+			Help: "Changes of the worker count by the adaptive count (--workers-min, --workers-max), by direction: up (the workers were busy) or down (quiet).",
+		}, []string{"direction"}),
 		boot: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "drover_worker_boot_seconds",
 			Help:    "Time from a worker's start to its ready report.",
@@ -106,8 +111,10 @@ func newSupervisorMetrics() *supervisorMetrics {
 	}
 	m.reloads.WithLabelValues("ok")
 	m.reloads.WithLabelValues("abandoned")
+	m.scaled.WithLabelValues("up")
+	m.scaled.WithLabelValues("down")
 	m.reg.MustRegister(
-		m.restarts, m.reloads, m.boot,
+		m.restarts, m.reloads, m.scaled, m.boot,
 		newWorkersCollector(m),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector(),
@@ -210,6 +217,18 @@ func (m *supervisorMetrics) reloaded(ok bool) {
 		result = "ok"
 	}
 	m.reloads.WithLabelValues(result).Inc()
+}
+
+// scaledBy counts a change of the adaptive worker count, +1 or -1.
+func (m *supervisorMetrics) scaledBy(delta int) {
+	if m == nil {
+		return
+	}
+	direction := "down"
+	if delta > 0 {
+		direction = "up"
+	}
+	m.scaled.WithLabelValues(direction).Inc()
 }
 
 // booted records a worker's boot time.
