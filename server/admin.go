@@ -41,6 +41,12 @@ func checkMetricsBind(addr string) error {
 	return nil
 }
 
+// startAdmin binds addr (--metrics-bind) and serves the supervisor's
+// metrics on it until close.
+func (s *Supervisor) startAdmin(addr string) (*admin, error) {
+	return startAdmin(addr, s.metrics.reg, s.log)
+}
+
 // startAdmin binds addr and serves reg on it until close.
 func startAdmin(addr string, reg *prometheus.Registry, log *zap.Logger) (*admin, error) {
 	if err := checkMetricsBind(addr); err != nil {

@@ -210,7 +210,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	// The admin listener before any worker starts, so that a scrape
 	// misses none of them and a taken address fails the start.
 	if addr := s.opts.MetricsBind; addr != "" {
-		adm, err := startAdmin(addr, s.metrics.reg, s.log)
+		adm, err := s.startAdmin(addr)
 		if err != nil {
 			return exitcode.Wrap(exitcode.Config, err)
 		}
