@@ -6,10 +6,10 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
 
+	"github.com/drover/drover/internal/control"
 	"github.com/drover/drover/internal/sockets"
 )
 
@@ -18,12 +18,20 @@ import (
 const adminSocketMode = 0o660
 
 // admin is the admin listener (--metrics-bind). The supervisor serves it
-// itself, not the workers, so it answers while they are replaced: /metrics
-// in Prometheus' text format, 404 for every other path.
+// itself, not the workers, so it answers while they are replaced:
+// /metrics in Prometheus' text format, the status page at / (statuspage.go),
+// 404 for every other path.
 type admin struct {
 	srv  *http.Server
 	done chan struct{}
+	// quit, closed by close, ends the status requests waiting on the
+	// loop, which no longer answers once Run is returning.
+	quit chan struct{}
 }
+
+// adminStatus bounds how long /status.json waits for the loop's status:
+// the page asks again a second later.
+const adminStatus = 2 * time.Second
 
 // checkMetricsBind reports what makes addr unusable as --metrics-bind:
 // a TCP or unix address in sockets.ParseBind's syntax, or "" for none.
@@ -42,13 +50,24 @@ func checkMetricsBind(addr string) error {
 }
 
 // startAdmin binds addr (--metrics-bind) and serves the supervisor's
-// metrics on it until close.
+// metrics and status page on it until close. The page's status comes from
+// the loop, asked as the control socket asks it, never from the
+// supervisor's fields on the listener's goroutines.
 func (s *Supervisor) startAdmin(addr string) (*admin, error) {
-	return startAdmin(addr, s.metrics.reg, s.log)
+	quit := make(chan struct{})
+	status := func() (*control.Status, error) {
+		r := controlRequest{req: control.Request{V: control.Version, Cmd: control.CmdStatus}, quiet: true}
+		resp := askLoop(s.controls, quit, r, adminStatus)
+		if err := resp.Err(); err != nil {
+			return nil, fmt.Errorf("status: %w", err)
+		}
+		return resp.Status, nil
+	}
+	return startAdmin(addr, adminHandler(s.metrics, status, s.log.Named("admin")), quit, s.log)
 }
 
-// startAdmin binds addr and serves reg on it until close.
-func startAdmin(addr string, reg *prometheus.Registry, log *zap.Logger) (*admin, error) {
+// startAdmin binds addr and serves h on it until close; close closes quit.
+func startAdmin(addr string, h http.Handler, quit chan struct{}, log *zap.Logger) (*admin, error) {
 	if err := checkMetricsBind(addr); err != nil {
 		return nil, err
 	}
@@ -60,7 +79,7 @@ func startAdmin(addr string, reg *prometheus.Registry, log *zap.Logger) (*admin,
 	log = log.Named("admin")
 	a := &admin{
 		srv: &http.Server{
-			Handler:           adminHandler(reg, log),
+			Handler:           h,
 			ReadHeaderTimeout: 5 * time.Second,
 			ReadTimeout:       10 * time.Second,
 			WriteTimeout:      30 * time.Second,
@@ -68,6 +87,7 @@ func startAdmin(addr string, reg *prometheus.Registry, log *zap.Logger) (*admin,
 			ErrorLog:          zap.NewStdLog(log),
 		},
 		done: make(chan struct{}),
+		quit: quit,
 	}
 	go func() {
 		defer close(a.done)
@@ -79,19 +99,32 @@ func startAdmin(addr string, reg *prometheus.Registry, log *zap.Logger) (*admin,
 	return a, nil
 }
 
-// adminHandler answers the admin listener's requests: /metrics from reg,
-// 404 for every other path. log, when not nil, gets the scrape errors.
-func adminHandler(reg *prometheus.Registry, log *zap.Logger) http.Handler {
+// adminHandler answers the admin listener's requests: /metrics from m's
+// registry, the status page (statusPageRoutes) with status for the
+// supervisor's state, 404 for every other path. log, when not nil, gets
+// the scrape errors.
+func adminHandler(m *supervisorMetrics, status func() (*control.Status, error), log *zap.Logger) http.Handler {
 	if log == nil {
 		log = zap.NewNop()
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: zap.NewStdLog(log)}))
-	return mux
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorLog: zap.NewStdLog(log)}))
+	statusPageRoutes(mux, m, status, log)
+	return nosniff(mux)
 }
 
-// close stops the listener and waits for its goroutine.
+// nosniff tells browsers to take every answer as the type it says it is.
+func nosniff(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// close stops the listener, ends the status requests waiting on the loop
+// and waits for the listener's goroutine.
 func (a *admin) close() {
+	close(a.quit)
 	_ = a.srv.Close() // its only error is the listener's close
 	<-a.done
 }

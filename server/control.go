@@ -46,6 +46,9 @@ var ErrControlInUse = errors.New("another supervisor answers on this control soc
 type controlRequest struct {
 	req   control.Request
 	reply chan control.Response
+	// quiet logs the request at debug level: the status page asks for
+	// status every second.
+	quiet bool
 }
 
 func (r controlRequest) answer(resp control.Response) {
@@ -243,12 +246,19 @@ func (c *controlServer) ask(req control.Request) control.Response {
 	if req.Wait {
 		limit = controlWait
 	}
+	return askLoop(c.requests, c.quit, controlRequest{req: req}, limit)
+}
+
+// askLoop hands r to the supervisor's loop on requests and waits for its
+// answer, at most limit, or until quit closes: the one way the control
+// socket and the admin listener reach the loop's state.
+func askLoop(requests chan<- controlRequest, quit <-chan struct{}, r controlRequest, limit time.Duration) control.Response {
 	timer := time.NewTimer(limit)
 	defer timer.Stop()
-	r := controlRequest{req: req, reply: make(chan control.Response, 1)}
+	r.reply = make(chan control.Response, 1)
 	select {
-	case c.requests <- r:
-	case <-c.quit:
+	case requests <- r:
+	case <-quit:
 		return control.Refusal(errors.New("the supervisor is exiting"))
 	case <-timer.C:
 		return control.Refusal(fmt.Errorf("the supervisor did not take the request within %s", limit))
@@ -256,7 +266,7 @@ func (c *controlServer) ask(req control.Request) control.Response {
 	select {
 	case resp := <-r.reply:
 		return resp
-	case <-c.quit:
+	case <-quit:
 		// The loop answers before it returns (stop does): prefer that.
 		select {
 		case resp := <-r.reply:

@@ -27,7 +27,11 @@ func (s *Supervisor) control(r controlRequest) {
 	case control.CmdStop:
 		fields = append(fields, zap.Bool("fast", r.req.Fast))
 	}
-	s.log.Info("control command", fields...)
+	logf := s.log.Info
+	if r.quiet {
+		logf = s.log.Debug
+	}
+	logf("control command", fields...)
 	switch r.req.Cmd {
 	case control.CmdStatus:
 		r.answer(control.Response{OK: true, Status: s.snapshot()})

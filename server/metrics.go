@@ -42,6 +42,8 @@ type supervisorMetrics struct {
 	mu     sync.Mutex
 	totals totals
 	table  []workerGauge
+	// series are the status page's samples of the totals (series.go).
+	series sampler
 }
 
 // totals are the sums of the workers' deltas.
@@ -240,7 +242,9 @@ func (m *supervisorMetrics) booted(d time.Duration) {
 }
 
 // observeTable records the live workers for the gauges: a worker gone
-// from the table is gone from them.
+// from the table is gone from them. The loop calls it after every event
+// and on every tick, where the totals and the table agree, so it also
+// takes the status page's sample of the totals when one is due.
 func (m *supervisorMetrics) observeTable(workers map[int]*worker) {
 	if m == nil {
 		return
@@ -251,6 +255,7 @@ func (m *supervisorMetrics) observeTable(workers map[int]*worker) {
 	}
 	m.mu.Lock()
 	m.table = table
+	m.series.observe(time.Now(), &m.totals)
 	m.mu.Unlock()
 }
 

@@ -198,17 +198,18 @@ func TestRestartCause(t *testing.T) {
 }
 
 // TestAdminListener serves /metrics in Prometheus' text format and 404
-// elsewhere; an address in use fails naming --metrics-bind.
+// for the paths neither it nor the status page serves; an address in use
+// fails naming --metrics-bind.
 func TestAdminListener(t *testing.T) {
 	m := newSupervisorMetrics()
 	_ = m.fold(&proto.MetricsDelta{Requests: []proto.RequestCount{{Class: "api", Code: 401, N: 3}}})
-	h := adminHandler(m.reg, nil)
+	h := adminHandler(m, nil, nil)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `drover_http_requests_total{class="api",code="401"} 3`) {
 		t.Errorf("GET /metrics = %d %q, want 200 with the requests counted", rec.Code, rec.Body)
 	}
-	for _, path := range []string{"/", "/metrics/x", "/debug/pprof/"} {
+	for _, path := range []string{"/index.html", "/metrics/x", "/status.json/x", "/debug/pprof/"} {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
 		if rec.Code != http.StatusNotFound {

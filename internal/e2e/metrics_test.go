@@ -146,9 +146,9 @@ func TestMetricsAcrossRecycling(t *testing.T) {
 	addr, _ := served.fields["address"].(string)
 	metricsURL := "http://" + addr + "/metrics"
 
-	// The admin listener answers /metrics alone.
-	if status, _ := get(t, client(), "http://"+addr+"/"); status != http.StatusNotFound {
-		t.Errorf("GET / on the admin listener = %d, want 404", status)
+	// The admin listener answers /metrics and the status page alone.
+	if status, _ := get(t, client(), "http://"+addr+"/debug/pprof/"); status != http.StatusNotFound {
+		t.Errorf("GET /debug/pprof/ on the admin listener = %d, want 404", status)
 	}
 	before := scrapeMetrics(t, metricsURL)
 	before.lint(t)
