@@ -68,15 +68,23 @@ bench: deps
 
 # What the tests need beyond Go, from Debian (apt-get, when root and
 # missing): python3-jwt, the independent JWT library of the interop test;
-# prometheus for its promtool, which lints /metrics (22 MB to download).
+# prometheus for its promtool, which lints /metrics (22 MB to download);
+# chromium, headless, which loads the status page (with fonts-dejavu-core
+# for its screenshot: 124 MB to download, 414 MB installed). Those of
+# APT_LEAN go in without their recommends (chromium's are a desktop's:
+# printing, GL drivers, a notification daemon).
+APT_LEAN     := chromium fonts-dejavu-core
 APT_PACKAGES := python3-jwt python3-cryptography python3-django python3-argon2 \
                 python3-djangorestframework python3-djangorestframework-simplejwt python3-gunicorn \
-                systemd nginx libnginx-mod-stream wrk gunicorn jq logrotate prometheus
+                systemd nginx libnginx-mod-stream wrk gunicorn jq logrotate prometheus $(APT_LEAN)
 deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
-	  else echo "missing packages:$$missing (run make deps as root)"; exit 1; fi; \
+	@missing=""; lean=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 && continue; \
+	  case " $(APT_LEAN) " in *" $$p "*) lean="$$lean $$p";; *) missing="$$missing $$p";; esac; done; \
+	if [ -n "$$missing$$lean" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+	    { [ -z "$$missing" ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; } && \
+	    { [ -z "$$lean" ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$lean; }; \
+	  else echo "missing packages:$$missing$$lean (run make deps as root)"; exit 1; fi; \
 	fi
 	$(GO) mod download
 	cd examples/notes && $(GO) mod download
