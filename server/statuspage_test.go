@@ -1,16 +1,23 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"go.uber.org/zap"
 
 	"github.com/drover/drover/internal/control"
 	"github.com/drover/drover/internal/metrics"
@@ -330,5 +337,79 @@ func TestStatusPage(t *testing.T) {
 	}
 	if js := get("/status.js").Body.String(); strings.Contains(js, "innerHTML") || strings.Contains(js, "insertAdjacentHTML") {
 		t.Errorf("status.js writes markup; data must go in as text")
+	}
+}
+
+// TestAdminAsksTheLoop: /status.json's status is the loop's answer to a
+// quiet status request; a loop that does not take it makes a 503 within
+// adminStatus; closing the admin ends a request still waiting on it.
+func TestAdminAsksTheLoop(t *testing.T) {
+	s := &Supervisor{controls: make(chan controlRequest), metrics: newSupervisorMetrics(), log: zap.NewNop()}
+	sock := filepath.Join(t.TempDir(), "admin.sock")
+	adm, err := s.startAdmin("unix:" + sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := false
+	defer func() {
+		if !closed {
+			adm.close()
+		}
+	}()
+	c := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", sock)
+	}}}
+	defer c.CloseIdleConnections()
+	get := func() (int, string, error) {
+		resp, err := c.Get("http://admin/status.json")
+		if err != nil {
+			return 0, "", err
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body), err
+	}
+
+	loop := make(chan controlRequest, 1)
+	go func() {
+		r := <-s.controls
+		loop <- r
+		r.answer(control.Response{OK: true, Status: &control.Status{PID: 7, Workers: []control.Worker{}}})
+	}()
+	code, body, err := get()
+	if r := <-loop; r.req.Cmd != control.CmdStatus || !r.quiet {
+		t.Errorf("the loop was asked %+v, want a quiet status", r)
+	}
+	if err != nil || code != http.StatusOK || !strings.Contains(body, `"pid":7`) {
+		t.Errorf("GET /status.json = %d %q %v, want 200 with the loop's status", code, body, err)
+	}
+
+	start := time.Now()
+	code, body, err = get()
+	if err != nil || code != http.StatusServiceUnavailable || !strings.Contains(body, "did not take the request") {
+		t.Errorf("GET /status.json with no loop = %d %q %v, want 503", code, body, err)
+	}
+	if d := time.Since(start); d < adminStatus || d > adminStatus+time.Second {
+		t.Errorf("the 503 came after %s, want %s", d, adminStatus)
+	}
+
+	// The loop takes a request and is gone before it answers (Run
+	// returning): close ends the request, with a 503 or the connection.
+	go func() { loop <- <-s.controls }()
+	waiting := make(chan string, 1)
+	go func() {
+		code, body, err := get()
+		waiting <- fmt.Sprint(code, body, err)
+	}()
+	<-loop
+	start = time.Now()
+	adm.close()
+	closed = true
+	if got := <-waiting; !strings.HasPrefix(got, "503") && !strings.HasPrefix(got, "0") {
+		t.Errorf("a request waiting on the loop got %q after close, want a 503 or no answer", got)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("close took %s with a request waiting on the loop", d)
 	}
 }
