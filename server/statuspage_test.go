@@ -67,15 +67,49 @@ func durations(class metrics.Class, n uint64, d time.Duration) *proto.MetricsDel
 	return &proto.MetricsDelta{Durations: []proto.Histogram{h}}
 }
 
-// TestSeriesPoints: each point is the difference of two successive
-// samples of the totals, over the time between them; /healthz is left
-// out; an interval without requests has no latency.
+// TestSeriesPoints: each point is the difference of two samples over the
+// time between them: the requests of its interval, and the rate, mean and
+// percentiles of the window ending with it; a window without requests has
+// no latency; what is above every bound reads as the top bound.
 func TestSeriesPoints(t *testing.T) {
+	bounds := []float64{0.005, 0.05}
+	base := time.Unix(1_700_000_000, 0)
+	at := func(s float64) time.Time { return base.Add(time.Duration(s * float64(time.Second))) }
+	// 20 requests of 3 ms and 10 of 30 ms by 1s, none more by 3s, 5 of 20 s by 3.5s.
+	samples := []seriesSample{
+		{at: at(0), counts: []uint64{0, 0, 0}},
+		{at: at(1), counts: []uint64{20, 10, 0}, sum: uint64(360 * time.Millisecond)},
+		{at: at(3), counts: []uint64{20, 10, 0}, sum: uint64(360 * time.Millisecond)},
+		{at: at(3.5), counts: []uint64{20, 10, 5}, sum: uint64(360*time.Millisecond + 100*time.Second)},
+	}
+	f := func(x float64) *float64 { return &x }
+	// p50: rank 15 of 30, in the 20 of (0, 5ms]: 15/20 of 5ms; p99: rank
+	// 29.7, in the 10 of (5ms, 50ms]: 5ms + 9.7/10 of 45ms.
+	checkPoints(t, points(samples, bounds, 1), []seriesPoint{
+		{T: at(1).UTC(), Requests: 30, RequestsPerS: 30, MeanS: f(0.012), P50S: f(0.00375), P99S: f(0.04865)},
+		{T: at(3).UTC(), Requests: 0, RequestsPerS: 0},
+		{T: at(3.5).UTC(), Requests: 5, RequestsPerS: 10, MeanS: f(20), P50S: f(0.05), P99S: f(0.05)},
+	})
+	// Over two intervals, the last two points are of (0, 3s] and (1s, 3.5s].
+	checkPoints(t, points(samples, bounds, 2), []seriesPoint{
+		{T: at(1).UTC(), Requests: 30, RequestsPerS: 30, MeanS: f(0.012), P50S: f(0.00375), P99S: f(0.04865)},
+		{T: at(3).UTC(), Requests: 0, RequestsPerS: 10, MeanS: f(0.012), P50S: f(0.00375), P99S: f(0.04865)},
+		{T: at(3.5).UTC(), Requests: 5, RequestsPerS: 2, MeanS: f(20), P50S: f(0.05), P99S: f(0.05)},
+	})
+}
+
+// TestSeriesFromTotals: the series the page gets is sampled from the
+// totals the workers' deltas add up to, app and api alone (/healthz left
+// out), whatever the bucket layout.
+func TestSeriesFromTotals(t *testing.T) {
 	m := newSupervisorMetrics()
 	base := time.Unix(1_700_000_000, 0)
 	at := func(s float64) time.Time { return base.Add(time.Duration(s * float64(time.Second))) }
 	m.series.take(at(0), &m.totals)
-	// 1s: 20 app requests of 3ms, 10 api of 30ms, 500 health checks.
+	m.series.take(at(1), &m.totals)
+	if p := m.statusSeries().Points; len(p) != 1 || p[0].Requests != 0 || p[0].MeanS != nil || p[0].P50S != nil || p[0].P99S != nil {
+		t.Errorf("a second without requests = %+v, want no requests and no latency", p)
+	}
 	for _, d := range []*proto.MetricsDelta{
 		durations(metrics.ClassApp, 20, 3*time.Millisecond),
 		durations(metrics.ClassAPI, 10, 30*time.Millisecond),
@@ -85,31 +119,31 @@ func TestSeriesPoints(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	m.series.take(at(1), &m.totals)
-	// 3s: nothing; 3.5s: 5 app requests of 20s (above every bucket).
-	m.series.take(at(3), &m.totals)
-	_ = m.fold(durations(metrics.ClassApp, 5, 20*time.Second))
-	m.series.take(at(3.5), &m.totals)
+	m.series.take(at(2), &m.totals)
 
 	got := m.statusSeries()
 	if got.IntervalS != 1 || got.WindowS != 300 || got.RateWindowS != 5 || !slices.Equal(got.Classes, []string{"app", "api"}) {
 		t.Errorf("series = interval %v window %v rate window %v classes %v, want 1, 300, 5, [app api]",
 			got.IntervalS, got.WindowS, got.RateWindowS, got.Classes)
 	}
-	samples := m.series.ring.ordered()
-	f := func(x float64) *float64 { return &x }
-	want := []seriesPoint{
-		// p50: rank 15 of 30, in the 20 app requests' (0, 5ms]: 15/20 of
-		// 5ms; p99: rank 29.7, in the 10 api requests' (25ms, 50ms].
-		{T: at(1).UTC(), Requests: 30, RequestsPerS: 30, MeanS: f(0.012), P50S: f(0.00375), P99S: f(0.04925)},
-		{T: at(3).UTC(), Requests: 0, RequestsPerS: 0},
-		{T: at(3.5).UTC(), Requests: 5, RequestsPerS: 10, MeanS: f(20), P50S: f(10), P99S: f(10)},
+	p := got.Points[len(got.Points)-1]
+	if p.Requests != 30 || p.RequestsPerS != 15 || p.MeanS == nil || *p.MeanS != 0.012 {
+		t.Fatalf("point = %s, want 30 requests, 15/s over the 2 s, mean 0.012", show(p))
 	}
-	checkPoints(t, points(samples, metrics.DurationBuckets(), 1), want)
-	// Over two intervals, the last point's rate is of (1s, 3.5s].
-	want[1] = seriesPoint{T: at(3).UTC(), Requests: 0, RequestsPerS: 10, MeanS: f(0.012), P50S: f(0.00375), P99S: f(0.04925)}
-	want[2] = seriesPoint{T: at(3.5).UTC(), Requests: 5, RequestsPerS: 2, MeanS: f(20), P50S: f(10), P99S: f(10)}
-	checkPoints(t, points(samples, metrics.DurationBuckets(), 2), want)
+	bucket := func(d time.Duration) (lower, upper float64) {
+		b := metrics.DurationBuckets()
+		i, _ := slices.BinarySearch(b, d.Seconds())
+		if i > 0 {
+			lower = b[i-1]
+		}
+		return lower, b[i]
+	}
+	if lo, hi := bucket(3 * time.Millisecond); *p.P50S < lo || *p.P50S > hi {
+		t.Errorf("p50 = %v, want in the 3ms requests' bucket (%v, %v]", *p.P50S, lo, hi)
+	}
+	if lo, hi := bucket(30 * time.Millisecond); *p.P99S < lo || *p.P99S > hi {
+		t.Errorf("p99 = %v, want in the 30ms requests' bucket (%v, %v]", *p.P99S, lo, hi)
+	}
 }
 
 func checkPoints(t *testing.T, got, want []seriesPoint) {
