@@ -15,6 +15,7 @@ import (
 	"github.com/drover/drover/internal/config"
 	"github.com/drover/drover/internal/exitcode"
 	"github.com/drover/drover/internal/proto"
+	"github.com/drover/drover/server"
 )
 
 func (p Program) name() string {
@@ -107,7 +108,7 @@ func Run(ctx context.Context, p Program, args []string, stdout io.Writer) error 
 // other; they are not settings, and config.UnknownEnv does not warn about
 // them.
 func internalEnv() []string {
-	return []string{proto.EnvRole, proto.EnvListeners, reload.EnvListeners, reload.EnvFailureFile}
+	return append([]string{proto.EnvRole, proto.EnvListeners, reload.EnvListeners, reload.EnvFailureFile}, server.UpgradeEnv()...)
 }
 
 // envWarnings are the lines a command of p warns with at its start: one

@@ -161,7 +161,11 @@ func runControl(ctx context.Context, p Program, cmd string, args []string, stdou
 	case "reopen-logs":
 		fmt.Fprintln(stdout, "log files reopened")
 	case "upgrade":
-		fmt.Fprintln(stdout, "upgrading")
+		if f.wait {
+			fmt.Fprintf(stdout, "upgraded: generation %d of the new binary is ready, same PID\n", resp.Generation)
+		} else {
+			fmt.Fprintf(stdout, "upgrading: a canary of the new binary is starting (generation %d; upgrade --wait waits for the end)\n", resp.Generation)
+		}
 	}
 	return nil
 }

@@ -51,7 +51,7 @@ func (p Program) commands() []command {
 		{name: "stop", summary: "stop the running server: drain, as TERM does (--fast: at once, as INT)",
 			flags: new(controlFlags).stop, settings: true},
 		{name: "reopen-logs", summary: "reopen the log files, as USR1 does", settings: true},
-		{name: "upgrade", summary: "binary upgrade, as USR2 (not supported yet: use reload)",
+		{name: "upgrade", summary: "binary upgrade in place, as USR2: a canary first, then the same PID re-executes the binary on disk",
 			flags: new(controlFlags).waitFlag, settings: true},
 		{name: "version", summary: "print the version, the VCS revision and the Go version (also --version)"},
 		{name: "help", args: "[COMMAND]", summary: "print this help, or one command's (also COMMAND --help)"},

@@ -111,7 +111,6 @@ func TestControlProtocol(t *testing.T) {
 		{name: "scale out of range", giveLine: `{"v":1,"cmd":"scale","workers":1025}`, wantError: "bad argument: scale takes workers from 1 to 1024, got 1025"},
 		{name: "scale without workers", giveLine: `{"v":1,"cmd":"scale"}`, wantError: "bad argument: scale takes workers from 1 to 1024, got 0"},
 		{name: "wait on status", giveLine: `{"v":1,"cmd":"status","wait":true}`, wantError: "bad argument: wait is for reload and upgrade"},
-		{name: "upgrade", giveLine: `{"v":1,"cmd":"upgrade"}`, wantResp: `{"v":1,"ok":false,"error":"binary upgrade is not supported yet: use reload to roll workers onto a new binary"}`},
 		{name: "reopen-logs", giveLine: `{"v":1,"cmd":"reopen-logs"}`, wantResp: `{"v":1,"ok":true}`},
 		{name: "scale to the same count", giveLine: `{"v":1,"cmd":"scale","workers":2}`, wantResp: `{"v":1,"ok":true,"workers":2}`},
 		{name: "malformed JSON", giveLine: `{"v":1,"cmd":`, wantError: "malformed request", wantClose: true},
@@ -119,6 +118,9 @@ func TestControlProtocol(t *testing.T) {
 		{name: "not an object", giveLine: `"status"`, wantError: "malformed request", wantClose: true},
 		{name: "oversize line", giveLine: `{"v":1,"cmd":"status","x":"` + strings.Repeat("a", control.MaxRequest) + `"}`,
 			wantError: "malformed request: a request line is at most 65536 bytes", wantClose: true},
+		// Last: the canary it starts stays booting.
+		{name: "upgrade", giveLine: `{"v":1,"cmd":"upgrade"}`, wantResp: `{"v":1,"ok":true,"generation":2}`},
+		{name: "upgrade during an upgrade", giveLine: `{"v":1,"cmd":"upgrade"}`, wantError: "upgrade refused: an upgrade is in progress (canary generation 2)"},
 	}
 	tb := newTestbed(t)
 	ready(101)(tb)

@@ -21,7 +21,14 @@
 // starts a new generation, draining the old one only once every new worker
 // is ready (a new worker that fails abandons the reload and the old
 // generation keeps serving); TTIN and TTOU add or remove a worker; USR1
-// reopens log files here and in every worker.
+// reopens log files here and in every worker; USR2 upgrades the binary
+// in place (upgrade.go, handover.go): one canary worker from the binary
+// now on disk first (if it fails to become ready the upgrade is
+// abandoned and the old binary keeps serving), then the supervisor
+// re-executes itself (same PID: systemd's MAINPID and the pid file stay
+// right) with its listeners, the workers' channels and its table in
+// inherited descriptors, adopts the running workers, boots the rest of
+// the new generation and drains the old one as a reload does.
 //
 // Control socket (Options.ControlSocket, see package control): Run binds
 // it right after the PID file (mode 0600; a stale one replaced, one a

@@ -100,3 +100,10 @@ func removePIDFile(path string, pid int) error {
 	}
 	return nil
 }
+
+// holdsPID reports whether the pid file at path holds pid: after a binary
+// upgrade (same process) it is this supervisor's already.
+func holdsPID(path string, pid int) bool {
+	data, err := os.ReadFile(path)
+	return err == nil && bytes.Equal(bytes.TrimSpace(data), []byte(strconv.Itoa(pid)))
+}

@@ -22,6 +22,17 @@ type reload struct {
 	// waiters are the control requests (reload with wait) answered
 	// when the reload completes or ends.
 	waiters []controlRequest
+	// upgrade says it is a binary upgrade's, resumed after the exec
+	// (upgrade.go): its first new worker was the canary.
+	upgrade bool
+}
+
+// what names r in the log: "reload" or "upgrade".
+func (r *reload) what() string {
+	if r.upgrade {
+		return "upgrade"
+	}
+	return "reload"
 }
 
 // startReload re-reads the configuration and boots a whole new generation
@@ -37,6 +48,10 @@ func (s *Supervisor) startReload() error {
 	if s.reload != nil {
 		s.log.Warn("reload already in progress; HUP ignored", zap.Int("generation", s.reload.gen))
 		return fmt.Errorf("reload refused: a reload to generation %d is in progress", s.reload.gen)
+	}
+	if s.upgrade != nil {
+		s.log.Warn("upgrade in progress; HUP ignored", zap.Int("generation", s.upgrade.gen))
+		return fmt.Errorf("reload refused: an upgrade (canary generation %d) is in progress", s.upgrade.gen)
 	}
 	next := s.opts
 	if s.cfg.Reload != nil {
@@ -95,7 +110,7 @@ func (s *Supervisor) completeReloadIfReady() {
 			s.drainWorker(w, whyReloaded)
 		}
 	}
-	s.log.Info("reload complete", zap.Int("generation", s.gen), zap.Int("workers", s.desired),
+	s.log.Info(r.what()+" complete", zap.Int("generation", s.gen), zap.Int("workers", s.desired),
 		zap.Duration("took_s", s.now().Sub(r.started)))
 	s.notify.reloaded(s.status())
 	s.metrics.reloaded(true)
@@ -104,6 +119,10 @@ func (s *Supervisor) completeReloadIfReady() {
 
 // abandonReload kills the new generation and keeps the old one serving.
 func (s *Supervisor) abandonReload(reason string) {
+	if s.reload != nil && s.reload.upgrade {
+		s.endReload("upgrade abandoned after the exec; the old generation keeps serving", reason)
+		return
+	}
 	s.endReload("reload abandoned; the running workers keep serving", reason)
 }
 

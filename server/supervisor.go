@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -70,6 +71,14 @@ type Supervisor struct {
 	// replace them to drive the worker table through event sequences.
 	now          func() time.Time
 	startProcess func(processSpec) (process, error)
+	// execSelf replaces this program (syscall.Exec) for an upgrade's
+	// handover; argv is its argv (os.Args at New).
+	execSelf func(path string, argv, env []string) error
+	argv     []string
+	// upgrade is the binary upgrade in progress before the exec; ctl
+	// the control socket's server, whose listener an upgrade hands over.
+	upgrade *upgrade
+	ctl     *controlServer
 
 	listeners []*sockets.Held
 	// announced is set once the serving line is logged (announce).
@@ -149,6 +158,8 @@ func New(cfg Config, log *zap.Logger) (*Supervisor, error) {
 		args:         args,
 		now:          time.Now,
 		startProcess: startExec,
+		execSelf:     syscall.Exec,
+		argv:         os.Args,
 		workers:      make(map[int]*worker),
 		slots:        make(map[int]*slot),
 		desired:      cfg.Options.Workers,
@@ -171,10 +182,19 @@ func New(cfg Config, log *zap.Logger) (*Supervisor, error) {
 func (s *Supervisor) Run(ctx context.Context) error {
 	defer close(s.done)
 	s.startedAt = s.now()
+	// A binary upgrade's new program (handover.go): the same process,
+	// the state of the one it replaced in an inherited descriptor.
+	resumed, fallback, stateErr, err := readHandover()
+	if err != nil {
+		return exitcode.Wrap(exitcode.Runtime, fmt.Errorf("upgrade handover: %w (state: %w)", err, stateErr))
+	}
+	if stateErr != nil {
+		s.log.Error("upgrade handover state unreadable; serving on the handed-over listeners, draining the old workers", zap.Error(stateErr))
+	}
 	// The pid file first: a second supervisor given a running one's pid
 	// file refuses before it binds, so its error names the pid file, not
-	// an address in use.
-	if pid := s.opts.PIDFile; pid != "" {
+	// an address in use. After an upgrade it holds this PID already.
+	if pid := s.opts.PIDFile; pid != "" && (resumed == nil || !holdsPID(pid, os.Getpid())) {
 		stale, err := claimPIDFile(pid, os.Getpid())
 		if err != nil {
 			return exitcode.Wrap(exitcode.Config, err)
@@ -182,6 +202,8 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		if stale {
 			s.log.Info("replaced a stale pid file", zap.String("pid_file", pid))
 		}
+	}
+	if pid := s.opts.PIDFile; pid != "" {
 		defer func() {
 			if err := removePIDFile(pid, os.Getpid()); err != nil {
 				s.log.Warn("remove pid file", zap.Error(err))
@@ -190,18 +212,29 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	}
 	// The control socket next, for the same reason: a second supervisor
 	// on the same state directory names the socket a live one answers on.
-	if path := s.opts.ControlSocket; path != "" {
-		ln, stale, err := listenControl(path)
+	if path := s.opts.ControlSocket; path != "" || (resumed != nil && resumed.ControlFD != 0) {
+		var ln *net.UnixListener
+		if resumed != nil && resumed.ControlFD != 0 {
+			ln, err = adoptControl(resumed.ControlFD)
+		} else {
+			var stale bool
+			ln, stale, err = listenControl(path)
+			if stale {
+				s.log.Info("replaced a stale control socket", zap.String("control_socket", path))
+			}
+		}
 		if err != nil {
 			return exitcode.Wrap(exitcode.Config, err)
 		}
-		if stale {
-			s.log.Info("replaced a stale control socket", zap.String("control_socket", path))
-		}
-		ctl := startControl(ln, s.controls, s.log)
-		defer ctl.close()
+		s.ctl = startControl(ln, s.controls, s.log)
+		defer s.ctl.close()
 	}
-	listeners, err := bindAll(s.opts.Sockets, s.log)
+	var listeners []*sockets.Held
+	if resumed != nil {
+		listeners, err = adoptListeners(resumed.Listeners)
+	} else {
+		listeners, err = bindAll(s.opts.Sockets, s.log)
+	}
 	if err != nil {
 		return exitcode.Wrap(exitcode.Config, err)
 	}
@@ -220,6 +253,12 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	// only the supervisor speaks to systemd.
 	s.env = withoutNotify(os.Environ())
 	s.notify = newNotifier(s.name, s.log)
+	if resumed != nil {
+		// RELOADING=1 was sent before the exec; READY=1 comes when the
+		// new generation is ready (reloaded), or as a first start's
+		// after a fallback.
+		s.notify.ready = resumed.ReadySent && !fallback
+	}
 	for _, l := range s.listeners {
 		s.log.Info("listening", zap.String("bind", l.Name), zap.String("address", l.Listener.Addr().String()))
 	}
@@ -228,7 +267,10 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	defer stopSignals()
 
 	s.log.Info("supervisor started", zap.Int("pid", os.Getpid()), zap.Int("workers", s.desired),
-		zap.String("worker_class", s.opts.WorkerClass))
+		zap.String("worker_class", s.opts.WorkerClass), zap.Bool("upgraded", resumed != nil))
+	if resumed != nil {
+		s.resume(resumed, fallback)
+	}
 	s.reconcile()
 	ticker := time.NewTicker(tick)
 	defer ticker.Stop()
@@ -250,6 +292,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		if !s.stopping {
 			s.reconcile()
 			s.reportStatus()
+			s.handOverIfReady()
 		}
 	}
 	if s.haltErr != nil {
@@ -278,7 +321,7 @@ func (s *Supervisor) command(c command) {
 			s.log.Error("reopen log files", zap.Error(err))
 		}
 	case cmdUpgrade:
-		s.log.Warn("binary upgrade (USR2) is not supported yet; use HUP to roll workers onto a new binary")
+		_ = s.startUpgrade() // logged where it is refused
 	}
 }
 
@@ -296,6 +339,7 @@ func (s *Supervisor) stop(fast bool) {
 	}
 	s.stopping = true
 	s.abandonReload("the supervisor is stopping")
+	s.abandonUpgrade("the supervisor is stopping")
 	if !fast {
 		for _, w := range s.workers {
 			if w.fate != fateKilled {
@@ -463,6 +507,10 @@ func (s *Supervisor) refused(w *worker, m proto.Refused) {
 		s.endReload("reload refused: "+errSkew, m.Reason)
 		return
 	}
+	if s.isCanary(w) {
+		s.abandonUpgrade("the canary refused its configuration: " + errSkew + ": " + m.Reason)
+		return
+	}
 	w.log.Error("worker refused its configuration: "+errSkew, zap.String("reason", m.Reason))
 }
 
@@ -485,6 +533,11 @@ func (s *Supervisor) ready(w *worker) {
 	w.log.Info("worker ready", zap.Duration("boot_s", now.Sub(w.started)))
 	s.slotFor(w.slot).failures = 0
 	s.announce()
+	if s.isCanary(w) {
+		w.log.Info("canary ready", zap.Duration("boot_s", now.Sub(w.started)))
+		s.upgrade.canaryReady = true
+		return
+	}
 	if s.reload != nil && w.generation == s.reload.gen {
 		s.completeReloadIfReady()
 		return
@@ -500,13 +553,21 @@ func (s *Supervisor) ready(w *worker) {
 // schedules its replacement through reconcile.
 func (s *Supervisor) exited(w *worker, status string) {
 	delete(s.workers, w.pid)
-	w.conn.Close()
+	if w.conn != nil {
+		w.conn.Close()
+	}
 	s.metrics.restarted(restartCause(w, s.stopping))
 	log := w.log.With(zap.String("status", status), zap.Duration("uptime_s", s.now().Sub(w.started)))
 	s.slotFor(w.slot).lastExit = &control.Exit{Status: status, Reason: string(w.why), At: s.now()}
 	switch {
 	case s.stopping || w.fate == fateDraining:
 		log.Info("worker exited", zap.String("reason", string(w.why)))
+	case s.isCanary(w):
+		why := ""
+		if w.why != "" {
+			why = " (" + string(w.why) + ")"
+		}
+		s.abandonUpgrade(fmt.Sprintf("the canary (worker %d) ended with %s%s", w.pid, status, why))
 	case s.reload != nil && w.generation == s.reload.gen:
 		s.abandonReload(fmt.Sprintf("a new worker (slot %d) ended with %s", w.slot, status))
 	case w.generation != s.gen:
@@ -595,7 +656,7 @@ func (s *Supervisor) checkClocks() {
 				zap.Duration("boot_timeout_s", s.opts.BootTimeout))
 			w.fate, w.why = fateKilled, whyBootTimeout
 			w.signal(syscall.SIGKILL)
-		case w.phase == phaseReady && !w.leaving() && s.opts.Timeout > 0 && now.Sub(w.lastBeat) > s.opts.Timeout:
+		case w.phase == phaseReady && !w.leaving() && !w.mute && s.opts.Timeout > 0 && now.Sub(w.lastBeat) > s.opts.Timeout:
 			s.hung(w, now)
 		}
 	}
@@ -610,7 +671,7 @@ func (s *Supervisor) checkClocks() {
 // reportStatus tells systemd how many workers serve: READY=1 the first
 // time the whole first generation is ready, STATUS after that.
 func (s *Supervisor) reportStatus() {
-	if s.reload != nil {
+	if s.reload != nil || s.upgrade != nil {
 		return
 	}
 	serving, retiring := s.readyWorkers(s.gen)

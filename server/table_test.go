@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -406,6 +407,37 @@ type testbed struct {
 	// identities keeps "slot N gen G" of every worker seen in the table,
 	// for the line of one that has exited.
 	identities map[int]string
+	// execs are the supervisor's re-executions (an upgrade's handover),
+	// with the state each handed over; execErr is what they return.
+	execs   []execCall
+	execErr error
+}
+
+// execCall is one re-execution the testbed's supervisor asked for.
+type execCall struct {
+	path  string
+	state *handover
+	err   error // reading the state
+}
+
+// exec stands for syscall.Exec: it reads the handed-over state from the
+// descriptor the environment names, leaving it open to its owner.
+func (tb *testbed) exec(path string, argv, env []string) error {
+	call := execCall{path: path}
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, EnvUpgradeState+"="); ok {
+			fd, _ := strconv.Atoi(v)
+			buf := make([]byte, 1<<20)
+			n, err := unix.Pread(fd, buf, 0)
+			if err != nil {
+				call.err = err
+				break
+			}
+			call.state, call.err = decodeHandover(buf[:n])
+		}
+	}
+	tb.execs = append(tb.execs, call)
+	return tb.execErr
 }
 
 // fakeProcess records the signals the supervisor sends; it exits when the
@@ -459,6 +491,7 @@ func newTestbedFrom(t *testing.T, cfg Config) *testbed {
 		identities: make(map[int]string)}
 	s.now = func() time.Time { return tb.clock }
 	s.startProcess = tb.start
+	s.execSelf = tb.exec
 	s.notify = newNotifier(s.name, log)
 	t.Cleanup(tb.close)
 	s.reconcile()
@@ -491,6 +524,7 @@ func (tb *testbed) afterEach() {
 	if !tb.s.stopping {
 		tb.s.reconcile()
 		tb.s.reportStatus()
+		tb.s.handOverIfReady()
 	}
 	tb.remember()
 }
@@ -520,6 +554,12 @@ func (tb *testbed) describe() string {
 	head := fmt.Sprintf("generation %d, %d workers", s.gen, s.desired)
 	if s.reload != nil {
 		head += fmt.Sprintf(", reloading to generation %d", s.reload.gen)
+	}
+	if s.upgrade != nil {
+		head += fmt.Sprintf(", upgrading to generation %d", s.upgrade.gen)
+	}
+	for _, e := range tb.execs {
+		head += ", re-executed " + e.path
 	}
 	if s.haltErr != nil {
 		head += ", halted: " + s.haltErr.Error()

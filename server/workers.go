@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -56,6 +57,11 @@ const (
 	whyBootTimeout reason = "boot timeout"     // not ready within --boot-timeout
 	whyHeartbeat   reason = "no heartbeat"     // silent for --timeout
 	whyMaxRSSHard  reason = "max-rss-hard"     // its heartbeat's RSS is over --max-rss-hard
+	// whyUpgradeAbandoned: it is the canary of an upgrade that failed.
+	whyUpgradeAbandoned reason = "upgrade abandoned"
+	// whyUpgraded: an upgrade's new supervisor cannot use it (its
+	// channel is lost, or the handover state was unreadable).
+	whyUpgraded reason = "upgraded"
 )
 
 // worker is the supervisor's record of one worker process.
@@ -82,7 +88,15 @@ type worker struct {
 	// readDone closes when the channel's reader has reported its last
 	// message, so the exit is reported after everything the worker said.
 	readDone chan struct{}
-	log      *zap.Logger
+	// reader is what the channel's reader goroutine reads through, so an
+	// upgrade can stop it between frames (handover.go).
+	reader *channelReader
+	// mute is set for an adopted worker whose protocol version this
+	// binary does not speak (an upgrade across versions): its channel is
+	// not read nor written, its heartbeat not expected; it serves until
+	// the new generation is ready, then drains.
+	mute bool
+	log  *zap.Logger
 }
 
 // serving reports whether the worker covers its slot: booting towards
@@ -100,6 +114,9 @@ const tellTimeout = 100 * time.Millisecond
 // tell sends m to the worker, logging (not returning) a failure: a worker
 // that cannot be told is dealt with by its signals and clocks.
 func (w *worker) tell(m proto.Message) {
+	if w.mute {
+		return
+	}
 	_ = w.conn.SetWriteDeadline(time.Now().Add(tellTimeout))
 	if err := proto.Encode(w.conn, m); err != nil {
 		w.log.Warn("tell worker", zap.Uint8("kind", uint8(m.Kind())), zap.Error(err))
@@ -211,12 +228,9 @@ func (s *Supervisor) spawn(slot, gen int, opts Options) (*worker, error) {
 	now := s.now()
 	w := &worker{
 		pid: proc.Pid(), slot: slot, generation: gen, proc: proc, conn: conn,
-		started: now, lastBeat: now, readDone: make(chan struct{}),
+		started: now, lastBeat: now,
 	}
-	w.log = s.log.With(zap.Int("worker_pid", w.pid), zap.Int("slot", slot), zap.Int("generation", gen))
-	s.workers[w.pid] = w
-	go s.wait(w)
-	go s.read(w)
+	s.track(w, nil)
 	if err := proto.Encode(conn, proto.Config{Schema: opts.Settings.Schema, Settings: opts.Settings.JSON, Slot: slot, Generation: gen,
 		Metrics: s.metrics != nil}); err != nil {
 		// The worker cannot start without it; its exit is reported as a
@@ -228,6 +242,24 @@ func (s *Supervisor) spawn(slot, gen int, opts Options) (*worker, error) {
 	return w, nil
 }
 
+// track puts w in the table and starts its goroutines: the wait for its
+// exit and the reader of its channel, which reads pending (the start of
+// a frame an upgrade's handover had read) before the channel.
+func (s *Supervisor) track(w *worker, pending []byte) {
+	w.readDone = make(chan struct{})
+	w.reader = &channelReader{conn: w.conn, replay: pending}
+	if w.log == nil {
+		w.log = s.log.With(zap.Int("worker_pid", w.pid), zap.Int("slot", w.slot), zap.Int("generation", w.generation))
+	}
+	s.workers[w.pid] = w
+	go s.wait(w)
+	if w.mute || w.conn == nil {
+		close(w.readDone)
+		return
+	}
+	go s.read(w)
+}
+
 // wait reports the worker's exit to the loop, after the messages it wrote
 // before it exited (a Refused, typically). A descendant that inherited the
 // channel could keep it open: past channelLinger the channel is closed.
@@ -236,7 +268,9 @@ func (s *Supervisor) wait(w *worker) {
 	select {
 	case <-w.readDone:
 	case <-time.After(channelLinger):
-		w.conn.Close()
+		if w.conn != nil {
+			w.conn.Close()
+		}
 		<-w.readDone
 	}
 	s.report(event{pid: w.pid, exited: true, status: status})
@@ -247,19 +281,115 @@ func (s *Supervisor) wait(w *worker) {
 const channelLinger = time.Second
 
 // read reports the worker's messages to the loop until the channel ends.
+// While an upgrade's handover holds the reader (freeze), it waits.
 func (s *Supervisor) read(w *worker) {
 	defer close(w.readDone)
+	r := w.reader
 	for {
-		m, err := proto.Decode(w.conn)
+		m, err := proto.Decode(r)
 		if err != nil {
+			if thawed := r.frozenUntil(); thawed != nil {
+				select {
+				case <-thawed:
+					continue
+				case <-s.done:
+					return
+				}
+			}
 			if !errors.Is(err, net.ErrClosed) && !isEOF(err) {
 				w.log.Warn("bad message from worker; closing its channel", zap.Error(err))
 				w.conn.Close()
 			}
 			return
 		}
+		// Reported before the frame is forgotten: a handover in between
+		// passes it on again rather than lose it (a duplicate message is
+		// harmless, a lost Ready or Retiring is not).
 		s.report(event{pid: w.pid, msg: m})
+		r.frameDone()
 	}
+}
+
+// errFrozen is what a frozen channelReader's Read returns.
+var errFrozen = errors.New("channel handed over")
+
+// channelReader reads a worker's channel for proto.Decode, keeping the
+// bytes of the frame being read, so that an upgrade can stop reading
+// between any two bytes (freeze) and pass the start of an unfinished
+// frame to the next supervisor with the descriptor.
+type channelReader struct {
+	conn    net.Conn
+	mu      sync.Mutex // held across each read
+	partial []byte     // the bytes of the frame being read
+	replay  []byte     // handed-over bytes to read before the channel's
+	// thawed, under frozenMu, is non-nil while frozen; thaw closes it.
+	// It is set before the deadline that cuts a read short, so the
+	// reader that sees the timeout knows to wait.
+	frozenMu sync.Mutex
+	thawed   chan struct{}
+}
+
+// Read reads from the channel unless frozen. The lock is held across the
+// read, so freeze, which first cuts the read short with a deadline, sees
+// every byte read.
+func (r *channelReader) Read(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.frozenUntil() != nil {
+		return 0, errFrozen
+	}
+	if len(r.replay) > 0 {
+		n := copy(p, r.replay)
+		r.replay = r.replay[n:]
+		r.partial = append(r.partial, p[:n]...)
+		return n, nil
+	}
+	n, err := r.conn.Read(p)
+	r.partial = append(r.partial, p[:n]...)
+	return n, err
+}
+
+// frameDone forgets the frame just decoded.
+func (r *channelReader) frameDone() {
+	r.mu.Lock()
+	r.partial = r.partial[:0]
+	r.mu.Unlock()
+}
+
+// freeze stops the reader and returns the bytes of the frame it was
+// reading: a read in progress is cut short by a deadline in the past.
+func (r *channelReader) freeze() []byte {
+	r.frozenMu.Lock()
+	if r.thawed == nil {
+		r.thawed = make(chan struct{})
+	}
+	r.frozenMu.Unlock()
+	if r.conn != nil {
+		_ = r.conn.SetReadDeadline(time.Now())
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append(append([]byte(nil), r.partial...), r.replay...)
+}
+
+// thaw lets a frozen reader go on (the exec failed).
+func (r *channelReader) thaw() {
+	r.frozenMu.Lock()
+	defer r.frozenMu.Unlock()
+	if r.conn != nil {
+		_ = r.conn.SetReadDeadline(time.Time{})
+	}
+	if r.thawed != nil {
+		close(r.thawed)
+		r.thawed = nil
+	}
+}
+
+// frozenUntil is the channel thaw closes while r is frozen, else nil.
+func (r *channelReader) frozenUntil() chan struct{} {
+	r.frozenMu.Lock()
+	defer r.frozenMu.Unlock()
+	return r.thawed
 }
 
 func (s *Supervisor) report(ev event) {

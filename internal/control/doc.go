@@ -33,7 +33,8 @@
 //	{"v":1,"cmd":"stop"}                   TERM: graceful stop (answered before it starts)
 //	{"v":1,"cmd":"stop","fast":true}       INT: fast stop
 //	{"v":1,"cmd":"reopen-logs"}            USR1
-//	{"v":1,"cmd":"upgrade"}                USR2 (refused for now: not supported yet)
+//	{"v":1,"cmd":"upgrade"}                USR2: binary upgrade, same PID
+//	{"v":1,"cmd":"upgrade","wait":true}    USR2, answered once the new binary's generation is ready or the upgrade abandoned
 //
 // Responses carry the version and ok; a refusal or failure has ok false
 // and the reason in error, in words an operator reads:
