@@ -46,6 +46,9 @@ var ErrControlInUse = errors.New("another supervisor answers on this control soc
 type controlRequest struct {
 	req   control.Request
 	reply chan control.Response
+	// conn is the connection the request came on, which an upgrade
+	// hands over to the new supervisor when the request waits for it.
+	conn net.Conn
 	// quiet logs the request at debug level: the status page asks for
 	// status every second.
 	quiet bool
@@ -234,19 +237,19 @@ func (c *controlServer) serve(conn *net.UnixConn) {
 			}
 			continue
 		}
-		if !c.write(conn, c.ask(req)) {
+		if !c.write(conn, c.ask(conn, req)) {
 			return
 		}
 	}
 }
 
 // ask hands req to the supervisor's loop and waits for its answer.
-func (c *controlServer) ask(req control.Request) control.Response {
+func (c *controlServer) ask(conn net.Conn, req control.Request) control.Response {
 	limit := controlAnswer
 	if req.Wait {
 		limit = controlWait
 	}
-	return askLoop(c.requests, c.quit, controlRequest{req: req}, limit)
+	return askLoop(c.requests, c.quit, controlRequest{req: req, conn: conn}, limit)
 }
 
 // askLoop hands r to the supervisor's loop on requests and waits for its

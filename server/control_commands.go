@@ -12,9 +12,6 @@ import (
 	"github.com/drover/drover/internal/control"
 )
 
-// errUpgrade is what upgrade answers until binary upgrade exists.
-var errUpgrade = errors.New("binary upgrade is not supported yet: use reload to roll workers onto a new binary")
-
 // control carries out one control request, in the supervisor's loop, as
 // command does a signal's, and answers it.
 func (s *Supervisor) control(r controlRequest) {
@@ -54,7 +51,7 @@ func (s *Supervisor) control(r controlRequest) {
 		}
 		r.answer(control.Response{OK: true})
 	case control.CmdUpgrade:
-		r.refuse(errUpgrade)
+		s.controlUpgrade(r)
 	default:
 		r.refuse(fmt.Errorf("%w %q", control.ErrCommand, r.req.Cmd))
 	}
@@ -80,6 +77,8 @@ func (s *Supervisor) scaleTo(n int) error {
 	switch {
 	case s.stopping:
 		return errors.New("worker count unchanged: the supervisor is stopping")
+	case s.upgrade != nil:
+		return fmt.Errorf("worker count unchanged: an upgrade (canary generation %d) is in progress; scale again after it", s.upgrade.gen)
 	case s.reload != nil:
 		return fmt.Errorf("worker count unchanged: a reload to generation %d is in progress; scale again after it", s.reload.gen)
 	case n < 1 || n > control.MaxWorkers:
