@@ -50,10 +50,14 @@ func Classes() []Class { return []Class{ClassApp, ClassAPI, ClassHealth} }
 const MaxStatus = 999
 
 // DurationBuckets are the upper bounds, in seconds, of the request
-// duration histogram: Prometheus' default buckets. Worker and supervisor
-// both use them; a delta with another number of buckets is refused.
+// duration histogram: Prometheus' default buckets with five below them,
+// from 100 µs, where a Go handler's answers are (with the defaults alone,
+// every request under 5 ms would fall in the first bucket, and a p50 read
+// from them would say 2.5 ms whatever the requests took). Worker and
+// supervisor both use them; a delta with another number of buckets is
+// refused.
 func DurationBuckets() []float64 {
-	return []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
+	return []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
 }
 
 // HashWaitBuckets are the upper bounds, in seconds, of the password-hash

@@ -40,18 +40,18 @@ func TestDelta(t *testing.T) {
 			give: func(r *metrics.Recorder) { r.RecordRequest(metrics.ClassApp, 200, 27, 3*time.Millisecond) },
 			want: &proto.MetricsDelta{
 				Requests:      []proto.RequestCount{{Class: "app", Code: 200, N: 1}},
-				Durations:     []proto.Histogram{{Class: "app", Counts: counts(nd, 0), SumNanos: uint64(3 * time.Millisecond)}},
+				Durations:     []proto.Histogram{{Class: "app", Counts: counts(nd, 5), SumNanos: uint64(3 * time.Millisecond)}},
 				ResponseBytes: 27,
 			},
 		},
 		{
 			name: "classes and codes, bucket edges",
 			give: func(r *metrics.Recorder) {
-				r.RecordRequest(metrics.ClassAPI, 401, 10, 5*time.Millisecond) // le 0.005: bucket 0
-				r.RecordRequest(metrics.ClassAPI, 200, 20, 6*time.Millisecond) // bucket 1
+				r.RecordRequest(metrics.ClassAPI, 401, 10, 5*time.Millisecond) // le 0.005: bucket 5
+				r.RecordRequest(metrics.ClassAPI, 200, 20, 6*time.Millisecond) // bucket 6
 				r.RecordRequest(metrics.ClassApp, 404, 0, 11*time.Second)      // past every bound
 				r.RecordRequest(metrics.ClassHealth, 200, 15, 0)               // bucket 0, no sum
-				r.RecordRequest(metrics.ClassApp, 0, -1, time.Second)          // hijacked: code 0, bucket 7
+				r.RecordRequest(metrics.ClassApp, 0, -1, time.Second)          // hijacked: code 0, bucket 12
 				r.RecordRequest(metrics.ClassApp, 1000, 0, 2*time.Second)      // out of range: code 0
 			},
 			want: &proto.MetricsDelta{
@@ -63,8 +63,8 @@ func TestDelta(t *testing.T) {
 					{Class: "health", Code: 200, N: 1},
 				},
 				Durations: []proto.Histogram{
-					{Class: "app", Counts: []uint64{0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 1}, SumNanos: uint64(14 * time.Second)},
-					{Class: "api", Counts: counts(nd, 0, 1), SumNanos: uint64(11 * time.Millisecond)},
+					{Class: "app", Counts: counts(nd, 12, 13, 16), SumNanos: uint64(14 * time.Second)},
+					{Class: "api", Counts: counts(nd, 5, 6), SumNanos: uint64(11 * time.Millisecond)},
 					{Class: "health", Counts: counts(nd, 0)},
 				},
 				ResponseBytes: 45,
