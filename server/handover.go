@@ -75,7 +75,8 @@ const (
 	// holding handover's JSON).
 	EnvUpgradeState = "DROVER_UPGRADE_STATE"
 	// EnvUpgradeFallback is the same handover in a form any version
-	// reads: "listeners=FD,FD workers=PID:FD,PID:FD control=FD", the listeners'
+	// reads: "listeners=FD,FD workers=PID:FD,PID:FD control=FD
+	// waiters=FD,FD", the listeners'
 	// names and roles in EnvUpgradeListeners (package sockets' format).
 	EnvUpgradeFallback = "DROVER_UPGRADE_FALLBACK"
 	// EnvUpgradeListeners names the fallback's listeners, in order.
@@ -255,6 +256,13 @@ func fallbackEnv(h *handover) string {
 	if h.ControlFD != 0 {
 		v += " control=" + strconv.Itoa(h.ControlFD)
 	}
+	if len(h.WaiterFDs) > 0 {
+		var fds []string
+		for _, fd := range h.WaiterFDs {
+			fds = append(fds, strconv.Itoa(fd))
+		}
+		v += " waiters=" + strings.Join(fds, ",")
+	}
 	return v
 }
 
@@ -280,6 +288,12 @@ func parseFallback(v, names string) (*handover, error) {
 					return nil, fmt.Errorf("upgrade fallback: listener %q", item)
 				}
 				h.Listeners = append(h.Listeners, handoverListener{FD: fd})
+			case "waiters":
+				fd, err := strconv.Atoi(item)
+				if err != nil || fd < 3 {
+					return nil, fmt.Errorf("upgrade fallback: waiter %q", item)
+				}
+				h.WaiterFDs = append(h.WaiterFDs, fd)
 			case "control":
 				fd, err := strconv.Atoi(item)
 				if err != nil || fd < 3 {

@@ -265,6 +265,11 @@ func (s *Supervisor) resume(h *handover, fallback bool) {
 			s.drainWorker(w, whyUpgraded)
 		}
 		s.log.Info("upgrade: draining the old workers; starting a fresh generation", zap.Int("workers", len(h.Workers)))
+		for _, fd := range h.WaiterFDs {
+			if r, err := s.adoptWaiter(fd); err == nil {
+				r.refuse(errors.New("upgrade: the new binary could not read the handover state; it serves with a fresh generation, the old workers drain (see the log)"))
+			}
+		}
 		return
 	}
 	s.gen, s.lastGen, s.desired, s.startedAt = h.Generation, h.LastGeneration, h.Desired, h.Started

@@ -233,7 +233,7 @@ func TestParseFallback(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(got.Listeners) != 1 || got.Listeners[0].FD != 5 || !got.Listeners[0].Unlink || len(got.Workers) != 1 ||
-		got.Workers[0].PID != 100 || got.Workers[0].FD != 6 || got.ControlFD != 9 {
+		got.Workers[0].PID != 100 || got.Workers[0].FD != 6 || got.ControlFD != 9 || len(got.WaiterFDs) != 1 || got.WaiterFDs[0] != 11 {
 		t.Errorf("parseFallback(%q) = %+v", fallbackEnv(h), got)
 	}
 	if _, err := parseFallback("listeners=5,6", "app=a"); err == nil {
@@ -244,6 +244,7 @@ func TestParseFallback(t *testing.T) {
 func good4fallback() *handover {
 	return &handover{
 		ControlFD: 9,
+		WaiterFDs: []int{11},
 		Listeners: []handoverListener{{FD: 5}},
 		Workers:   []handoverWorker{{PID: 100, FD: 6}},
 	}
