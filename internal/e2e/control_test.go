@@ -52,9 +52,16 @@ func serveCtl(t *testing.T, n int, dir string, env []string, args ...string) *ct
 // when not nil, and returns what it printed and its exit status.
 func ctlRun(t *testing.T, env []string, cred *syscall.Credential, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return runControl(t, testappBin, env, cred, args...)
+}
+
+// runControl runs bin with args (a control command) in env, as cred when
+// not nil, and returns what it printed and its exit status.
+func runControl(t *testing.T, bin string, env []string, cred *syscall.Credential, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, testappBin, args...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = append(append(os.Environ(), "DROVER_SECRET_KEY="+testSecretKey), env...)
 	if cred != nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}

@@ -1,13 +1,9 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -111,22 +107,7 @@ func (u *upgradeServer) killWorkers() {
 // control runs drover's control command args against u.
 func (u *upgradeServer) control(args ...string) (stdout, stderr string, code int) {
 	u.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, droverBin, args...)
-	cmd.Env = append(append(os.Environ(), "DROVER_SECRET_KEY="+testSecretKey), u.env...)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	var exitErr *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exitErr):
-		code = exitErr.ExitCode()
-	default:
-		u.t.Fatalf("run %v: %v", args, err)
-	}
-	return out.String(), errOut.String(), code
+	return runControl(u.t, droverBin, u.env, nil, args...)
 }
 
 func (u *upgradeServer) status() control.Status {
