@@ -34,7 +34,7 @@ func (f *controlFlags) status(fs *pflag.FlagSet) {
 }
 
 func (f *controlFlags) waitFlag(fs *pflag.FlagSet) {
-	fs.BoolVar(&f.wait, "wait", false, "return once the new generation is ready (exit status 4 when the reload is abandoned)")
+	fs.BoolVar(&f.wait, "wait", false, "return once the new generation is ready (exit status 4 when the reload or upgrade is abandoned)")
 }
 
 func (f *controlFlags) stop(fs *pflag.FlagSet) {
