@@ -20,17 +20,34 @@ import (
 // keep-alive-safe drain lingering for linger.
 func serveKeepAliveSafe(t *testing.T, h http.Handler, linger time.Duration) (*Server, string, *errgroup.Group) {
 	t.Helper()
+	s, addr, g, _ := serveKeepAliveSafeAccepting(t, h, linger)
+	return s, addr, g
+}
+
+// serveKeepAliveSafeAccepting is serveKeepAliveSafe with a channel that
+// gets a value for each connection the server has accepted.
+func serveKeepAliveSafeAccepting(t *testing.T, h http.Handler, linger time.Duration) (*Server, string, *errgroup.Group, <-chan struct{}) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Config{Server: &http.Server{Handler: h}, Listeners: []Listener{{Listener: ln}}, KeepAliveSafe: true, Linger: linger}, zaptest.NewLogger(t))
+	accepted := make(chan struct{}, 64)
+	srv := &http.Server{Handler: h, ConnState: func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			select {
+			case accepted <- struct{}{}:
+			default:
+			}
+		}
+	}}
+	s, err := New(Config{Server: srv, Listeners: []Listener{{Listener: ln}}, KeepAliveSafe: true, Linger: linger}, zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var g errgroup.Group
 	s.Go(&g)
-	return s, ln.Addr().String(), &g
+	return s, ln.Addr().String(), &g, accepted
 }
 
 // exchange writes one raw request on c and reads its response.
@@ -59,7 +76,7 @@ const post = "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody"
 // not before, and the drain then ends.
 func TestDrainLingersOnIdleKeepAlive(t *testing.T) {
 	const linger = 400 * time.Millisecond
-	s, addr, g := serveKeepAliveSafe(t, http.HandlerFunc(ok), linger)
+	s, addr, g, accepted := serveKeepAliveSafeAccepting(t, http.HandlerFunc(ok), linger)
 	used, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -75,6 +92,17 @@ func TestDrainLingersOnIdleKeepAlive(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer silent.Close()
+	// The drain closes the listener: a connection still in the kernel's
+	// accept queue then would be reset, not lingered (a worker's listener
+	// is the supervisor's too, so there it stays queued). Wait until the
+	// server has all three.
+	for range 3 {
+		select {
+		case <-accepted:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the server did not accept the three connections")
+		}
+	}
 	usedR, unusedR := bufio.NewReader(used), bufio.NewReader(unused)
 	for _, c := range []struct {
 		conn net.Conn
