@@ -72,13 +72,15 @@ bench: deps
 # chromium, headless, which loads the status page (with fonts-dejavu-core
 # for its screenshot: 124 MB to download, 414 MB installed). Those of
 # APT_LEAN go in without their recommends (chromium's are a desktop's:
-# printing, GL drivers, a notification daemon).
-APT_LEAN     := chromium fonts-dejavu-core
+# printing, GL drivers, a notification daemon; prometheus' is
+# prometheus-node-exporter, a second service the tests have no use for).
+APT_LEAN     := chromium fonts-dejavu-core prometheus
 APT_PACKAGES := python3-jwt python3-cryptography python3-django python3-argon2 \
                 python3-djangorestframework python3-djangorestframework-simplejwt python3-gunicorn \
-                systemd nginx libnginx-mod-stream wrk gunicorn jq logrotate prometheus $(APT_LEAN)
+                systemd nginx libnginx-mod-stream wrk gunicorn jq logrotate $(APT_LEAN)
 deps:
-	@missing=""; lean=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 && continue; \
+	@missing=""; lean=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' && continue; \
 	  case " $(APT_LEAN) " in *" $$p "*) lean="$$lean $$p";; *) missing="$$missing $$p";; esac; done; \
 	if [ -n "$$missing$$lean" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
