@@ -25,6 +25,16 @@ const testSecret = "api-test-secret-api-test-secret-0123"
 // (user 1).
 func testAPI(t *testing.T) http.Handler {
 	t.Helper()
+	svc, _, _ := testService(t, "alice")
+	return API(svc, zap.NewNop())
+}
+
+// testService is a token service on a real SQLite store in t's temp dir,
+// signing with testSecret, with the users names (IDs from 1, in order,
+// all with the password "password-1"); it returns the store and tokens
+// too, for a test to change users or issue tokens.
+func testService(t *testing.T, names ...string) (*auth.Service, *auth.SQLiteStore, *auth.Tokens) {
+	t.Helper()
 	ctx := context.Background()
 	store, err := auth.OpenSQLite(ctx, filepath.Join(t.TempDir(), "drover.db"))
 	if err != nil {
@@ -40,14 +50,16 @@ func testAPI(t *testing.T) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.CreateUser(ctx, "alice", hash); err != nil {
-		t.Fatal(err)
+	for _, name := range names {
+		if _, err := store.CreateUser(ctx, name, hash); err != nil {
+			t.Fatal(err)
+		}
 	}
 	svc, err := auth.NewService(auth.ServiceConfig{Tokens: tokens, Store: store, Hasher: hasher, Rotate: true}, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return API(svc, zap.NewNop())
+	return svc, store, tokens
 }
 
 // forge signs simplejwt's claims of a token of typ for alice with

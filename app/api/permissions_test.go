@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -30,24 +29,11 @@ type authFixture struct {
 func newAuthFixture(t *testing.T) authFixture {
 	t.Helper()
 	ctx := context.Background()
-	store, err := auth.OpenSQLite(ctx, filepath.Join(t.TempDir(), "drover.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	tokens, err := auth.NewTokens(auth.TokenConfig{Secret: []byte(testSecret)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hasher := auth.NewHasher(auth.HasherConfig{Memory: 64, Iterations: 1})
-	hash, err := hasher.Hash(ctx, "password-1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := authFixture{bearer: make(map[string]string)}
+	svc, store, tokens := testService(t, "alice", "bob", "carol")
+	f := authFixture{svc: svc, bearer: make(map[string]string)}
 	ids := map[string]int64{"nobody": 99}
 	for _, name := range []string{"alice", "bob", "carol"} {
-		u, err := store.CreateUser(ctx, name, hash)
+		u, err := store.UserByName(ctx, name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,9 +48,6 @@ func newAuthFixture(t *testing.T) authFixture {
 			t.Fatal(err)
 		}
 		f.bearer[name] = "Bearer " + access
-	}
-	if f.svc, err = auth.NewService(auth.ServiceConfig{Tokens: tokens, Store: store, Hasher: hasher, Rotate: true}, zap.NewNop()); err != nil {
-		t.Fatal(err)
 	}
 	return f
 }
