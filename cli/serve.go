@@ -62,10 +62,7 @@ func runServe(ctx context.Context, p Program, args []string, stdout io.Writer) e
 	// now, which a HUP may have changed since the start.
 	table, _ := p.table() // Run checked it
 	options := func(c config.Config) (server.Options, error) {
-		o, err := serverOptions(c, func() error { return errors.Join(logs.Reopen(), chownForWorkers(c)) })
-		o.Settings.Schema = table.Schema()
-		o.Name = p.name()
-		return o, err
+		return serverOptions(c, table, func() error { return errors.Join(logs.Reopen(), chownForWorkers(c)) })
 	}
 	opts, err := options(cfg)
 	if err != nil {

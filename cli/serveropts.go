@@ -9,11 +9,11 @@ import (
 	"github.com/drover/drover/server"
 )
 
-// serverOptions maps the settings onto the supervisor's options: its
-// sockets, pool and clocks, the workers' user, and the settings every
-// worker is sent (encoded with this binary's schema), with reopen for
-// USR1.
-func serverOptions(c config.Config, reopen func() error) (server.Options, error) {
+// serverOptions maps the settings onto the supervisor's options: the
+// program's name, its sockets, pool and clocks, the workers' user, and the
+// settings every worker is sent (encoded with the schema of the program's
+// table t), with reopen for USR1.
+func serverOptions(c config.Config, t config.Table, reopen func() error) (server.Options, error) {
 	user, err := workerCredential(c.Server)
 	if err != nil {
 		return server.Options{}, err
@@ -31,6 +31,7 @@ func serverOptions(c config.Config, reopen func() error) (server.Options, error)
 		return server.Options{}, fmt.Errorf("encode the workers' settings: %w", err)
 	}
 	return server.Options{
+		Name: t.Program,
 		Sockets: server.Sockets{
 			Bind:         c.Server.Bind,
 			RedirectBind: c.Server.RedirectBind,
@@ -53,7 +54,7 @@ func serverOptions(c config.Config, reopen func() error) (server.Options, error)
 		PIDFile:           c.Server.PIDFile,
 		MetricsBind:       c.Server.MetricsBind,
 		User:              user,
-		Settings:          server.WorkerSettings{Schema: config.Schema(), JSON: settings},
+		Settings:          server.WorkerSettings{Schema: t.Schema(), JSON: settings},
 		TLS:               c.TLS.CertFile != "" || len(c.TLS.AutoDomains) > 0,
 		WorkerClass:       c.Worker.Class,
 		Reopen:            reopen,

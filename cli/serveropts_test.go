@@ -29,7 +29,7 @@ func TestServerOptions(t *testing.T) {
 	c.Worker.Class = "sync"
 
 	reopened := false
-	opts, err := serverOptions(c, func() error { reopened = true; return nil })
+	opts, err := serverOptions(c, config.Drover(), func() error { reopened = true; return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestServerOptionsIdentities(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := config.Default()
 			tt.change(&c.Server)
-			opts, err := serverOptions(c, nil)
+			opts, err := serverOptions(c, config.Drover(), nil)
 			if tt.wantErr != "" {
 				if ce, ok := err.(*config.Error); !ok || ce.Setting != tt.wantErr {
 					t.Errorf("serverOptions = %v, want an error about %s", err, tt.wantErr)
@@ -93,5 +93,18 @@ func TestServerOptionsIdentities(t *testing.T) {
 				t.Errorf("User = %+v, want nobody", opts.User)
 			}
 		})
+	}
+}
+
+// A program's options carry its name and the schema of its own table, so
+// its serving line names it and its workers unpack its own settings.
+func TestServerOptionsOfAProgram(t *testing.T) {
+	table := config.Table{Program: "notes", App: []config.AppSetting{{Name: "notes-page-size", Kind: "int", Default: "50"}}}
+	opts, err := serverOptions(config.Default(), table, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.Name != "notes" || opts.Settings.Schema != table.Schema() || opts.Settings.Schema == config.Schema() {
+		t.Errorf("Name, Schema = %q, %q; want notes and the table's %q (not drover's %q)", opts.Name, opts.Settings.Schema, table.Schema(), config.Schema())
 	}
 }
