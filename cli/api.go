@@ -218,7 +218,7 @@ func buildAuth(ctx context.Context, cfg config.Config, pa *Auth, prune bool, obs
 // every worker at the same moment. prepare has checked the signing keys
 // already.
 func createState(ctx context.Context, p Program, cfg config.Config) error {
-	if !p.ownAPI() {
+	if !p.authenticates() {
 		return statedir.Dir(cfg.Auth.StateDir).Create()
 	}
 	store, err := openStore(ctx, cfg)

@@ -25,9 +25,9 @@ func (p Program) name() string {
 	return p.Name
 }
 
-// ownAPI reports whether the program uses drover's token authentication,
+// authenticates reports whether the program uses drover's token authentication,
 // which needs a signing key and the store.
-func (p Program) ownAPI() bool { return p.withDefaults().Auth != nil }
+func (p Program) authenticates() bool { return p.withDefaults().Auth != nil }
 
 // Main runs p with the process's arguments and returns its exit status;
 // a failure is printed as one line on stderr. A program's main is:

@@ -80,7 +80,7 @@ func runDev(ctx context.Context, p Program, args []string, stdout io.Writer) err
 		return runReloadWatcher(ctx, p, cfg, rf, args, logs.Error.Named("reload"))
 	}
 	log := logs.Error.Named("dev")
-	if p.ownAPI() {
+	if p.authenticates() {
 		t, _ := p.table() // Run checked it
 		if err := devKeys(&cfg, t, log); err != nil {
 			return exitcode.Wrap(exitcode.Config, err)

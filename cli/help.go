@@ -56,7 +56,7 @@ func (p Program) commands() []command {
 		{name: "version", summary: "print the version, the VCS revision and the Go version (also --version)"},
 		{name: "help", args: "[COMMAND]", summary: "print this help, or one command's (also COMMAND --help)"},
 	}
-	if p.ownAPI() {
+	if p.authenticates() {
 		return all
 	}
 	var own []command
@@ -116,7 +116,7 @@ on/off or 1/0 (--proxy-protocol, --proxy-protocol=no, --proxy-protocol no).
 
 // settingsCommands names the commands that read the settings' flags.
 func (p Program) settingsCommands() string {
-	if p.ownAPI() {
+	if p.authenticates() {
 		return "serve, dev, check, the control commands (status, reload, scale, stop, reopen-logs, upgrade) and the user commands"
 	}
 	return "serve, dev, check and the control commands (status, reload, scale, stop, reopen-logs, upgrade)"

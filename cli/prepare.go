@@ -27,7 +27,7 @@ func prepare(p Program, cfg *config.Config) error {
 	if err := checkLogFiles(cfg.Log); err != nil {
 		return err
 	}
-	if p.ownAPI() {
+	if p.authenticates() {
 		t, _ := p.table() // Run checked it
 		if err := cfg.LoadKeys(t.LookupEnv(nil)); err != nil {
 			return err
