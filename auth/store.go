@@ -26,6 +26,11 @@ var (
 	ErrRefreshRevoked = errors.New("refresh token revoked")
 	// ErrRefreshExpired: a refresh token past its expiry.
 	ErrRefreshExpired = errors.New("refresh token expired")
+	// ErrStoreUnavailable: the store could not be reached or did not
+	// answer in time (a database server down, restarting or overloaded,
+	// a connection lost). The request may succeed when retried; the HTTP
+	// layer answers 503. A store wraps its driver's error with it.
+	ErrStoreUnavailable = errors.New("store unavailable")
 )
 
 // RefreshToken is a refresh token as the store records it. The store
@@ -104,6 +109,16 @@ type Store interface {
 	UserByName(ctx context.Context, username string) (User, error)
 	// UserByID finds a user by ID, or returns ErrNotFound.
 	UserByID(ctx context.Context, id int64) (User, error)
+	// Users lists every user, by ID.
+	Users(ctx context.Context) ([]User, error)
+	// ImportUser adds u as given: its ID, hash, active state, joined and
+	// last-login times (a user carried over from Django). A taken
+	// username or ID is ErrUserExists. Later CreateUser calls never reuse
+	// an imported ID.
+	ImportUser(ctx context.Context, u User) error
+	// DeleteUser deletes a user and every refresh token the user holds;
+	// ErrNotFound if no such user.
+	DeleteUser(ctx context.Context, userID int64) error
 	// SetPassword replaces a user's password hash; ErrNotFound if no such user.
 	SetPassword(ctx context.Context, userID int64, passwordHash string) error
 	// SetActive allows or forbids a user's logins; ErrNotFound if no such user.

@@ -186,6 +186,31 @@ func (s *SQLiteStore) CreateUser(ctx context.Context, username, passwordHash str
 	return u, nil
 }
 
+// ImportUser adds u with its own ID, hash, active state and times. A
+// taken username or ID is ErrUserExists. AUTOINCREMENT moves past an
+// imported ID, so CreateUser never gives it again.
+func (s *SQLiteStore) ImportUser(ctx context.Context, u User) error {
+	if err := checkUsername(u.Username); err != nil {
+		return fmt.Errorf("import user: %w", err)
+	}
+	if u.ID <= 0 {
+		return fmt.Errorf("import user %q: id %d is not positive", u.Username, u.ID)
+	}
+	var lastLogin sql.NullInt64
+	if !u.LastLogin.IsZero() {
+		lastLogin = sql.NullInt64{Int64: u.LastLogin.UnixNano(), Valid: true}
+	}
+	n, err := s.exec(ctx, `INSERT INTO users (id, username, password_hash, active, joined, last_login) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`, u.ID, u.Username, u.PasswordHash, u.Active, u.Joined.UnixNano(), lastLogin)
+	switch {
+	case err != nil:
+		return fmt.Errorf("import user %q: %w", u.Username, err)
+	case n == 0:
+		return fmt.Errorf("import user %q (id %d): %w", u.Username, u.ID, ErrUserExists)
+	}
+	return nil
+}
+
 const userColumns = `id, username, password_hash, active, joined, last_login`
 
 // scanUser reads one row of userColumns, from QueryRow or Query.

@@ -77,6 +77,15 @@ func writeAuthError(w http.ResponseWriter, r *http.Request, err error, sc scope,
 			return
 		}
 		unauthorized(detailBody(auth.TokenMessage(err), "token_not_valid"))
+	case errors.Is(err, auth.ErrStoreUnavailable):
+		// DRF's ServiceUnavailable. One warning, no stack: the store's
+		// server is down or slow, not this code; a retry may succeed.
+		if log != nil {
+			log.Warn("store unavailable", zap.String("path", r.URL.Path),
+				zap.String("request_id", app.RequestID(r.Context())), zap.Error(err))
+		}
+		w.Header().Set("Retry-After", "1")
+		app.Error(w, http.StatusServiceUnavailable, "Service temporarily unavailable, try again later.")
 	default:
 		if log == nil {
 			log = zap.NewNop()
