@@ -272,6 +272,15 @@ func (h *Hasher) parse(encoded string) (check, error) {
 	return check{}, fmt.Errorf("%w: unknown algorithm", ErrBadHash)
 }
 
+// Readable returns nil when Verify can check passwords against encoded
+// (argon2, pbkdf2_sha256, pbkdf2_sha1, or Django's unusable password,
+// which matches none), else an error wrapping ErrBadHash that says why.
+// It derives nothing: a check of hashes carried over from Django.
+func (h *Hasher) Readable(encoded string) error {
+	_, err := h.parse(encoded)
+	return err
+}
+
 // dummyFor returns a hash of the scheme of encoded (its algorithm and
 // costs, what [Store.PasswordSchemes] returns: a hash cut before its salt
 // will do) with a fixed salt and a key no password derives, and the

@@ -363,7 +363,10 @@ func (s *Service) Blacklist(ctx context.Context, refresh string) error {
 // claims (DRF's request.auth), which also read the token's other claims
 // ([Claims.Decode]). The User never carries its PasswordHash. What the
 // store says about a user is cached for UserCacheTTL: a change to the
-// user (a deactivation, a new username) shows within it.
+// user (a deactivation, a new username) shows within it. While the store
+// is unavailable, what it said last keeps answering for up to a minute
+// past the TTL (staleIfError), so that a database restart does not fail
+// every authenticated request; a user not cached gets the store's error.
 func (s *Service) Authenticate(ctx context.Context, access string) (User, Claims, error) {
 	c, err := s.cfg.Tokens.Parse(access, Access)
 	if err != nil {
@@ -373,8 +376,13 @@ func (s *Service) Authenticate(ctx context.Context, access string) (User, Claims
 	u, err := e.user, e.err
 	if !cached {
 		u, err = s.activeUser(ctx, c.UserID)
-		if err == nil || errors.Is(err, ErrUserNotFound) || errors.Is(err, ErrUserInactive) {
+		switch {
+		case err == nil || errors.Is(err, ErrUserNotFound) || errors.Is(err, ErrUserInactive):
 			s.users.put(c.UserID, u, err)
+		case errors.Is(err, ErrStoreUnavailable):
+			if e, ok := s.users.stale(c.UserID); ok {
+				u, err = e.user, e.err
+			}
 		}
 	}
 	if err != nil {

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -242,5 +243,81 @@ func TestAuthenticateNeverReturnsThePasswordHash(t *testing.T) {
 				t.Errorf("ttl %v: Authenticate = %+v, %v; want user %d with no password hash", ttl, got, err, u.ID)
 			}
 		}
+	}
+}
+
+// downStore is a real store that answers ErrStoreUnavailable for user
+// lookups while down, as a PostgreSQL store does when its server is
+// stopped (the e2e multi-host test stops a real one).
+type downStore struct {
+	Store
+	down bool
+}
+
+func (s *downStore) UserByID(ctx context.Context, id int64) (User, error) {
+	if s.down {
+		return User{}, fmt.Errorf("user %d: %w: connection refused", id, ErrStoreUnavailable)
+	}
+	return s.Store.UserByID(ctx, id)
+}
+
+func TestAuthenticateStaleIfError(t *testing.T) {
+	ctx := context.Background()
+	svc, sqlite := newTestService(t, true)
+	store := &downStore{Store: sqlite}
+	svc.cfg.Store = store
+	clock := time.Now()
+	svc.now = func() time.Time { return clock }
+	svc.users = newUserCache(time.Second, func() time.Time { return svc.now() })
+	known, err := sqlite.CreateUser(ctx, "erin", djangoHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := sqlite.CreateUser(ctx, "frank", djangoHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := func(id int64) string {
+		access, _, err := svc.cfg.Tokens.Issue(Access, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return access
+	}
+	knownAccess, otherAccess := token(known.ID), token(other.ID)
+	start := clock
+	if _, _, err := svc.Authenticate(ctx, knownAccess); err != nil {
+		t.Fatal(err)
+	}
+	store.down = true
+
+	tests := []struct {
+		name    string
+		giveAt  time.Duration
+		give    string
+		wantErr error
+	}{
+		{name: "within the TTL", giveAt: 500 * time.Millisecond, give: knownAccess},
+		{name: "past the TTL, store down: stale answer", giveAt: 2 * time.Second, give: knownAccess},
+		{name: "never cached, store down", giveAt: 2 * time.Second, give: otherAccess, wantErr: ErrStoreUnavailable},
+		{name: "near the stale bound", giveAt: time.Second + staleIfError - time.Millisecond, give: knownAccess},
+		{name: "past the stale bound", giveAt: time.Second + staleIfError, give: knownAccess, wantErr: ErrStoreUnavailable},
+	}
+	for _, tt := range tests {
+		clock = start.Add(tt.giveAt)
+		got, _, err := svc.Authenticate(ctx, tt.give)
+		if !errors.Is(err, tt.wantErr) || (err == nil && got.ID != known.ID) {
+			t.Errorf("%s: Authenticate = %+v, %v; want user %d, error %v", tt.name, got, err, known.ID, tt.wantErr)
+		}
+	}
+
+	// Back up: the store is read again, and a deactivation shows.
+	store.down = false
+	if err := sqlite.SetActive(ctx, known.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	clock = start.Add(2*time.Second + staleIfError)
+	if _, _, err := svc.Authenticate(ctx, knownAccess); !errors.Is(err, ErrUserInactive) {
+		t.Errorf("store back: Authenticate = %v, want ErrUserInactive", err)
 	}
 }
