@@ -77,7 +77,7 @@ bench: deps
 APT_LEAN     := chromium fonts-dejavu-core prometheus
 APT_PACKAGES := python3-jwt python3-cryptography python3-django python3-argon2 \
                 python3-djangorestframework python3-djangorestframework-simplejwt python3-gunicorn \
-                systemd nginx libnginx-mod-stream wrk gunicorn jq logrotate $(APT_LEAN)
+                systemd nginx libnginx-mod-stream wrk gunicorn jq logrotate postgresql $(APT_LEAN)
 deps:
 	@missing=""; lean=""; for p in $(APT_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' && continue; \
