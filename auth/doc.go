@@ -1,21 +1,22 @@
 // Package auth is drover's authentication: JWTs issued and verified as
 // djangorestframework-simplejwt does ([Tokens]), password hashing
 // compatible with Django's ([Hasher]), and the [Store] of users and
-// refresh-token state ([SQLiteStore]).
+// refresh-token state: [SQLiteStore], one file for the workers of one
+// host, or [PostgresStore], one database for several hosts.
 //
 // # Where it runs
 //
 // In every worker process, behind the API's handlers, and in the single
 // process of `drover dev`. The supervisor opens the store once before the
 // workers start, so that the schema is created or migrated once, and admin
-// commands (`drover createuser`, …) open the same file. Several processes
-// share one SQLite file: everything a worker must know about another's
-// tokens is in the file, nothing in memory.
+// commands (`drover createuser`, …) open the same store. Several processes
+// (and, on PostgreSQL, several hosts) share one store: everything a worker
+// must know about another's tokens is in it, nothing in memory.
 //
 // # Lifecycle
 //
-// [OpenSQLite] is called when a process starts and [SQLiteStore.Close] when
-// it exits; every commit is durable when it returns, so a worker killed at
+// [OpenSQLite] or [OpenPostgres] is called when a process starts and Close
+// when it exits; every commit is durable when it returns, so a worker killed at
 // any moment loses nothing it acknowledged. [NewHasher] and [NewTokens] hold
 // no resources. Nothing here starts a goroutine that outlives a call.
 //
@@ -34,8 +35,8 @@
 // ([ReuseError]): within the grace window after its rotation it is only
 // refused, later it revokes its whole family. Blacklisting is the same
 // kind of conditional write, and a consumed token presented for
-// blacklisting revokes its family at once. [SQLiteStore.Prune] removes
-// expired tokens.
+// blacklisting revokes its family at once. [Store.Prune] removes expired
+// tokens (on PostgreSQL, one host at a time).
 //
 // # Embedding
 //

@@ -57,7 +57,7 @@ func TestTokensJWKS(t *testing.T) {
 			name:     "EdDSA",
 			give:     TokenConfig{Algorithm: "EdDSA", PrivateKeyPEM: readKey(t, "ed25519.pem")},
 			wantPub:  "ed25519.pub.pem",
-			wantKeys: "alg=EdDSA crv=Ed25519 kty=OKP use=sig",
+			wantKeys: "alg=EdDSA crv=Ed25519 kid=pkSTaD4BNAnWGFK78IX5iYuAxcPr17ooqFwzCXjtHtI kty=OKP use=sig",
 		},
 		{
 			name:     "ES256 with key ID",
@@ -69,7 +69,7 @@ func TestTokensJWKS(t *testing.T) {
 			name:     "RS256 from a public key only",
 			give:     TokenConfig{Algorithm: "RS256", PublicKeyPEM: readKey(t, "rsa2048.pub.pem")},
 			wantPub:  "rsa2048.pub.pem",
-			wantKeys: "alg=RS256 kty=RSA use=sig",
+			wantKeys: "alg=RS256 kid=qbECVHDkdXaDNi_9_K_oEqyb6nyYuMjARtBG94hcjXE kty=RSA use=sig",
 		},
 	}
 	for _, tt := range tests {
@@ -118,5 +118,105 @@ func TestTokensJWKSSymmetric(t *testing.T) {
 	tk := newTestTokens(t, TokenConfig{Secret: []byte(testSecret)})
 	if got, err := tk.JWKS(); err == nil || got != nil || strings.Contains(err.Error(), testSecret) {
 		t.Errorf("JWKS() for HS256 = %q, %v; want nil and an error without the secret", got, err)
+	}
+}
+
+// TestThumbprint checks the kid drover gives a key against the RFC's own
+// examples: RFC 7638, section 3.1 (RSA) and RFC 8037, appendix A.3
+// (Ed25519).
+func TestThumbprint(t *testing.T) {
+	dec := func(s string) []byte {
+		b, err := base64.RawURLEncoding.DecodeString(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	tests := []struct {
+		name string
+		give crypto.PublicKey
+		want string
+	}{
+		{
+			name: "RFC 7638 RSA",
+			give: &rsa.PublicKey{
+				N: new(big.Int).SetBytes(dec("0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw")),
+				E: 65537,
+			},
+			want: "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs",
+		},
+		{
+			name: "RFC 8037 Ed25519",
+			give: ed25519.PublicKey(dec("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo")),
+			want: "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got, err := Thumbprint(tt.give); err != nil || got != tt.want {
+				t.Errorf("Thumbprint() = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestTokensJWKSRotation checks the set of a rotation: the signing key
+// first, then each verify key once, each with its kid.
+func TestTokensJWKSRotation(t *testing.T) {
+	_, oldPub := generateKey(t, "ES256")
+	_, olderPub := generateKey(t, "ES256")
+	signing := "NYmZY6RvaKAYdLryWoiQjOA5fsCFe59ZWmN9pKZ53K4" // ec-p256.pub.pem's thumbprint
+	old, older := mustThumbprint(t, "ES256", oldPub), mustThumbprint(t, "ES256", olderPub)
+	tests := []struct {
+		name     string
+		give     TokenConfig
+		wantKids []string
+	}{
+		{
+			name:     "verify keys after the signing key",
+			give:     TokenConfig{Algorithm: "ES256", PrivateKeyPEM: readKey(t, "ec-p256.pem"), VerifyKeysPEM: [][]byte{oldPub, olderPub}},
+			wantKids: []string{signing, old, older},
+		},
+		{
+			name:     "duplicates and the signing key once",
+			give:     TokenConfig{Algorithm: "ES256", PrivateKeyPEM: readKey(t, "ec-p256.pem"), VerifyKeysPEM: [][]byte{oldPub, readKey(t, "ec-p256.pub.pem"), oldPub}},
+			wantKids: []string{signing, old},
+		},
+		{
+			name:     "KeyID names the signing key alone",
+			give:     TokenConfig{Algorithm: "ES256", PrivateKeyPEM: readKey(t, "ec-p256.pem"), KeyID: "2025-01", VerifyKeysPEM: [][]byte{oldPub}},
+			wantKids: []string{"2025-01", old},
+		},
+		{
+			name:     "verify only",
+			give:     TokenConfig{Algorithm: "ES256", PublicKeyPEM: readKey(t, "ec-p256.pub.pem"), VerifyKeysPEM: [][]byte{olderPub}},
+			wantKids: []string{signing, older},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := newTestTokens(t, tt.give).JWKS()
+			if err != nil {
+				t.Fatalf("JWKS() error = %v", err)
+			}
+			var set struct{ Keys []map[string]string }
+			if err := json.Unmarshal(got, &set); err != nil {
+				t.Fatal(err)
+			}
+			var kids []string
+			for _, k := range set.Keys {
+				kids = append(kids, k["kid"])
+				if k["alg"] != "ES256" || k["use"] != "sig" {
+					t.Errorf("JWKS() key %v: want alg ES256, use sig", k)
+				}
+			}
+			if strings.Join(kids, " ") != strings.Join(tt.wantKids, " ") {
+				t.Errorf("JWKS() = %s, kids %q, want %q", got, kids, tt.wantKids)
+			}
+			pub := keyFromJWK(t, set.Keys[len(set.Keys)-1])
+			if thumb, _ := Thumbprint(pub); thumb != tt.wantKids[len(tt.wantKids)-1] {
+				t.Errorf("JWKS() last key's thumbprint = %s, want its kid %s", thumb, tt.wantKids[len(tt.wantKids)-1])
+			}
+		})
 	}
 }

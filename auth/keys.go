@@ -36,7 +36,7 @@ func parseKeyPair(alg string, privPEM, pubPEM []byte) (sign crypto.Signer, verif
 		if err != nil {
 			return nil, nil, fmt.Errorf("public key: %w", err)
 		}
-		if verify != nil && !pub.(interface{ Equal(crypto.PublicKey) bool }).Equal(verify) {
+		if verify != nil && !equalKeys(pub, verify) {
 			return nil, nil, errors.New("public key does not belong to the private key")
 		}
 		verify = pub
@@ -91,6 +91,41 @@ func parsePublicKey(alg string, data []byte) (crypto.PublicKey, error) {
 		return nil, err
 	}
 	return key, nil
+}
+
+// parseVerifyKey reads a verify key of [TokenConfig.VerifyKeysPEM]: one
+// PKIX PEM public key that suits alg, and nothing else. A second block
+// is refused rather than ignored: a file of several keys would otherwise
+// verify with its first alone.
+func parseVerifyKey(alg string, data []byte) (crypto.PublicKey, error) {
+	if _, rest := pem.Decode(data); rest != nil {
+		if next, _ := pem.Decode(rest); next != nil {
+			return nil, errors.New("more than one PEM block; give each key on its own")
+		}
+	}
+	return parsePublicKey(alg, data)
+}
+
+// CheckVerifyKey reports why data cannot be one of
+// [TokenConfig.VerifyKeysPEM] for alg ("EdDSA", "ES256" or "RS256"): not
+// a single PKIX PEM public key, or a key of another algorithm (or an RSA
+// key under 2048 bits). It is the check [NewTokens] makes of each, for a
+// caller that reads the keys from files to name the file at fault.
+func CheckVerifyKey(alg string, data []byte) error {
+	switch alg {
+	case "EdDSA", "ES256", "RS256":
+	default:
+		return fmt.Errorf("token algorithm %q has no public keys", alg)
+	}
+	_, err := parseVerifyKey(alg, data)
+	return err
+}
+
+// equalKeys reports whether two public keys of the kinds checkKey accepts
+// are the same key.
+func equalKeys(a, b crypto.PublicKey) bool {
+	k, ok := a.(interface{ Equal(crypto.PublicKey) bool })
+	return ok && k.Equal(b)
 }
 
 // decodePEM returns the first PEM block of data, refusing encrypted keys.

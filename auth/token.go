@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -8,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -69,9 +71,23 @@ type TokenConfig struct {
 	Issuer string
 	// Leeway is the clock skew allowed on exp, nbf and iat.
 	Leeway time.Duration
-	// KeyID, when set, is written as the "kid" header; on parse a kid must
-	// be absent or equal to it. The key is never chosen by the token.
+	// KeyID is the signing key's "kid". For EdDSA, ES256 and RS256 it
+	// defaults to the RFC 7638 thumbprint of the public key ([Thumbprint]),
+	// so that hosts sharing a key agree on it unconfigured; every token
+	// carries it and the JWKS lists it. HS256 tokens carry a kid only
+	// when KeyID is set, keeping simplejwt's header otherwise.
 	KeyID string
+	// VerifyKeysPEM are more PKIX ("PUBLIC KEY") public keys of
+	// Algorithm, one PEM block each, that verify tokens but never sign:
+	// the previous keys of a rotation. Each has its thumbprint as kid and
+	// is listed in the JWKS after the signing key; a key given twice, or
+	// that is the signing key, counts once. Refused with HS256.
+	VerifyKeysPEM [][]byte
+	// PreviousSecrets are earlier HS256 secrets, each at least 32 bytes,
+	// that verify tokens but never sign: a token is tried with Secret
+	// first, then with each of these in order. Refused with the other
+	// algorithms.
+	PreviousSecrets [][]byte
 	// MaxTokenSize is the longest token Parse reads, in bytes; 8192 by
 	// default. Longer tokens are refused before any parsing.
 	MaxTokenSize int
@@ -118,17 +134,24 @@ type Claims struct {
 	payload string
 }
 
-// Tokens issues and verifies simplejwt-compatible JWTs with one key and one
-// algorithm. It is safe for concurrent use.
+// Tokens issues and verifies simplejwt-compatible JWTs with one algorithm:
+// it signs with one key and verifies with that key and the previous ones
+// of a rotation ([TokenConfig.VerifyKeysPEM], [TokenConfig.PreviousSecrets]).
+// It is safe for concurrent use.
 type Tokens struct {
-	alg       string
-	method    jwt.SigningMethod
-	signKey   any // nil when only a public key was given
-	verifyKey any
-	keyID     string
-	access    time.Duration
-	refresh   time.Duration
-	maxSize   int
+	alg     string
+	method  jwt.SigningMethod
+	signKey any // nil when only a public key was given
+	// keys verify: the signing key's (or the public key's) first, then
+	// the verify keys, each with its kid. For HS256 the current secret,
+	// then the previous ones, every kid the KeyID (or "" without one).
+	keys []verifyKey
+	// secrets are the HS256 keys to try, in keys' order, for a token
+	// whose kid names the secrets (or that has none).
+	secrets jwt.VerificationKeySet
+	access  time.Duration
+	refresh time.Duration
+	maxSize int
 
 	sigSize     int    // bytes in a signature, to size the token once
 	header      string // base64url of the JOSE header every token gets
@@ -156,37 +179,20 @@ func NewTokens(cfg TokenConfig) (*Tokens, error) {
 	}
 	t := &Tokens{
 		alg:     cfg.Algorithm,
-		keyID:   cfg.KeyID,
 		access:  cfg.AccessLifetime,
 		refresh: cfg.RefreshLifetime,
 		maxSize: cfg.MaxTokenSize,
 		now:     time.Now,
 	}
+	kid := cfg.KeyID
 	switch cfg.Algorithm {
 	case "HS256":
-		if len(cfg.PrivateKeyPEM) > 0 || len(cfg.PublicKeyPEM) > 0 {
-			return nil, errors.New("token algorithm HS256 uses Secret, not PEM keys")
+		if err := t.secretKeys(cfg); err != nil {
+			return nil, err
 		}
-		if len(cfg.Secret) < MinSecretSize {
-			return nil, fmt.Errorf("token secret: %w (got %d)", ErrWeakSecret, len(cfg.Secret))
-		}
-		secret := append([]byte(nil), cfg.Secret...) // the caller's slice may change
-		t.method, t.signKey, t.verifyKey = jwt.SigningMethodHS256, secret, secret
-		t.sigSize = sha256.Size
 	case "EdDSA", "ES256", "RS256":
-		if len(cfg.Secret) > 0 {
-			return nil, fmt.Errorf("token algorithm %s uses PEM keys, not Secret", cfg.Algorithm)
-		}
-		sign, verify, err := parseKeyPair(cfg.Algorithm, cfg.PrivateKeyPEM, cfg.PublicKeyPEM)
-		if err != nil {
-			return nil, fmt.Errorf("token %s key: %w", cfg.Algorithm, err)
-		}
-		if sign != nil { // a nil crypto.Signer must stay a nil any: verify only
-			t.signKey = sign
-		}
-		t.method, t.verifyKey = jwt.GetSigningMethod(cfg.Algorithm), verify
-		t.sigSize = signatureSize(verify)
-		if t.jwks, err = marshalJWKS(cfg.Algorithm, cfg.KeyID, verify); err != nil {
+		var err error
+		if kid, err = t.publicKeys(cfg); err != nil {
 			return nil, err
 		}
 	default:
@@ -200,7 +206,7 @@ func NewTokens(cfg TokenConfig) (*Tokens, error) {
 		Alg string `json:"alg"`
 		Kid string `json:"kid,omitempty"`
 		Typ string `json:"typ"`
-	}{cfg.Algorithm, cfg.KeyID, "JWT"})
+	}{cfg.Algorithm, kid, "JWT"})
 	if err != nil {
 		return nil, fmt.Errorf("token header: %w", err)
 	}
@@ -236,6 +242,83 @@ func NewTokens(cfg TokenConfig) (*Tokens, error) {
 	t.parser = jwt.NewParser(opts...)
 	t.keyfunc = t.key
 	return t, nil
+}
+
+// verifyKey is one key tokens are verified with, and its kid.
+type verifyKey struct {
+	kid string
+	key any // []byte for HS256, a crypto.PublicKey otherwise
+}
+
+// secretKeys sets up HS256: cfg's secret signs, it and the previous
+// secrets verify.
+func (t *Tokens) secretKeys(cfg TokenConfig) error {
+	switch {
+	case len(cfg.PrivateKeyPEM) > 0 || len(cfg.PublicKeyPEM) > 0 || len(cfg.VerifyKeysPEM) > 0:
+		return errors.New("token algorithm HS256 uses Secret and PreviousSecrets, not PEM keys")
+	case len(cfg.Secret) < MinSecretSize:
+		return fmt.Errorf("token secret: %w (got %d)", ErrWeakSecret, len(cfg.Secret))
+	}
+	t.method, t.sigSize = jwt.SigningMethodHS256, sha256.Size
+	for i, s := range append([][]byte{cfg.Secret}, cfg.PreviousSecrets...) {
+		if len(s) < MinSecretSize { // i > 0: Secret's size was checked
+			return fmt.Errorf("token previous secret %d: %w (got %d)", i-1, ErrWeakSecret, len(s))
+		}
+		if slices.ContainsFunc(t.keys, func(k verifyKey) bool { return bytes.Equal(k.key.([]byte), s) }) {
+			continue
+		}
+		secret := bytes.Clone(s) // the caller's slice may change
+		t.keys = append(t.keys, verifyKey{kid: cfg.KeyID, key: secret})
+		t.secrets.Keys = append(t.secrets.Keys, secret)
+	}
+	t.signKey = t.keys[0].key
+	return nil
+}
+
+// publicKeys sets up an asymmetric algorithm: cfg's key pair signs (when
+// there is a private key) and verifies, and so do the verify keys. It
+// returns the signing key's kid.
+func (t *Tokens) publicKeys(cfg TokenConfig) (string, error) {
+	if len(cfg.Secret) > 0 || len(cfg.PreviousSecrets) > 0 {
+		return "", fmt.Errorf("token algorithm %s uses PEM keys, not Secret or PreviousSecrets", cfg.Algorithm)
+	}
+	sign, verify, err := parseKeyPair(cfg.Algorithm, cfg.PrivateKeyPEM, cfg.PublicKeyPEM)
+	if err != nil {
+		return "", fmt.Errorf("token %s key: %w", cfg.Algorithm, err)
+	}
+	if sign != nil { // a nil crypto.Signer must stay a nil any: verify only
+		t.signKey = sign
+	}
+	t.method = jwt.GetSigningMethod(cfg.Algorithm)
+	t.sigSize = signatureSize(verify)
+	kid := cfg.KeyID
+	if kid == "" {
+		if kid, err = Thumbprint(verify); err != nil {
+			return "", fmt.Errorf("token %s key: %w", cfg.Algorithm, err)
+		}
+	}
+	t.keys = []verifyKey{{kid: kid, key: verify}}
+	for i, data := range cfg.VerifyKeysPEM {
+		pub, err := parseVerifyKey(cfg.Algorithm, data)
+		if err != nil {
+			return "", fmt.Errorf("token %s verify key %d: %w", cfg.Algorithm, i, err)
+		}
+		if slices.ContainsFunc(t.keys, func(k verifyKey) bool { return equalKeys(k.key, pub) }) {
+			continue
+		}
+		thumb, err := Thumbprint(pub)
+		if err != nil {
+			return "", fmt.Errorf("token %s verify key %d: %w", cfg.Algorithm, i, err)
+		}
+		if thumb == kid { // only a KeyID chosen to be another key's thumbprint
+			return "", fmt.Errorf("token %s verify key %d: its kid %q is the signing key's KeyID", cfg.Algorithm, i, thumb)
+		}
+		t.keys = append(t.keys, verifyKey{kid: thumb, key: pub})
+	}
+	if t.jwks, err = marshalJWKS(cfg.Algorithm, t.keys); err != nil {
+		return "", err
+	}
+	return kid, nil
 }
 
 // Lifetime returns how long tokens of type typ live, 0 for an unknown type.
@@ -360,8 +443,10 @@ type wireClaims struct {
 // type want. Following RFC 8725 and simplejwt, it refuses tokens longer
 // than MaxTokenSize or with characters other than base64url and "."
 // before parsing; decodes base64url strictly (unpadded, canonical);
-// accepts only the configured algorithm and verifies with the configured
-// key whatever the header says; refuses a crit header; checks exp, nbf and
+// accepts only the configured algorithm; verifies with the configured key
+// the kid names, or the signing key without a kid (the secrets in turn
+// for HS256), refusing a kid that names none of them; refuses a crit
+// header; checks exp, nbf and
 // iat when present (with Leeway), aud and iss when configured; then, in
 // simplejwt's order, requires exp, a non-empty jti, a token_type of want
 // and a positive integer user_id.
@@ -509,25 +594,47 @@ func compact(s string) bool {
 
 // Why the keyfunc refuses a token.
 var (
-	errAlgorithm = errors.New("algorithm not allowed")
-	errKeyID     = errors.New("kid is not the configured key")
-	errCrit      = errors.New("crit header not supported")
+	errAlgorithm  = errors.New("algorithm not allowed")
+	errUnknownKid = errors.New("unknown kid")
+	errCrit       = errors.New("crit header not supported")
 )
 
-// key is the parser's keyfunc. It returns the configured key whatever the
-// token's header names: kid is only compared, and a crit header (RFC 7515,
+// key is the parser's keyfunc. A token's kid chooses among the configured
+// keys alone, never loading one from anywhere: a kid that is none of
+// theirs is refused (errUnknownKid), as is a kid that is not a string.
+// A token without kid is verified with the signing key, or for HS256 with
+// the current secret, then the previous ones; an HS256 kid must be the
+// KeyID, and then the same secrets are tried. A crit header (RFC 7515,
 // section 4.1.11) is refused since no extension is understood.
 func (t *Tokens) key(tok *jwt.Token) (any, error) {
 	if tok.Method.Alg() != t.alg {
 		return nil, errAlgorithm // already refused by WithValidMethods
 	}
-	if kid, ok := tok.Header["kid"]; ok && t.keyID != "" && kid != t.keyID {
-		return nil, errKeyID
-	}
 	if _, ok := tok.Header["crit"]; ok {
 		return nil, errCrit
 	}
-	return t.verifyKey, nil
+	raw, hasKid := tok.Header["kid"]
+	kid, isString := raw.(string)
+	switch {
+	case hasKid && !isString:
+		return nil, errUnknownKid
+	case t.secrets.Keys != nil:
+		if hasKid && (t.keys[0].kid == "" || kid != t.keys[0].kid) {
+			return nil, errUnknownKid
+		}
+		if len(t.secrets.Keys) == 1 {
+			return t.secrets.Keys[0], nil
+		}
+		return t.secrets, nil
+	case !hasKid:
+		return t.keys[0].key, nil
+	}
+	for _, k := range t.keys {
+		if k.kid == kid {
+			return k.key, nil
+		}
+	}
+	return nil, errUnknownKid
 }
 
 // parseError wraps the parser's error in ErrTokenInvalid with a short
@@ -535,8 +642,8 @@ func (t *Tokens) key(tok *jwt.Token) (any, error) {
 func parseError(err error) error {
 	var reason string
 	switch {
-	case errors.Is(err, errKeyID):
-		reason = errKeyID.Error()
+	case errors.Is(err, errUnknownKid):
+		reason = errUnknownKid.Error()
 	case errors.Is(err, errCrit):
 		reason = errCrit.Error()
 	case errors.Is(err, errAlgorithm):

@@ -12,7 +12,8 @@ import (
 )
 
 // pyJWTScript verifies $TOKEN with PyJWT, re-encodes its claims and makes a
-// token of its own with the same kind of claims. It prints JSON.
+// token of its own with the same kind of claims, both with the token's
+// kid. It prints JSON.
 const pyJWTScript = `
 import json, os, sys, time, uuid
 import jwt
@@ -25,14 +26,16 @@ else:
     sign_key = os.environ["PRIVATE_PEM"]
 
 claims = jwt.decode(token, verify_key, algorithms=[alg])
+kid = jwt.get_unverified_header(token).get("kid")
+headers = {"kid": kid} if kid is not None else None
 now = int(time.time())
 made = {"token_type": "access", "exp": now + 300, "iat": now, "jti": uuid.uuid4().hex, "user_id": 7}
 json.dump({
     "version": jwt.__version__,
     "header": json.dumps(jwt.get_unverified_header(token), separators=(",", ":")),
     "claims": json.dumps(claims, separators=(",", ":")),
-    "reencoded": jwt.encode(claims, sign_key, algorithm=alg),
-    "made": jwt.encode(made, sign_key, algorithm=alg),
+    "reencoded": jwt.encode(claims, sign_key, algorithm=alg, headers=headers),
+    "made": jwt.encode(made, sign_key, algorithm=alg, headers=headers),
     "made_jti": made["jti"],
 }, sys.stdout)
 `

@@ -227,7 +227,7 @@ func TestTokensRoundTrip(t *testing.T) {
 		giveIssuer TokenConfig
 		giveParser TokenConfig // verifies what giveIssuer signs
 		giveType   TokenType
-		wantHeader string
+		wantHeader string // THUMBPRINT for the RFC 7638 thumbprint of a generated key
 	}{
 		{name: "HS256 access", giveIssuer: hs, giveParser: hs, giveType: Access, wantHeader: hsHeader},
 		{name: "HS256 refresh", giveIssuer: hs, giveParser: hs, giveType: Refresh, wantHeader: hsHeader},
@@ -241,37 +241,37 @@ func TestTokensRoundTrip(t *testing.T) {
 			name:       "EdDSA generated",
 			giveIssuer: TokenConfig{Algorithm: "EdDSA", PrivateKeyPEM: genEd},
 			giveParser: TokenConfig{Algorithm: "EdDSA", PublicKeyPEM: genEdPub},
-			giveType:   Access, wantHeader: `{"alg":"EdDSA","typ":"JWT"}`,
+			giveType:   Access, wantHeader: `{"alg":"EdDSA","kid":"THUMBPRINT","typ":"JWT"}`,
 		},
 		{
 			name:       "ES256 generated",
 			giveIssuer: TokenConfig{Algorithm: "ES256", PrivateKeyPEM: genES},
 			giveParser: TokenConfig{Algorithm: "ES256", PublicKeyPEM: genESPub},
-			giveType:   Refresh, wantHeader: `{"alg":"ES256","typ":"JWT"}`,
+			giveType:   Refresh, wantHeader: `{"alg":"ES256","kid":"THUMBPRINT","typ":"JWT"}`,
 		},
 		{
 			name:       "RS256 generated",
 			giveIssuer: TokenConfig{Algorithm: "RS256", PrivateKeyPEM: genRS, PublicKeyPEM: genRSPub},
 			giveParser: TokenConfig{Algorithm: "RS256", PublicKeyPEM: genRSPub},
-			giveType:   Access, wantHeader: `{"alg":"RS256","typ":"JWT"}`,
+			giveType:   Access, wantHeader: `{"alg":"RS256","kid":"THUMBPRINT","typ":"JWT"}`,
 		},
 		{
 			name:       "EdDSA fixed key",
 			giveIssuer: TokenConfig{Algorithm: "EdDSA", PrivateKeyPEM: readKey(t, "ed25519.pem")},
 			giveParser: TokenConfig{Algorithm: "EdDSA", PublicKeyPEM: readKey(t, "ed25519.pub.pem")},
-			giveType:   Refresh, wantHeader: `{"alg":"EdDSA","typ":"JWT"}`,
+			giveType:   Refresh, wantHeader: `{"alg":"EdDSA","kid":"pkSTaD4BNAnWGFK78IX5iYuAxcPr17ooqFwzCXjtHtI","typ":"JWT"}`,
 		},
 		{
 			name:       "ES256 SEC1 key",
 			giveIssuer: TokenConfig{Algorithm: "ES256", PrivateKeyPEM: readKey(t, "ec-p256.sec1.pem")},
 			giveParser: TokenConfig{Algorithm: "ES256", PublicKeyPEM: readKey(t, "ec-p256.pub.pem")},
-			giveType:   Access, wantHeader: `{"alg":"ES256","typ":"JWT"}`,
+			giveType:   Access, wantHeader: `{"alg":"ES256","kid":"NYmZY6RvaKAYdLryWoiQjOA5fsCFe59ZWmN9pKZ53K4","typ":"JWT"}`,
 		},
 		{
 			name:       "RS256 PKCS#1 key",
 			giveIssuer: TokenConfig{Algorithm: "RS256", PrivateKeyPEM: readKey(t, "rsa2048.pkcs1.pem")},
 			giveParser: TokenConfig{Algorithm: "RS256", PrivateKeyPEM: readKey(t, "rsa2048.pem")},
-			giveType:   Refresh, wantHeader: `{"alg":"RS256","typ":"JWT"}`,
+			giveType:   Refresh, wantHeader: `{"alg":"RS256","kid":"qbECVHDkdXaDNi_9_K_oEqyb6nyYuMjARtBG94hcjXE","typ":"JWT"}`,
 		},
 		{
 			name:       "key ID, audience and issuer",
@@ -292,8 +292,16 @@ func TestTokensRoundTrip(t *testing.T) {
 			if err != nil || got != issued {
 				t.Errorf("Parse(%q, %q) = %+v, %v; want %+v, nil", tok, tt.giveType, got, err, issued)
 			}
-			if h := decodeSegment(t, tok, 0); h != tt.wantHeader {
-				t.Errorf("header of %q = %s, want %s", tok, h, tt.wantHeader)
+			want := tt.wantHeader
+			if strings.Contains(want, "THUMBPRINT") {
+				thumb, err := Thumbprint(parser.keys[0].key)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want = strings.Replace(want, "THUMBPRINT", thumb, 1)
+			}
+			if h := decodeSegment(t, tok, 0); h != want {
+				t.Errorf("header of %q = %s, want %s", tok, h, want)
 			}
 		})
 	}
@@ -652,7 +660,7 @@ func TestParseTamperedHeader(t *testing.T) {
 func TestParseEmbeddedKey(t *testing.T) {
 	fx := newFixture(t)
 	attacker, attackerPub := generateKey(t, "ES256")
-	jwk, err := marshalJWKS("ES256", "", privateKey(t, "ES256", attacker).(crypto.Signer).Public())
+	jwk, err := marshalJWKS("ES256", []verifyKey{{key: privateKey(t, "ES256", attacker).(crypto.Signer).Public()}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -933,8 +941,8 @@ func TestParseSegments(t *testing.T) {
 	runParseTests(t, tests)
 }
 
-// TestParseKeyID checks that a kid is compared with KeyID and never
-// chooses a key.
+// TestParseKeyID checks that an HS256 kid is compared with KeyID and
+// never chooses a key: without a KeyID, any kid is unknown.
 func TestParseKeyID(t *testing.T) {
 	fx := newFixture(t)
 	withKid := newTestTokens(t, TokenConfig{Secret: []byte(testSecret), KeyID: "k1"})
@@ -953,7 +961,8 @@ func TestParseKeyID(t *testing.T) {
 		{name: "the configured kid", tokens: withKid, give: kid(`"k1"`), giveType: Access, wantErr: nil},
 		{name: "issued with the kid", tokens: withKid, give: issue(t, withKid, Access, 42), giveType: Access, wantErr: nil},
 		{name: "no kid", tokens: withKid, give: hs256(t, hsHeader, claims), giveType: Access, wantErr: nil},
-		{name: "no KeyID configured: kid ignored", tokens: fx.hs, give: kid(`"../../etc/passwd"`), giveType: Access, wantErr: nil},
+		{name: "no KeyID configured: kid unknown", tokens: fx.hs, give: kid(`"../../etc/passwd"`), giveType: Access, wantErr: ErrTokenInvalid},
+		{name: "no KeyID configured: empty kid unknown", tokens: fx.hs, give: kid(`""`), giveType: Access, wantErr: ErrTokenInvalid},
 		{name: "no KeyID configured: still the configured key", tokens: fx.hs, give: sign(t, `{"alg":"HS256","kid":"../../dev/null"}`, claims, jwt.SigningMethodHS256, []byte{}), giveType: Access, wantErr: ErrTokenInvalid},
 	}
 	runParseTests(t, tests)
@@ -1000,7 +1009,7 @@ func TestParseErrorDetail(t *testing.T) {
 		{name: "malformed", tokens: fx.hs, give: "a.b", want: "token invalid: malformed"},
 		{name: "truncated", tokens: fx.hs, give: tok()[:40], want: "token invalid: malformed"},
 		{name: "wrong key", tokens: fx.hs, give: issue(t, newTestTokens(t, TokenConfig{Secret: []byte(strings.ToUpper(testSecret))}), Access, 1), want: "token invalid: bad signature or algorithm"},
-		{name: "kid", tokens: withKid, give: hs256(t, `{"alg":"HS256","kid":"x"}`, claimsJSON(t)), want: "token invalid: kid is not the configured key"},
+		{name: "kid", tokens: withKid, give: hs256(t, `{"alg":"HS256","kid":"x"}`, claimsJSON(t)), want: "token invalid: unknown kid"},
 		{name: "crit", tokens: fx.hs, give: hs256(t, `{"alg":"HS256","crit":["x"]}`, claimsJSON(t)), want: "token invalid: crit header not supported"},
 		{name: "audience", tokens: strict, give: tok("aud", "b", "iss", "i"), want: "token invalid: wrong audience"},
 		{name: "issuer", tokens: strict, give: tok("aud", "a", "iss", "j"), want: "token invalid: wrong issuer"},

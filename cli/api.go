@@ -16,20 +16,6 @@ import (
 	"github.com/drover/drover/internal/statedir"
 )
 
-// openStore opens (creating if needed) the SQLite store in the state dir.
-func openStore(ctx context.Context, cfg config.Config) (*auth.SQLiteStore, error) {
-	dir := statedir.Dir(cfg.Auth.StateDir)
-	if err := dir.Create(); err != nil {
-		return nil, err
-	}
-	path := dir.Store()
-	store, err := auth.OpenSQLite(ctx, path)
-	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", path, err)
-	}
-	return store, nil
-}
-
 func newHasher(cfg config.Config) *auth.Hasher {
 	return newObservedHasher(cfg, nil)
 }
@@ -53,13 +39,25 @@ type authObserver interface {
 	auth.HashObserver
 }
 
+// newTokens builds cfg's token signer from the keys LoadKeys read: the
+// signing key, and the previous keys of a rotation, which only verify.
 func newTokens(cfg config.Config) (*auth.Tokens, error) {
 	a := cfg.Auth
+	var previous [][]byte
+	if a.Keys.PreviousSecret != nil {
+		previous = [][]byte{a.Keys.PreviousSecret}
+	}
+	verify := make([][]byte, len(a.Keys.VerifyKeys))
+	for i, k := range a.Keys.VerifyKeys {
+		verify[i] = k
+	}
 	return auth.NewTokens(auth.TokenConfig{
 		Algorithm:       a.Algorithm,
 		Secret:          a.Keys.Secret,
+		PreviousSecrets: previous,
 		PrivateKeyPEM:   a.Keys.PrivateKey,
 		PublicKeyPEM:    a.Keys.PublicKey,
+		VerifyKeysPEM:   verify,
 		AccessLifetime:  a.AccessLifetime,
 		RefreshLifetime: a.RefreshLifetime,
 		Audience:        a.Audience,
@@ -156,7 +154,7 @@ func buildAuth(ctx context.Context, cfg config.Config, pa *Auth, prune bool, obs
 	if err != nil {
 		return nil, nil, fmt.Errorf("signing key: %w", err)
 	}
-	store, err := openStore(ctx, cfg)
+	store, _, err := openStore(ctx, cfg, storeWorker)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -214,14 +212,15 @@ func buildAuth(ctx context.Context, cfg config.Config, pa *Auth, prune bool, obs
 
 // createState creates the state directory, where a program keeps its own
 // files, and, for a program with drover's authentication, creates or
-// migrates the store: once, before any worker starts, rather than in
+// migrates the store (unless --no-migrate, which only checks that the
+// schema is current): once, before any worker starts, rather than in
 // every worker at the same moment. prepare has checked the signing keys
 // already.
 func createState(ctx context.Context, p Program, cfg config.Config) error {
-	if !p.authenticates() {
-		return statedir.Dir(cfg.Auth.StateDir).Create()
+	if err := statedir.Dir(cfg.Auth.StateDir).Create(); err != nil || !p.authenticates() {
+		return err
 	}
-	store, err := openStore(ctx, cfg)
+	store, _, err := openStore(ctx, cfg, storeStart)
 	if err != nil {
 		return err
 	}

@@ -90,6 +90,10 @@ func Run(ctx context.Context, p Program, args []string, stdout io.Writer) error 
 		return runControl(ctx, p, cmd, rest, stdout)
 	case "users", "createuser", "changepassword", "deactivateuser", "activateuser", "deleteuser":
 		return runUserCommand(ctx, p, cmd, rest, os.Stdin, stdout)
+	case "migrate":
+		return runMigrate(ctx, p, rest, stdout)
+	case "import-django-users":
+		return runImportDjangoUsers(ctx, p, rest, stdout)
 	case "help":
 		if len(rest) > 0 {
 			if c, ok := p.lookupCommand(rest[0]); ok {

@@ -86,6 +86,9 @@ func runDev(ctx context.Context, p Program, args []string, stdout io.Writer) err
 			return exitcode.Wrap(exitcode.Config, err)
 		}
 	}
+	if err := createState(ctx, p, cfg); err != nil {
+		return exitcode.Wrap(storeExit(err), err)
+	}
 	handler, closeApp, err := p.handler(ctx, cfg, true, nil, log)
 	if err != nil {
 		return exitcode.Wrap(exitcode.WorkerBoot, err)

@@ -10,7 +10,8 @@ import (
 
 // prepare checks a resolved configuration (config.Resolve has validated
 // each setting) as serve will run it, and reads what the supervisor sends
-// its workers: the TLS certificate and key, and drover's own signing keys.
+// its workers: the TLS certificate and key, drover's own signing keys and
+// the database password.
 // It is the one check behind serve's start, every HUP and drover check,
 // so that check refuses exactly what serve refuses and a reload that
 // every new worker would fail on is refused before one starts.
@@ -28,6 +29,9 @@ func prepare(p Program, cfg *config.Config) error {
 		return err
 	}
 	if p.authenticates() {
+		if err := cfg.LoadDatabasePassword(); err != nil {
+			return err
+		}
 		t, _ := p.table() // Run checked it
 		if err := cfg.LoadKeys(t.LookupEnv(nil)); err != nil {
 			return err

@@ -43,7 +43,7 @@ func runServe(ctx context.Context, p Program, args []string, stdout io.Writer) e
 	// worker at the same moment) and the log files.
 	applyUmask(cfg.Server)
 	if err := createState(ctx, p, cfg); err != nil {
-		return exitcode.Wrap(exitcode.Config, err)
+		return exitcode.Wrap(storeExit(err), err)
 	}
 	logs, err := logging.Open(cfg.Log, false)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/drover/drover/auth"
+	"github.com/drover/drover/internal/config"
 	"github.com/drover/drover/internal/exitcode"
 	"github.com/drover/drover/internal/statedir"
 )
@@ -35,8 +36,8 @@ const passwordTries = 3
 // userCommand is one admin command's run: the store it acts on, named in
 // every line it prints, and where it talks.
 type userCommand struct {
-	store     *auth.SQLiteStore
-	path      string // the store's file, absolute
+	store     auth.Store
+	path      string // the store's file, absolute, or its database URL without the password
 	hasher    *auth.Hasher
 	validator *auth.PasswordValidator // nil: --no-validate
 	stdin     io.Reader
@@ -77,18 +78,15 @@ func runUserCommand(ctx context.Context, p Program, cmd string, args []string, s
 	if err != nil || shown {
 		return err
 	}
-	path, err := filepath.Abs(statedir.Dir(cfg.Auth.StateDir).Store())
-	if err != nil {
+	if err := checkStoreExists(cfg, cmd == "createuser"); err != nil {
+		return err
+	}
+	if err := cfg.LoadDatabasePassword(); err != nil {
 		return exitcode.Wrap(exitcode.Config, err)
 	}
-	// Only createuser makes a store: a command on a missing one is most
-	// likely run without the service's state directory.
-	if _, err := os.Stat(path); cmd != "createuser" && errors.Is(err, os.ErrNotExist) {
-		return exitcode.Wrap(exitcode.Config, fmt.Errorf("no store at %s: give the service's --state-dir (or STATE_DIRECTORY, or --config)", path))
-	}
-	store, err := openStore(ctx, cfg)
+	store, path, err := openStore(ctx, cfg, storeAdmin)
 	if err != nil {
-		return exitcode.Wrap(exitcode.Config, err)
+		return exitcode.Wrap(storeExit(err), err)
 	}
 	defer store.Close()
 	c := &userCommand{store: store, path: path, hasher: newHasher(cfg), stdin: stdin, stdout: stdout}
@@ -207,7 +205,7 @@ func (c *userCommand) list(ctx context.Context) error {
 // before: from then on no login can start a family the revocation would
 // miss (the old password no longer works, an inactive user cannot log
 // in), and a rotation in between stays in a family that is revoked.
-func revokeSessions(ctx context.Context, store *auth.SQLiteStore, u auth.User) (string, error) {
+func revokeSessions(ctx context.Context, store auth.Store, u auth.User) (string, error) {
 	n, err := store.RevokeUserRefresh(ctx, u.ID, time.Now())
 	if err != nil {
 		return "", err
@@ -216,6 +214,33 @@ func revokeSessions(ctx context.Context, store *auth.SQLiteStore, u auth.User) (
 		return "1 login's refresh tokens revoked", nil
 	}
 	return fmt.Sprintf("%d logins' refresh tokens revoked", n), nil
+}
+
+// checkStoreExists refuses a command on a SQLite store that is not there
+// unless it may create one: only createuser makes a store, and a command
+// on a missing one is most likely run without the service's state
+// directory. A PostgreSQL database is the operator's to create.
+func checkStoreExists(cfg config.Config, mayCreate bool) error {
+	if cfg.Database.URL != "" || mayCreate {
+		return nil
+	}
+	path, err := filepath.Abs(statedir.Dir(cfg.Auth.StateDir).Store())
+	if err != nil {
+		return exitcode.Wrap(exitcode.Config, err)
+	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return exitcode.Wrap(exitcode.Config, fmt.Errorf("no store at %s: give the service's --state-dir (or STATE_DIRECTORY, or --config), or its --database-url", path))
+	}
+	return nil
+}
+
+// storeExit is the exit code of a store that would not open: unavailable
+// (PostgreSQL down or unreachable: try again) or refused (a setting).
+func storeExit(err error) int {
+	if errors.Is(err, auth.ErrStoreUnavailable) {
+		return exitcode.Unavailable
+	}
+	return exitcode.Config
 }
 
 // errNoPassword is an empty password, or none at all on stdin.

@@ -21,6 +21,7 @@ type Auth struct {
 	log    *zap.Logger
 	cookie refreshCookie // off when zero; Mount sets its Path
 	cors   *cors         // nil without origins
+	jwks   *jwks         // nil when svc publishes no keys (HS256)
 }
 
 // NewAuth returns the authentication of cfg on svc. Its error names the
@@ -45,7 +46,8 @@ func newAuth(svc TokenService, log *zap.Logger, cookie refreshCookie, crossOrigi
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Auth{svc: svc, log: log, cookie: cookie, cors: crossOrigin}
+	keys, _ := svc.(KeySet) // *auth.Service is one; a test double may not be
+	return &Auth{svc: svc, log: log, cookie: cookie, cors: crossOrigin, jwks: newJWKS(keys)}
 }
 
 // Mount registers simplejwt's token views on rt under prefix, as a
@@ -55,8 +57,23 @@ func newAuth(svc TokenService, log *zap.Logger, cookie refreshCookie, crossOrigi
 //	POST prefix+"refresh/" TokenRefreshView      {refresh}            → {"access","refresh"}
 //	POST prefix+"verify/"  TokenVerifyView       {token}              → {}
 //	POST prefix+"blacklist/" TokenBlacklistView  {refresh}            → {}
+//	GET  prefix+"jwks/"      the JSON Web Key Set (EdDSA, ES256, RS256)
+//	GET  /.well-known/jwks.json  the same, once per Router
 //
 // They authenticate nobody (simplejwt's authentication_classes = ()).
+//
+// The key set ([KeySet], which svc implements when it is an
+// *auth.Service) lists the public keys tokens are verified with, the
+// signing key first, each with its kid, for other services (PyJWT's
+// PyJWKClient, a gateway) to verify drover's tokens. It is served with
+// Cache-Control: public, max-age=300 ([JWKSMaxAge]) and an ETag that
+// If-None-Match answers with 304; HEAD works, other methods are 405. For
+// HS256, whose key is secret, neither path is mounted: both are 404.
+// /.well-known/jwks.json, where other services look first, is mounted by
+// the first Mount on a Router whatever its prefix, and kept when the
+// Router serves GET there already (a second Mount, or the program's own
+// route registered before).
+//
 // The refresh cookie, when on, has prefix as its Path, so it goes with
 // the refresh and blacklist requests alone. prefix is a path, not a
 // pattern, that starts and ends with "/" ("/api/token/", "/auth/"):
@@ -80,6 +97,10 @@ func (a *Auth) Mount(rt *Router, prefix string) {
 	rt.Handle(http.MethodPost, blacklist, tokenRoute(t.blacklist))
 	rt.Describe(blacklist, "Token Blacklist", "Takes a token and blacklists it. Must be used with the\n`rest_framework_simplejwt.token_blacklist` app installed.")
 	rt.Accepts(blacklist, http.MethodPost, Field{Name: "refresh", Required: true})
+	if a.jwks != nil {
+		a.jwks.mount(rt, prefix+"jwks/", false)
+		a.jwks.mount(rt, WellKnownJWKS, true)
+	}
 }
 
 // tokenRoute is a token view that tells the chain its requests are of

@@ -6,7 +6,8 @@
 //     segments ("/notes/{id}/", read with r.PathValue), JSON 404 and 405,
 //     OPTIONS metadata, content negotiation and Django's APPEND_SLASH.
 //   - [Auth], simplejwt for a program's routes: [Auth.Mount] puts the four
-//     token views under a prefix; [Auth.Require] is a [Router.Guard] that
+//     token views under a prefix, and with a public-key algorithm the
+//     JWKS (prefix + "jwks/", and /.well-known/jwks.json); [Auth.Require] is a [Router.Guard] that
 //     runs simplejwt's JWTAuthentication, then DRF-style permissions
 //     ([Permission]: [AllowAny], [IsAuthenticated],
 //     [IsAuthenticatedOrReadOnly] or the program's own); [Deny] is DRF's

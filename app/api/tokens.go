@@ -29,6 +29,7 @@ var _ TokenService = (*auth.Service)(nil)
 //	POST /api/token/refresh/    {refresh}            → {"access","refresh"}
 //	POST /api/token/verify/     {token}              → {}
 //	POST /api/token/blacklist/  {refresh}            → {}
+//	GET  /api/token/jwks/       (EdDSA, ES256, RS256) → {"keys":[…]}, also at /.well-known/jwks.json
 //	GET  /hello/                Bearer access token  → {"message":"Hello, World!"}
 //
 // It is a program's routes like any other: [Auth.Mount] at /api/token/,

@@ -39,6 +39,9 @@ type Config struct {
 	Auth Auth
 	// Browser holds the API's settings for browser front ends.
 	Browser Browser
+	// Database selects the users store: SQLite in the state directory,
+	// or a PostgreSQL database shared by several hosts.
+	Database Database
 	// App holds the program's own settings that a layer set, by name, as
 	// the text a flag carries ("50", "30s"); an absent one has its
 	// default. [Table.Value] reads them typed.
@@ -190,11 +193,19 @@ type Auth struct {
 	// SecretKeyFile holds the HS256 signing key. DROVER_SECRET_KEY, when
 	// set, is used instead.
 	SecretKeyFile string
+	// SecretKeyPreviousFile holds the previous HS256 key of a rotation,
+	// which verifies tokens but signs none. DROVER_SECRET_KEY_PREVIOUS,
+	// when set, is used instead.
+	SecretKeyPreviousFile string
 	// Algorithm is the JWT signing algorithm: HS256, EdDSA, ES256, RS256.
 	Algorithm string
 	// PrivateKeyFile and PublicKeyFile are PEM keys for the asymmetric
 	// algorithms.
 	PrivateKeyFile, PublicKeyFile string
+	// VerifyKeyFiles are PEM public keys of the asymmetric algorithm, one
+	// per file, that verify tokens but sign none: the previous keys of a
+	// rotation, published in the JWKS after the signing key.
+	VerifyKeyFiles []string
 	// AccessLifetime and RefreshLifetime are the token lifetimes.
 	AccessLifetime, RefreshLifetime time.Duration
 	// Audience and Issuer, when set, are written to tokens and required.
@@ -342,6 +353,11 @@ func Default() Config {
 		Browser: Browser{
 			SecurityHeaders: true,
 		},
+		Database: Database{
+			MaxConnections:   DefaultDatabaseMaxConnections,
+			StatementTimeout: DefaultDatabaseStatementTimeout,
+			ConnectTimeout:   DefaultDatabaseConnectTimeout,
+		},
 	}
 }
 
@@ -427,6 +443,10 @@ func (c *Config) Validate() error {
 		return bad("refresh-token-lifetime", "must be at least the access token lifetime (%s), got %s", c.Auth.AccessLifetime, c.Auth.RefreshLifetime)
 	case c.Auth.Algorithm != "HS256" && c.Auth.PrivateKeyFile == "" && c.Auth.PublicKeyFile == "":
 		return bad("jwt-private-key-file", "%s needs a PEM key file", c.Auth.Algorithm)
+	case c.Auth.Algorithm != "HS256" && c.Auth.SecretKeyPreviousFile != "":
+		return bad("secret-key-previous-file", "is an HS256 key; %s keeps its previous keys in jwt-verify-key-file", c.Auth.Algorithm)
+	case c.Auth.Algorithm == "HS256" && len(c.Auth.VerifyKeyFiles) > 0:
+		return bad("jwt-verify-key-file", "HS256 has no public keys; its previous key goes in secret-key-previous-file")
 	case c.Auth.Argon2Memory < 8<<10:
 		return bad("argon2-memory", "must be at least 8K, got %d", c.Auth.Argon2Memory)
 	case c.Auth.Argon2Memory > 4<<30:
@@ -464,7 +484,7 @@ func (c *Config) Validate() error {
 			return bad("metrics-bind", "%q is not HOST:PORT or unix:PATH", m)
 		}
 	}
-	return nil
+	return c.Database.validate()
 }
 
 // MinRSSLimit is the smallest --max-rss or --max-rss-hard accepted: below

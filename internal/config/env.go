@@ -27,10 +27,10 @@ func UnknownEnv(environ []string, internal ...string) []string {
 // look like a typo of a setting's: NOTES_WROKERS is, NOTES_HOME may be the
 // program's business.
 func (t Table) UnknownEnv(environ []string, internal ...string) []string {
-	known := []string{EnvPrefix + "CONFIG", EnvSecretKey}
+	known := []string{EnvPrefix + "CONFIG", EnvSecretKey, EnvSecretKeyPrevious}
 	own := t.EnvPrefix()
 	if own != EnvPrefix {
-		known = append(known, own+"CONFIG", t.SecretKeyEnv())
+		known = append(known, own+"CONFIG", t.SecretKeyEnv(), t.SecretKeyPreviousEnv())
 	}
 	for _, s := range t.settings() {
 		known = append(known, t.EnvNames(s.name)...)
@@ -61,17 +61,22 @@ func (t Table) UnknownEnv(environ []string, internal ...string) []string {
 // DROVER_SECRET_KEY itself for drover.
 func (t Table) SecretKeyEnv() string { return t.EnvPrefix() + "SECRET_KEY" }
 
+// SecretKeyPreviousEnv is the program's own variable for the previous
+// HS256 key, read before DROVER_SECRET_KEY_PREVIOUS: NOTES_SECRET_KEY_PREVIOUS
+// for the program notes, DROVER_SECRET_KEY_PREVIOUS itself for drover.
+func (t Table) SecretKeyPreviousEnv() string { return t.EnvPrefix() + "SECRET_KEY_PREVIOUS" }
+
 // LookupEnv is lookup (os.LookupEnv when nil) with the program's own
-// variable read in place of DROVER_SECRET_KEY when it is set, for
-// [Config.LoadKeys].
+// variables read in place of DROVER_SECRET_KEY and
+// DROVER_SECRET_KEY_PREVIOUS when they are set, for [Config.LoadKeys].
 func (t Table) LookupEnv(lookup func(string) (string, bool)) func(string) (string, bool) {
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}
-	own := t.SecretKeyEnv()
+	own := map[string]string{EnvSecretKey: t.SecretKeyEnv(), EnvSecretKeyPrevious: t.SecretKeyPreviousEnv()}
 	return func(name string) (string, bool) {
-		if name == EnvSecretKey && own != EnvSecretKey {
-			if v, ok := lookup(own); ok {
+		if o, ok := own[name]; ok && o != name {
+			if v, ok := lookup(o); ok {
 				return v, true
 			}
 		}

@@ -67,6 +67,13 @@ func Resolve(src Source) (Config, error) {
 	if dir, ok := lookup("STATE_DIRECTORY"); ok && dir != "" {
 		cfg.Auth.StateDir = strings.Split(dir, ":")[0]
 	}
+	// DATABASE_URL, the deployments' convention, is a base layer too.
+	if u, ok := lookup(EnvDatabaseURL); ok && u != "" {
+		if err := checkDatabaseURL(u); err != nil {
+			return cfg, &Error{Setting: EnvDatabaseURL, Err: err}
+		}
+		cfg.Database.URL = DatabaseURL(u)
+	}
 	t := src.table()
 	if err := t.Check(); err != nil {
 		return cfg, err

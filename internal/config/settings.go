@@ -1,10 +1,12 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"math"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,7 +35,7 @@ type setting struct {
 
 // settings is every setting, in the order --help and print-config show them.
 func settings() []setting {
-	return []setting{
+	all := []setting{
 		{
 			name: "bind", short: "b", list: true, kind: "address",
 			usage: "address to listen on, repeatable: HOST:PORT, [::1]:PORT, unix:PATH, fd://N",
@@ -197,12 +199,27 @@ func settings() []setting {
 			func(c *Config) *string { return &c.Auth.StateDir }),
 		stringSetting("secret-key-file", "", "file holding the HS256 signing key, at least 32 bytes (or set DROVER_SECRET_KEY)",
 			func(c *Config) *string { return &c.Auth.SecretKeyFile }),
+		stringSetting("secret-key-previous-file", "", "file holding the previous HS256 signing key, which still verifies tokens but signs none (or set DROVER_SECRET_KEY_PREVIOUS); re-read on HUP",
+			func(c *Config) *string { return &c.Auth.SecretKeyPreviousFile }),
 		enumSetting("jwt-algorithm", "", "JWT signing algorithm: HS256, EdDSA, ES256 or RS256",
 			func(c *Config) *string { return &c.Auth.Algorithm }, "HS256", "EdDSA", "ES256", "RS256"),
 		stringSetting("jwt-private-key-file", "", "PEM private key for EdDSA, ES256 or RS256",
 			func(c *Config) *string { return &c.Auth.PrivateKeyFile }),
 		stringSetting("jwt-public-key-file", "", "PEM public key (derived from the private key when empty)",
 			func(c *Config) *string { return &c.Auth.PublicKeyFile }),
+		{
+			name: "jwt-verify-key-file", list: true, kind: "file",
+			usage: "PEM public key (PKIX) that verifies tokens but signs none, repeatable: a previous key of a rotation, published in the JWKS after the signing key; re-read on HUP",
+			set: func(c *Config, v string) error {
+				if v == "" {
+					return errors.New("empty file name")
+				}
+				c.Auth.VerifyKeyFiles = append(c.Auth.VerifyKeyFiles, v)
+				return nil
+			},
+			reset: func(c *Config) { c.Auth.VerifyKeyFiles = nil },
+			get:   func(c *Config) string { return quoteList(c.Auth.VerifyKeyFiles) },
+		},
 		durationSetting("access-token-lifetime", "", "lifetime of access tokens",
 			func(c *Config) *time.Duration { return &c.Auth.AccessLifetime }),
 		durationSetting("refresh-token-lifetime", "", "lifetime of refresh tokens",
@@ -267,6 +284,10 @@ func settings() []setting {
 		boolSetting("security-headers", "", "send Django's default security headers on the API's answers: X-Frame-Options: DENY, X-Content-Type-Options: nosniff, Referrer-Policy: same-origin",
 			func(c *Config) *bool { return &c.Browser.SecurityHeaders }),
 	}
+	// The database settings follow state-dir, the other place of the
+	// store.
+	at := slices.IndexFunc(all, func(s setting) bool { return s.name == "state-dir" }) + 1
+	return slices.Insert(all, at, databaseSettings()...)
 }
 
 func boolSetting(name, short, usage string, field func(*Config) *bool) setting {

@@ -53,11 +53,13 @@ func Drover() Table { return Table{Program: "drover", Auth: true} }
 // authSettings are the settings Table.Auth keeps: those of drover's
 // token authentication and of the users store's password hashing.
 var authSettings = []string{
-	"secret-key-file", "jwt-algorithm", "jwt-private-key-file", "jwt-public-key-file",
+	"secret-key-file", "secret-key-previous-file", "jwt-algorithm", "jwt-private-key-file", "jwt-public-key-file", "jwt-verify-key-file",
 	"access-token-lifetime", "refresh-token-lifetime", "jwt-audience", "jwt-issuer", "jwt-leeway",
 	"rotate-refresh-tokens", "user-cache-ttl", "refresh-reuse-grace", "update-last-login",
 	"argon2-memory", "argon2-iterations", "argon2-parallelism", "max-concurrent-hashes",
 	"refresh-cookie",
+	"database-url", "database-password-file", "database-max-connections",
+	"database-statement-timeout", "database-connect-timeout", "no-migrate",
 }
 
 // IsAuthSetting reports whether name is one of the settings Table.Auth

@@ -94,6 +94,14 @@ func startNginx(t *testing.T, socket string) *nginx {
 // "user" directive; empty for nginx's default).
 func startNginxAs(t *testing.T, socket, user string) *nginx {
 	t.Helper()
+	return startNginxUpstream(t, user, "server unix:"+socket+" fail_timeout=0;")
+}
+
+// startNginxUpstream is startNginxAs with servers, nginx's lines, in
+// place of the shipped site's upstream server (drover's unix socket):
+// several drover hosts, say.
+func startNginxUpstream(t *testing.T, user, servers string) *nginx {
+	t.Helper()
 	bin, err := exec.LookPath("nginx")
 	if err != nil {
 		bin = "/usr/sbin/nginx"
@@ -138,7 +146,7 @@ func startNginxAs(t *testing.T, socket, user string) *nginx {
 		"listen [::]:80;", "",
 		"listen 443 ssl http2;", fmt.Sprintf("listen 127.0.0.1:%d ssl http2;", httpsPort),
 		"listen [::]:443 ssl http2;", "",
-		"/run/drover.sock", socket,
+		"server unix:/run/drover.sock fail_timeout=0;", servers,
 		"/etc/letsencrypt/live/example.com/fullchain.pem", cert,
 		"/etc/letsencrypt/live/example.com/privkey.pem", key,
 		"/srv/drover/static/", static+"/",

@@ -29,6 +29,12 @@ const (
 	// --wait whose reload was abandoned); also the status of an error that
 	// carries none.
 	Runtime = 4
+	// Unavailable is sysexits' EX_TEMPFAIL: a service drover needs, the
+	// PostgreSQL database of --database-url, could not be reached (down,
+	// restarting, refusing connections, too slow). Nothing is wrong with
+	// the command or the settings: it may succeed when run again, as
+	// systemd's Restart= will.
+	Unavailable = 75
 )
 
 // Error carries the exit status a failure should end the process with.
