@@ -67,7 +67,11 @@ bench: deps
 	$(GO) run ./bench $(ARGS)
 
 # What the tests need beyond Go, from Debian (apt-get, when root and
-# missing): python3-jwt, the independent JWT library of the interop test;
+# missing): python3-jwt, the independent JWT library of the interop test
+# and the JWKS consumer; postgresql, whose initdb and server the tests run
+# as throwaway clusters (Debian's package also creates and starts a
+# cluster of its own on port 5432, which no test uses); python3-psycopg2
+# for a Django on PostgreSQL whose users drover imports;
 # prometheus for its promtool, which lints /metrics (22 MB to download);
 # chromium, headless, which loads the status page (with fonts-dejavu-core
 # for its screenshot: 124 MB to download, 414 MB installed). Those of
@@ -76,7 +80,7 @@ bench: deps
 # prometheus-node-exporter, a second service the tests have no use for).
 APT_LEAN     := chromium fonts-dejavu-core prometheus
 APT_PACKAGES := python3-jwt python3-cryptography python3-django python3-argon2 \
-                python3-djangorestframework python3-djangorestframework-simplejwt python3-gunicorn \
+                python3-djangorestframework python3-djangorestframework-simplejwt python3-gunicorn python3-psycopg2 \
                 systemd nginx libnginx-mod-stream wrk gunicorn jq logrotate postgresql $(APT_LEAN)
 deps:
 	@missing=""; lean=""; for p in $(APT_PACKAGES); do \
