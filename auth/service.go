@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"go.uber.org/zap"
+	"golang.org/x/sync/singleflight"
 )
 
 // Errors of the token service, for the HTTP layer to branch on.
@@ -102,6 +104,7 @@ type Service struct {
 	log   *zap.Logger
 	now   func() time.Time
 	users *userCache
+	reads singleflight.Group // of readUser, by user ID
 	dummy *dummyCheck
 }
 
@@ -375,20 +378,35 @@ func (s *Service) Authenticate(ctx context.Context, access string) (User, Claims
 	e, cached := s.users.get(c.UserID)
 	u, err := e.user, e.err
 	if !cached {
-		u, err = s.activeUser(ctx, c.UserID)
-		switch {
-		case err == nil || errors.Is(err, ErrUserNotFound) || errors.Is(err, ErrUserInactive):
-			s.users.put(c.UserID, u, err)
-		case errors.Is(err, ErrStoreUnavailable):
-			if e, ok := s.users.stale(c.UserID); ok {
-				u, err = e.user, e.err
-			}
-		}
+		u, err = s.readUser(ctx, c.UserID)
 	}
 	if err != nil {
 		return User{}, Claims{}, err
 	}
 	return u, c, nil
+}
+
+// readUser reads what the store says of user id for the cache, and
+// caches it. The requests that miss on one user at once (all those in
+// flight when its entry expires) share one read: one query per user and
+// TTL per worker, however busy. The read is not canceled with the
+// request that started it, since the others wait on it too; the store
+// bounds it (a statement timeout, SQLite's busy timeout).
+func (s *Service) readUser(ctx context.Context, id int64) (User, error) {
+	v, err, _ := s.reads.Do(strconv.FormatInt(id, 10), func() (any, error) {
+		u, err := s.activeUser(context.WithoutCancel(ctx), id)
+		switch {
+		case err == nil || errors.Is(err, ErrUserNotFound) || errors.Is(err, ErrUserInactive):
+			s.users.put(id, u, err)
+		case errors.Is(err, ErrStoreUnavailable):
+			if e, ok := s.users.stale(id); ok {
+				return e.user, e.err
+			}
+		}
+		return u, err
+	})
+	u, _ := v.(User)
+	return u, err
 }
 
 // activeUser reads the user id from the store and returns it without its

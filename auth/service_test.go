@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -319,5 +321,54 @@ func TestAuthenticateStaleIfError(t *testing.T) {
 	clock = start.Add(2*time.Second + staleIfError)
 	if _, _, err := svc.Authenticate(ctx, knownAccess); !errors.Is(err, ErrUserInactive) {
 		t.Errorf("store back: Authenticate = %v, want ErrUserInactive", err)
+	}
+}
+
+// countingStore counts the user lookups that reach a real store, and
+// holds each for a moment, as a database round trip does.
+type countingStore struct {
+	Store
+	lookups atomic.Int64
+}
+
+func (s *countingStore) UserByID(ctx context.Context, id int64) (User, error) {
+	s.lookups.Add(1)
+	time.Sleep(20 * time.Millisecond)
+	return s.Store.UserByID(ctx, id)
+}
+
+// TestAuthenticateMissesShareOneRead: the requests that miss the user
+// cache at once, all those in flight when an entry expires, read the
+// store once between them.
+func TestAuthenticateMissesShareOneRead(t *testing.T) {
+	ctx := context.Background()
+	svc, sqlite := newTestService(t, true)
+	store := &countingStore{Store: sqlite}
+	svc.cfg.Store = store
+	svc.users = newUserCache(time.Minute, time.Now)
+	u, err := sqlite.CreateUser(ctx, "gwen", djangoHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	access, _, err := svc.cfg.Tokens.Issue(Access, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			if got, _, err := svc.Authenticate(ctx, access); err != nil || got.ID != u.ID {
+				t.Errorf("Authenticate = %+v, %v", got, err)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if n := store.lookups.Load(); n != 1 {
+		t.Errorf("50 simultaneous misses read the store %d times, want 1", n)
 	}
 }
