@@ -8,6 +8,8 @@
 //   - nginx return 200 with the same JSON body: the HTTP limit;
 //   - the Go ceiling: bare net/http + golang-jwt, one process;
 //   - drover serve, default configuration, one worker per CPU;
+//   - the same drover serve on PostgreSQL (DATABASE_URL, a throwaway
+//     cluster from internal/pgtest) instead of SQLite;
 //   - nginx → drover and nginx → Go ceiling: the repository's nginx site
 //     (nginx/drover.conf, TLS terminated by nginx) over unix sockets;
 //   - drover dev, the single-threaded contrast;
@@ -16,9 +18,11 @@
 //
 // It also measures RSS of drover's supervisor and workers (idle and under
 // load), the time from exec to 4 workers ready, a HUP reload, login
-// (POST /api/token/) throughput of drover and Gunicorn+DRF, and /hello/
-// throughput during a login flood. It prints the targets as MET
-// or MISSED, and writes bench/RESULTS.md and bench/chart.svg.
+// (POST /api/token/) throughput of drover on SQLite and on PostgreSQL and
+// of Gunicorn+DRF, refresh (POST /api/token/refresh/) throughput of
+// drover on SQLite and on PostgreSQL, and /hello/ throughput during a
+// login flood. It prints the targets as MET or MISSED, and
+// writes bench/RESULTS.md and bench/chart.svg.
 //
 // Run it from the repository root:
 //
@@ -28,7 +32,9 @@
 //	go run ./bench --tuning        # drover configurations beside the ceiling
 //
 // Every process it starts is stopped when it returns, also on INT or TERM;
-// each also gets SIGTERM from the kernel should the harness die.
+// each also gets SIGTERM from the kernel should the harness die. The
+// PostgreSQL server is closed after the drover serve using it stops, and
+// its pgtest watchdog stops it should the harness die.
 package main
 
 import (
@@ -45,6 +51,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/drover/drover/internal/pgtest"
 )
 
 // options are the harness's flags.
@@ -168,7 +176,7 @@ func run() int {
 }
 
 // debPackages are what the harness needs beyond Go, from Debian.
-const debPackages = "wrk nginx gunicorn python3-django python3-djangorestframework python3-djangorestframework-simplejwt"
+const debPackages = "wrk nginx postgresql gunicorn python3-django python3-djangorestframework python3-djangorestframework-simplejwt"
 
 // preflight fails early, in one line, when a tool is missing.
 func preflight(ctx context.Context, ps *procs, needPython bool) error {
@@ -204,7 +212,7 @@ func repoRoot() (string, error) {
 }
 
 // order is the alternation of the /hello/ rounds.
-var order = []string{"nginx", "ceiling", "drover", "nginx-drover", "nginx-ceiling", "dev", "gunicorn"}
+var order = []string{"nginx", "ceiling", "drover", "drover-pg", "nginx-drover", "nginx-ceiling", "dev", "gunicorn"}
 
 // results is everything one run measured.
 type results struct {
@@ -218,14 +226,19 @@ type results struct {
 	idle     rssStats // drover serve, before any load
 	after    rssStats // drover serve, idle again after the /hello/ rounds
 	login    []*loginResult
-	flood    []*floodResult
-	startup  *startupResult
+	refresh  []*refreshResult
+	// helloXacts is the transactions drover serve (PostgreSQL)'s
+	// database counted over the /hello/ rounds (transactions), less the
+	// first count's own: the store reads behind an access check.
+	helloXacts int64
+	flood      []*floodResult
+	startup    *startupResult
 	// load is /proc/loadavg before and after the run: other work on the
 	// machine shows there.
 	loadBefore, loadAfter string
 }
 
-func bench(ctx context.Context, opt options, ps *procs, dir string) error {
+func bench(ctx context.Context, opt options, ps *procs, dir string) (err error) {
 	repo, err := repoRoot()
 	if err != nil {
 		return err
@@ -243,6 +256,18 @@ func bench(ctx context.Context, opt options, ps *procs, dir string) error {
 	if err := s.build(ctx); err != nil {
 		return err
 	}
+	fmt.Println("starting PostgreSQL (internal/pgtest) …")
+	if s.pg, err = pgtest.Launch(); err != nil {
+		return err
+	}
+	defer func() {
+		// drover serve (PostgreSQL) first: its workers would log the
+		// server going away. stopAll, later, finds it stopped.
+		if s.droverPG != nil {
+			_ = s.droverPG.stop(syscall.SIGTERM, 10*time.Second)
+		}
+		err = errors.Join(err, s.pg.Close())
+	}()
 	fmt.Printf("starting the targets (%d workers for drover serve and Gunicorn) …\n", opt.workers)
 	if err := s.startAll(ctx); err != nil {
 		return err
@@ -250,21 +275,39 @@ func bench(ctx context.Context, opt options, ps *procs, dir string) error {
 	for _, k := range order {
 		fmt.Printf("  ok  %-36s %s → 200\n", s.targets[k].label, s.targets[k].url)
 	}
+	res.versions = append(res.versions, [2]string{"PostgreSQL", s.pgVersion})
 	// The login left one worker holding argon2id's memory: measure idle
 	// and /hello/ memory on a fresh generation (the token stays valid).
 	if err := roll(s.drover, opt.workers); err != nil {
 		return fmt.Errorf("HUP before the rounds: %w", err)
 	}
+	if err := roll(s.droverPG, opt.workers); err != nil {
+		return fmt.Errorf("HUP of drover serve (PostgreSQL) before the rounds: %w", err)
+	}
 	res.idle = snapshotRSS(s.drover.pid())
 
 	fmt.Printf("/hello/ with a valid token: %s of %v per target, wrk -t%d -c%d\n", plural(opt.rounds, "round"), opt.duration, opt.threads, opt.conns)
+	xacts, err := transactions(ctx, s.pgURL)
+	if err != nil {
+		return err
+	}
 	if res.hello, err = s.helloRounds(ctx, order); err != nil {
 		return err
 	}
+	after, err := transactions(ctx, s.pgURL)
+	if err != nil {
+		return err
+	}
+	res.helloXacts = max(after-xacts-1, 0) // the first count's own
 	res.after = snapshotRSS(s.drover.pid())
 
 	fmt.Printf("login (POST /api/token/): %s of %v, wrk -t%d -c%d\n", plural(opt.rounds, "round"), opt.loginDuration, opt.threads, opt.loginConns)
 	if res.login, err = s.loginRounds(ctx); err != nil {
+		return err
+	}
+
+	fmt.Printf("refresh (POST /api/token/refresh/, rotation on): %s of %v, wrk -t%d -c%d\n", plural(opt.rounds, "round"), opt.loginDuration, opt.threads, opt.loginConns)
+	if res.refresh, err = s.refreshRounds(ctx); err != nil {
 		return err
 	}
 

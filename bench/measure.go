@@ -232,6 +232,7 @@ wrk.headers["Content-Type"] = "application/json"
 
 // loginResult is one side's login throughput.
 type loginResult struct {
+	key   string // the side's /hello/ target
 	label string
 	cost  string // the password hash's cost
 	alone time.Duration
@@ -244,8 +245,10 @@ func (s *stack) loginRun(base string, conns, threads int, d time.Duration) wrkRu
 		Script: filepath.Join(s.dir, "login.lua"), URL: base + "/api/token/"}
 }
 
-// bases are the login URLs of drover serve and Gunicorn.
+// bases are the login URLs of drover serve, on SQLite and on
+// PostgreSQL, and Gunicorn.
 func (s *stack) droverBase() string   { return "http://127.0.0.1:" + strconv.Itoa(s.droverPort) }
+func (s *stack) droverPGBase() string { return "http://127.0.0.1:" + strconv.Itoa(s.droverPGPort) }
 func (s *stack) gunicornBase() string { return "http://127.0.0.1:" + strconv.Itoa(s.gunicornPort) }
 
 // oneLogin is the median time of five sequential logins: one hash with
@@ -262,8 +265,8 @@ func oneLogin(ctx context.Context, base string) (time.Duration, error) {
 	return medianDuration(ds), nil
 }
 
-// loginRounds measures POST /api/token/ throughput of drover serve and
-// Gunicorn+DRF in alternating rounds.
+// loginRounds measures POST /api/token/ throughput of drover serve (on
+// SQLite and on PostgreSQL) and Gunicorn+DRF in alternating rounds.
 func (s *stack) loginRounds(ctx context.Context) ([]*loginResult, error) {
 	if err := os.WriteFile(filepath.Join(s.dir, "login.lua"), []byte(loginScript), 0o600); err != nil {
 		return nil, err
@@ -273,8 +276,9 @@ func (s *stack) loginRounds(ctx context.Context) ([]*loginResult, error) {
 		base string
 		root *proc
 	}{
-		{&loginResult{label: "drover serve", cost: s.droverHash}, s.droverBase(), s.drover},
-		{&loginResult{label: "Gunicorn + DRF + simplejwt", cost: drfCost(s.drfHasher)}, s.gunicornBase(), s.gunicorn},
+		{&loginResult{key: "drover", label: "drover serve", cost: s.droverHash}, s.droverBase(), s.drover},
+		{&loginResult{key: "drover-pg", label: "drover serve (PostgreSQL)", cost: s.droverHash}, s.droverPGBase(), s.droverPG},
+		{&loginResult{key: "gunicorn", label: "Gunicorn + DRF + simplejwt", cost: drfCost(s.drfHasher)}, s.gunicornBase(), s.gunicorn},
 	}
 	var out []*loginResult
 	for _, side := range sides {
@@ -294,8 +298,122 @@ func (s *stack) loginRounds(ctx context.Context) ([]*loginResult, error) {
 				return nil, err
 			}
 			side.r.s.add(r)
-			fmt.Printf("  round %d  login %-30s %9.1f req/s  p50 %-9v p99 %-9v%s\n", round, side.r.label, r.RPS,
+			fmt.Printf("  round %d  login %-32s %9.1f req/s  p50 %-9v p99 %-9v%s\n", round, side.r.label, r.RPS,
 				r.P50.Round(time.Millisecond), r.P99.Round(time.Millisecond), errNote(r))
+		}
+	}
+	return out, nil
+}
+
+// refreshScript is wrk's Lua for POST /api/token/refresh/ with rotation
+// on, drover's default: a refresh token works once, and each answer
+// carries the next. Each thread reads its share of the file args[1]
+// holds, one refresh token per line (the line's index modulo args[2],
+// the thread count, is the thread): one per connection and one spare,
+// since wrk calls the first thread's request() once to check it and
+// drops what it returns. The thread keeps the tokens the answers bring
+// in a pool its connections take from: a connection's answer is read
+// before it sends again, so each has one. A connection whose refresh
+// failed takes the spare, and once none is left posts an invalid token
+// from then on, which shows as non-2xx answers; it never posts a spent
+// token, which would revoke another chain's family.
+const refreshScript = `wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+
+local threads = 0
+function setup(thread)
+  thread:set("id", threads)
+  threads = threads + 1
+end
+
+local pool = {}
+function init(args)
+  local n, i = tonumber(args[2]), 0
+  for line in io.lines(args[1]) do
+    if i % n == id then table.insert(pool, line) end
+    i = i + 1
+  end
+end
+
+function request()
+  local token = table.remove(pool) or "spent"
+  return wrk.format(nil, nil, nil, '{"refresh":"' .. token .. '"}')
+end
+
+function response(status, headers, body)
+  if status == 200 then
+    local token = body:match('"refresh"%s*:%s*"([^"]+)"')
+    if token then table.insert(pool, token) end
+  end
+end
+`
+
+// refreshResult is one side's refresh throughput.
+type refreshResult struct {
+	key   string // the side's /hello/ target
+	label string
+	s     series
+	rss   rssStats // the server's process tree during the refresh rounds
+}
+
+func (s *stack) refreshRun(base, tokens string, d time.Duration) wrkRun {
+	return wrkRun{Threads: s.opt.threads, Conns: s.opt.loginConns, Duration: d, Timeout: 10 * time.Second,
+		Script: filepath.Join(s.dir, "refresh.lua"), URL: base + "/api/token/refresh/",
+		ScriptArgs: []string{tokens, strconv.Itoa(s.opt.threads)}}
+}
+
+// refreshTokens logs in n times at base and writes the refresh tokens to
+// path, one a line: one login, and so one token family, per connection
+// and per spare.
+func refreshTokens(ctx context.Context, base, path string, n int) error {
+	var b strings.Builder
+	for range n {
+		_, refresh, err := loginPair(ctx, base)
+		if err != nil {
+			return err
+		}
+		b.WriteString(refresh + "\n")
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o600)
+}
+
+// refreshRounds measures POST /api/token/refresh/ throughput of drover
+// serve on SQLite and on PostgreSQL in alternating rounds, with rotation
+// on (the default): before each run, one login per connection gives it
+// the first refresh token of its chain, and one per wrk thread a spare
+// (refreshScript).
+func (s *stack) refreshRounds(ctx context.Context) ([]*refreshResult, error) {
+	if err := os.WriteFile(filepath.Join(s.dir, "refresh.lua"), []byte(refreshScript), 0o600); err != nil {
+		return nil, err
+	}
+	sides := []struct {
+		r    *refreshResult
+		base string
+		root *proc
+	}{
+		{&refreshResult{key: "drover", label: "drover serve"}, s.droverBase(), s.drover},
+		{&refreshResult{key: "drover-pg", label: "drover serve (PostgreSQL)"}, s.droverPGBase(), s.droverPG},
+	}
+	out := make([]*refreshResult, len(sides))
+	for i, side := range sides {
+		side.r.s.cmd = s.refreshRun(side.base, "$DIR/refresh-"+side.r.key+".txt", s.opt.loginDuration).String()
+		out[i] = side.r
+	}
+	for round := 1; round <= s.opt.rounds; round++ {
+		for _, side := range sides {
+			tokens := filepath.Join(s.dir, "refresh-"+side.r.key+".txt")
+			if err := refreshTokens(ctx, side.base, tokens, s.opt.loginConns+s.opt.threads); err != nil {
+				return nil, err
+			}
+			stop := watchRSS(side.root.pid())
+			r, _, err := s.refreshRun(side.base, tokens, s.opt.loginDuration).run(ctx, s.ps)
+			side.r.rss.merge(stop())
+			if err != nil {
+				return nil, err
+			}
+			side.r.s.add(r)
+			fmt.Printf("  round %d  refresh %-30s %9.0f req/s  p50 %-9v p99 %-9v%s\n", round, side.r.label, r.RPS,
+				r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond), errNote(r))
 		}
 	}
 	return out, nil

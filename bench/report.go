@@ -163,7 +163,59 @@ func (r *results) verdicts() []verdict {
 	add(reload <= time.Second, "HUP rolling reload, 4 workers (median)", ms(reload), "≤ 1 s")
 	f := r.flood[0]
 	add(f.Ratio() >= 0.5, "/hello/ during a login flood vs alone, drover serve", fmt.Sprintf("%.2f×", f.Ratio()), "≥ 0.5×")
+	// The hot path reads no store (the per-worker user cache): the
+	// backend must not change /hello/, either way.
+	xp := x("drover-pg", "drover")
+	add(xp >= 0.95 && xp <= 1.05, "hello on PostgreSQL within 5% of SQLite, drover serve", fmt.Sprintf("%.2f×", xp), "0.95×–1.05×")
 	return vs
+}
+
+// storeRow is one measurement of drover serve on both users stores.
+type storeRow struct {
+	name       string
+	sqlite, pg *series
+}
+
+// Ratio is PostgreSQL's requests/s over SQLite's, paired by round.
+func (row storeRow) Ratio() float64 { return pairedRatio(row.pg, row.sqlite) }
+
+// storeRows are /hello/, login and refresh of drover serve on SQLite and
+// on PostgreSQL.
+func (r *results) storeRows() []storeRow {
+	rows := []storeRow{{name: "/hello/", sqlite: &r.hello["drover"].s, pg: &r.hello["drover-pg"].s}}
+	logins, refreshes := map[string]*series{}, map[string]*series{}
+	for _, l := range r.login {
+		logins[l.key] = &l.s
+	}
+	for _, f := range r.refresh {
+		refreshes[f.key] = &f.s
+	}
+	for _, x := range []struct {
+		name string
+		of   map[string]*series
+	}{{"login, POST /api/token/", logins}, {"refresh, POST /api/token/refresh/", refreshes}} {
+		if x.of["drover"] != nil && x.of["drover-pg"] != nil {
+			rows = append(rows, storeRow{name: x.name, sqlite: x.of["drover"], pg: x.of["drover-pg"]})
+		}
+	}
+	return rows
+}
+
+// helloStoreReads states helloXacts and their rate over drover serve
+// (PostgreSQL)'s /hello/ load.
+func (r *results) helloStoreReads() string {
+	load := time.Duration(r.opt.rounds) * r.opt.duration
+	return fmt.Sprintf("%d over %v of load (%.0f/s)", r.helloXacts, load, float64(r.helloXacts)/load.Seconds())
+}
+
+// loginOf is the login rounds of the target key, nil if none.
+func (r *results) loginOf(key string) *loginResult {
+	for _, l := range r.login {
+		if l.key == key {
+			return l
+		}
+	}
+	return nil
 }
 
 // Formatting.
@@ -230,6 +282,16 @@ func printSummary(w io.Writer, r *results) {
 	for _, l := range r.login {
 		fmt.Fprintf(w, "  %-28s %8s/s  p50 %-9s one login alone %-9s %s\n", l.label, thousands(l.s.RPS()), ms(l.s.P50()), ms(l.alone), l.cost)
 	}
+	fmt.Fprintln(w, "refresh, POST /api/token/refresh/ (rotation on, the default: each answer's refresh token is posted next):")
+	for _, f := range r.refresh {
+		fmt.Fprintf(w, "  %-28s %8s/s  p50 %-9s p99 %s\n", f.label, thousands(f.s.RPS()), ms(f.s.P50()), ms(f.s.P99()))
+	}
+	fmt.Fprintf(w, "users store, drover serve on SQLite vs on PostgreSQL (%d workers each, same flags):\n", r.opt.workers)
+	fmt.Fprintf(w, "  %-36s %10s %10s %18s %7s\n", "req/s", "SQLite", "PostgreSQL", "PostgreSQL/SQLite", "errors")
+	for _, row := range r.storeRows() {
+		fmt.Fprintf(w, "  %-36s %10s %10s %17.2f× %7d\n", row.name, thousands(row.sqlite.RPS()), thousands(row.pg.RPS()), row.Ratio(), row.sqlite.Errors()+row.pg.Errors())
+	}
+	fmt.Fprintf(w, "  PostgreSQL transactions during its /hello/ rounds: %s\n", r.helloStoreReads())
 	fmt.Fprintln(w, "/hello/ beside a login flood:")
 	for _, f := range r.flood {
 		fmt.Fprintf(w, "  %-28s alone %8s/s, during the flood %8s/s: %.2f× (logins %s/s)\n", f.label, thousands(f.alone.RPS()), thousands(f.flood.RPS()), f.Ratio(), thousands(f.logins.RPS()))
@@ -346,12 +408,18 @@ func resultsMarkdown(r *results) []byte {
 		p("Four workers just started (the start measurements below): supervisor %s, workers %s.\n\n", mib(st.idle.Root), childList(st.idle))
 	}
 	p("The other targets, whole process tree, largest during their /hello/ rounds:\n\n| target | RSS |\n|---|---:|\n")
-	for _, k := range []string{"ceiling", "dev", "gunicorn", "nginx"} {
+	for _, k := range []string{"drover-pg", "ceiling", "dev", "gunicorn", "nginx"} {
 		h := r.hello[k]
 		p("| %s | %s |\n", h.t.label, mib(h.rss.Total))
 	}
-	if len(r.login) > 1 {
-		p("| Gunicorn + DRF + simplejwt, during the login rounds | %s |\n", mib(r.login[1].rss.Total))
+	if l := r.loginOf("drover-pg"); l != nil {
+		p("| drover serve (PostgreSQL), during the login rounds | %s |\n", mib(l.rss.Total))
+	}
+	if l := r.loginOf("gunicorn"); l != nil {
+		p("| Gunicorn + DRF + simplejwt, during the login rounds | %s |\n", mib(l.rss.Total))
+	}
+	for _, f := range r.refresh {
+		p("| %s, during the refresh rounds | %s |\n", f.label, mib(f.rss.Total))
 	}
 	p("\n")
 
@@ -380,7 +448,7 @@ func resultsMarkdown(r *results) []byte {
 	p("\n")
 
 	p("## Login: POST /api/token/\n\n")
-	p("Median of %s of %v, `wrk -t%d -c%d --timeout 10s` with a JSON body (`bench/main.go`'s loginScript).\n", plural(o.rounds, "round"), o.loginDuration, o.threads, o.loginConns)
+	p("Median of %s of %v, `wrk -t%d -c%d --timeout 10s` with a JSON body (`bench/measure.go`'s loginScript).\n", plural(o.rounds, "round"), o.loginDuration, o.threads, o.loginConns)
 	p("*One login alone* is the median of five sequential logins with nothing else running. Each side keeps its own\n")
 	p("default password hash, so this compares the stacks as shipped, not equal work.\n\n")
 	p("| server | password hash cost | logins/s | p50 | p99 | one login alone | errors |\n|---|---|---:|---:|---:|---:|---:|\n")
@@ -388,6 +456,31 @@ func resultsMarkdown(r *results) []byte {
 		p("| %s | %s | %s | %s | %s | %s | %d |\n", l.label, l.cost, thousands(l.s.RPS()), ms(l.s.P50()), ms(l.s.P99()), ms(l.alone), l.s.Errors())
 	}
 	p("\n")
+
+	p("## Refresh: POST /api/token/refresh/\n\n")
+	p("Median of %s of %v, `wrk -t%d -c%d --timeout 10s` with `refresh.lua` (below). Rotation is on, drover's default\n", plural(o.rounds, "round"), o.loginDuration, o.threads, o.loginConns)
+	p("(`--rotate-refresh-tokens`, simplejwt's ROTATE_REFRESH_TOKENS): each refresh token works once, so before each run the harness\n")
+	p("logs in once per connection (and once per wrk thread, for a spare), and each connection then posts the refresh token its previous answer carried: every request\n")
+	p("is a signature check, the user's active state and one conditional write retiring the old token and recording the new one.\n\n")
+	p("| server | refreshes/s | p50 | p99 | errors |\n|---|---:|---:|---:|---:|\n")
+	for _, f := range r.refresh {
+		p("| %s | %s | %s | %s | %d |\n", f.label, thousands(f.s.RPS()), ms(f.s.P50()), ms(f.s.P99()), f.s.Errors())
+	}
+	p("\n")
+
+	p("## Users store: SQLite vs PostgreSQL\n\n")
+	p("The same `drover serve`, %d workers, the same flags, on its SQLite file (the default) and with `DATABASE_URL` a database\n", o.workers)
+	p("of its own on a local PostgreSQL %s: internal/pgtest's throwaway cluster, one unix socket, `fsync`, `synchronous_commit`\n", r.stack.pgVersion)
+	p("and `full_page_writes` off (speed over durability, as for the tests), `shared_buffers = 16MB`. Each row's ratio is the median\n")
+	p("over the rounds of PostgreSQL's requests/s over SQLite's in the same round; the two ran one right after the other.\n")
+	p("`/hello/` reads the store only when a worker's user cache (`--user-cache-ttl`, 1 s) has expired, so its ratio should be about 1.\n\n")
+	p("| requests/s | SQLite | PostgreSQL | PostgreSQL / SQLite | errors |\n|---|---:|---:|---:|---:|\n")
+	for _, row := range r.storeRows() {
+		p("| %s | %s | %s | %.2f× | %d |\n", row.name, thousands(row.sqlite.RPS()), thousands(row.pg.RPS()), row.Ratio(), row.sqlite.Errors()+row.pg.Errors())
+	}
+	p("\nPostgreSQL transactions during drover serve (PostgreSQL)'s /hello/ rounds (`pg_stat_database`, before and after\n")
+	p("the rounds; the last second's may be missing): %s. Each is a user lookup behind an access check once a\n", r.helloStoreReads())
+	p("worker's user cache has expired: every request that misses it reads the store.\n\n")
 
 	p("## /hello/ during a login flood\n\n")
 	p("Per round: /hello/ alone (`wrk -t%d -c%d -d%v`), then the same while %d connections post logins (`wrk -t1 -c%d`,\n", o.threads, o.conns, o.floodDuration, o.floodConns, o.floodConns)
@@ -399,13 +492,14 @@ func resultsMarkdown(r *results) []byte {
 	p("\n")
 
 	p("## Commands\n\n")
-	p("Ports are free ones picked per run (`$PORT`); `$DIR` is the run's temporary directory; each server has its own\n")
+	p("Ports are free ones picked per run (`$PORT`); `$DIR` is the run's temporary directory, `$PGDIR` the PostgreSQL cluster's; each server has its own\n")
 	p("random signing key, and each token was obtained from that server's own `POST /api/token/` (the Go ceiling has\n")
 	p("no users: the harness signs its token with the ceiling's key, claims as simplejwt writes them).\n\n```sh\n")
 	p("go build -o $DIR/drover ./cmd/drover\ngo build -o $DIR/ceiling ./bench/ceiling\n")
 	p("printf '%%s\\n' \"$PASSWORD\" | drover createuser %s --state-dir $DIR/drover-state   # and dev-state, startup-state\n", benchUser)
+	p("printf '%%s\\n' \"$PASSWORD\" | DATABASE_URL=… drover createuser %s --state-dir $DIR/drover-pg-state   # PostgreSQL: pgtest.Launch, CreateDB(\"drover\")\n", benchUser)
 	p("DRF_DB=$DIR/drf.sqlite3 BENCH_USER=%s BENCH_PASSWORD=… /usr/bin/python3 %s/setup_db.py\n\n", benchUser, drfProject)
-	for _, k := range []string{"drover", "ceiling", "nginx", "dev", "gunicorn"} {
+	for _, k := range []string{"drover", "drover-pg", "ceiling", "nginx", "dev", "gunicorn"} {
 		p("%s\n", scrub(r.hello[k].t.cmd))
 	}
 	p("\n# /hello/, each target in turn, %s (after a %v warm-up each)\n", plural(o.rounds, "round"), o.warmup)
@@ -416,12 +510,17 @@ func resultsMarkdown(r *results) []byte {
 	for _, l := range r.login {
 		p("%s   # %s\n", scrub(l.s.cmd), l.label)
 	}
+	p("\n# refresh, after one login per connection writing $DIR/refresh-*.txt\n")
+	for _, f := range r.refresh {
+		p("%s   # %s\n", scrub(f.s.cmd), f.label)
+	}
 	p("\n# login flood beside /hello/\n")
 	for _, f := range r.flood {
 		p("%s   # %s\n", scrub(f.flood.cmd), f.label)
 	}
 	p("\n# start and reload, %d times\n%s\nkill -HUP $SUPERVISOR; kill -TERM $SUPERVISOR\n```\n\n", len(st.ready), scrub(st.cmd))
-	p("`login.lua`:\n\n```lua\n%s```\n", strings.Replace(loginScript, benchPassword, "…", 1))
+	p("`login.lua`:\n\n```lua\n%s```\n\n", strings.Replace(loginScript, benchPassword, "…", 1))
+	p("`refresh.lua`:\n\n```lua\n%s```\n", refreshScript)
 	return []byte(b.String())
 }
 
@@ -454,7 +553,7 @@ func chartSVG(r *results) []byte {
 		}
 		color := "#9aa5b1"
 		switch k {
-		case "drover", "nginx-drover":
+		case "drover", "drover-pg", "nginx-drover":
 			color = "#1f6fb2"
 		case "dev":
 			color = "#7fb2dc"

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -24,6 +25,9 @@ import (
 	_ "embed"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/drover/drover/internal/pgtest"
 )
 
 // The credentials of the one user every target with a store has.
@@ -67,6 +71,7 @@ type stack struct {
 	repo string // repository root
 
 	drover, dev, ceiling, gunicorn, nginx *proc
+	droverPG                              *proc // drover serve on PostgreSQL
 	droverBin, ceilingBin                 string
 	droverKey                             string
 	droverState                           string
@@ -75,6 +80,11 @@ type stack struct {
 	gunicornPort                          int
 	drfHasher                             string // "pbkdf2_sha256 260000"
 	droverHash                            string // argon2id cost, from drover check
+	droverPGPort                          int
+	droverPGCmd                           string
+	pg                                    *pgtest.Cluster // drover serve (PostgreSQL)'s server
+	pgVersion                             string          // its server_version
+	pgURL                                 string          // drover serve (PostgreSQL)'s database
 
 	targets map[string]*target
 }
@@ -110,13 +120,22 @@ func (s *stack) build(ctx context.Context) error {
 	return nil
 }
 
-// withEnv is os.Environ plus kv.
-func withEnv(kv ...string) []string { return append(os.Environ(), kv...) }
+// withEnv is os.Environ plus kv, without the database URL variables: a
+// DATABASE_URL in the caller's environment must not turn the SQLite
+// targets into PostgreSQL ones (drover serve (PostgreSQL) adds its own).
+func withEnv(kv ...string) []string {
+	env := slices.DeleteFunc(os.Environ(), func(e string) bool {
+		name, _, _ := strings.Cut(e, "=")
+		return name == "DATABASE_URL" || name == "DROVER_DATABASE_URL"
+	})
+	return append(env, kv...)
+}
 
-// createUser adds the bench user to a drover state dir.
-func (s *stack) createUser(ctx context.Context, stateDir, key string) error {
+// createUser adds the bench user to a drover state dir, or, with
+// DATABASE_URL in env, to that database.
+func (s *stack) createUser(ctx context.Context, stateDir, key string, env ...string) error {
 	cmd := exec.CommandContext(ctx, s.droverBin, "createuser", benchUser, "--state-dir", stateDir)
-	cmd.Env = withEnv("DROVER_SECRET_KEY=" + key)
+	cmd.Env = withEnv(append([]string{"DROVER_SECRET_KEY=" + key}, env...)...)
 	cmd.Stdin = strings.NewReader(benchPassword + "\n")
 	if out, err := s.ps.output(cmd); err != nil {
 		return fmt.Errorf("drover createuser: %w: %s", err, out)
@@ -189,6 +208,71 @@ func (s *stack) startDrover(ctx context.Context) error {
 	return err
 }
 
+// startDroverPG starts drover serve as startDrover does (opt.workers
+// workers, the same flags, TCP only), with DATABASE_URL a new database of
+// s.pg, its own key and state dir, and the bench user made by drover
+// createuser in that database.
+func (s *stack) startDroverPG(ctx context.Context) error {
+	url, err := s.pg.CreateDB("drover")
+	if err != nil {
+		return err
+	}
+	s.pgURL = url
+	if s.pgVersion, err = serverVersion(ctx, url); err != nil {
+		return err
+	}
+	key := randomKey()
+	state := filepath.Join(s.dir, "drover-pg-state")
+	dbURL := "DATABASE_URL=" + url
+	if err := s.createUser(ctx, state, key, dbURL); err != nil {
+		return err
+	}
+	if s.droverPGPort, err = freePort(); err != nil {
+		return err
+	}
+	args := droverServeArgs(s.opt.workers, state, "127.0.0.1:"+strconv.Itoa(s.droverPGPort))
+	cmd := exec.Command(s.droverBin, args...)
+	cmd.Env = withEnv("DROVER_SECRET_KEY="+key, dbURL)
+	s.droverPGCmd = "DROVER_SECRET_KEY=… DATABASE_URL='postgres:///drover?host=$PGDIR/run&user=" + pgtest.Superuser + "&sslmode=disable' drover " + strings.Join(args, " ")
+	if s.droverPG, err = s.ps.start("drover-pg", s.dir, cmd); err != nil {
+		return err
+	}
+	_, _, err = s.droverPG.waitLines(isWorkerReady, s.opt.workers, 30*time.Second)
+	return err
+}
+
+// serverVersion is PostgreSQL's server_version at url.
+func serverVersion(ctx context.Context, url string) (string, error) {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return "", fmt.Errorf("postgresql: %w", err)
+	}
+	defer conn.Close(ctx)
+	var v string
+	if err := conn.QueryRow(ctx, "SHOW server_version").Scan(&v); err != nil {
+		return "", fmt.Errorf("postgresql: server_version: %w", err)
+	}
+	return v, nil
+}
+
+// transactions is the number of transactions the database at url has
+// committed or rolled back, as pg_stat_database counts them: each
+// backend reports its own at most once a second, and an idle one within
+// seconds, so a count read right after load may miss the last second's.
+func transactions(ctx context.Context, url string) (int64, error) {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return 0, fmt.Errorf("postgresql: %w", err)
+	}
+	defer conn.Close(ctx)
+	var n int64
+	err = conn.QueryRow(ctx, "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()").Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("postgresql: pg_stat_database: %w", err)
+	}
+	return n, nil
+}
+
 // roll sends a drover supervisor a HUP and waits until the new generation
 // of workers is ready and the old one has exited: fresh workers that have
 // served nothing, the login included (one argon2id hash leaves its 19 MiB
@@ -218,9 +302,13 @@ func argon2Cost(toml string) string {
 			v[strings.TrimSpace(k)] = strings.Trim(strings.TrimSpace(val), `"`)
 		}
 	}
-	mem, _ := strconv.ParseInt(v["argon2_memory"], 10, 64)
-	return fmt.Sprintf("argon2id, m=%d MiB, t=%s, p=%s; --max-concurrent-hashes %s (the default)",
-		mem>>20, v["argon2_iterations"], v["argon2_parallelism"], v["max_concurrent_hashes"])
+	// Bytes, or a size with its unit ("19M") as drover check prints it now.
+	mem := v["argon2_memory"]
+	if n, err := strconv.ParseInt(mem, 10, 64); err == nil {
+		mem = strconv.FormatInt(n>>20, 10) + " MiB"
+	}
+	return fmt.Sprintf("argon2id, m=%s, t=%s, p=%s; --max-concurrent-hashes %s (the default)",
+		mem, v["argon2_iterations"], v["argon2_parallelism"], v["max_concurrent_hashes"])
 }
 
 // socket is the path of a unix socket in the run's directory.
@@ -448,26 +536,32 @@ func waitHTTP(ctx context.Context, p *proc, url string) error {
 // login posts the bench user's credentials to base/api/token/ and returns
 // the access token.
 func login(ctx context.Context, base string) (string, error) {
+	access, _, err := loginPair(ctx, base)
+	return access, err
+}
+
+// loginPair is login, returning the refresh token too.
+func loginPair(ctx context.Context, base string) (access, refresh string, err error) {
 	body := `{"username":"` + benchUser + `","password":"` + benchPassword + `"}`
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/token/", strings.NewReader(body))
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("login at %s: %w", base, err)
+		return "", "", fmt.Errorf("login at %s: %w", base, err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("login at %s: %s: %s", base, resp.Status, b)
+		return "", "", fmt.Errorf("login at %s: %s: %s", base, resp.Status, b)
 	}
 	var pair struct{ Access, Refresh string }
-	if err := json.Unmarshal(b, &pair); err != nil || pair.Access == "" {
-		return "", fmt.Errorf("login at %s: no access token in %s", base, b)
+	if err := json.Unmarshal(b, &pair); err != nil || pair.Access == "" || pair.Refresh == "" {
+		return "", "", fmt.Errorf("login at %s: no access and refresh tokens in %s", base, b)
 	}
-	return pair.Access, nil
+	return pair.Access, pair.Refresh, nil
 }
 
 // check makes sure t answers the exact request wrk will send with 200 and
@@ -525,6 +619,14 @@ func (s *stack) startAll(ctx context.Context) error {
 		return err
 	}
 	s.addTarget(&target{key: "drover", label: "drover serve", url: droverBase + "/hello/", token: tok, root: s.drover, cmd: s.droverCmd})
+	if err := s.startDroverPG(ctx); err != nil {
+		return err
+	}
+	pgTok, err := login(ctx, s.droverPGBase())
+	if err != nil {
+		return err
+	}
+	s.addTarget(&target{key: "drover-pg", label: "drover serve (PostgreSQL)", url: s.droverPGBase() + "/hello/", token: pgTok, root: s.droverPG, cmd: s.droverPGCmd})
 	ceilingTok, err := s.startCeiling(ctx)
 	if err != nil {
 		return err

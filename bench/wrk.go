@@ -129,6 +129,7 @@ type wrkRun struct {
 	Header         string        // one -H value, "" for none
 	Script         string        // -s file, "" for none
 	URL            string
+	ScriptArgs     []string // after --: the script's init(args)
 }
 
 // args is wrk's command line.
@@ -144,7 +145,11 @@ func (w wrkRun) args() []string {
 	if w.Script != "" {
 		a = append(a, "-s", w.Script)
 	}
-	return append(a, w.URL)
+	a = append(a, w.URL)
+	if len(w.ScriptArgs) > 0 {
+		a = append(append(a, "--"), w.ScriptArgs...)
+	}
+	return a
 }
 
 // wrkSeconds formats d for wrk, which takes whole seconds, minutes or

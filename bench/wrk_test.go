@@ -111,3 +111,12 @@ func TestWrkRunString(t *testing.T) {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
 }
+
+func TestWrkRunScriptArgs(t *testing.T) {
+	w := wrkRun{Threads: 2, Conns: 8, Duration: 5 * time.Second, Timeout: 10 * time.Second, Script: "/d/refresh.lua",
+		URL: "http://127.0.0.1:1/api/token/refresh/", ScriptArgs: []string{"/d/tokens.txt", "2"}}
+	want := "wrk -t2 -c8 -d5s --timeout 10s --latency -s /d/refresh.lua http://127.0.0.1:1/api/token/refresh/ -- /d/tokens.txt 2"
+	if got := w.String(); got != want {
+		t.Errorf("String() = %q, want %q", got, want)
+	}
+}

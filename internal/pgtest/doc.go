@@ -2,7 +2,8 @@
 // implementation for the tests of every package that needs a real
 // database (auth.PostgresStore, the multi-host end-to-end tests).
 //
-// It runs in the test binary. [Start] makes a cluster of its own for one
+// It runs in the test binary (or, with [Launch], in the program that
+// asks for a cluster). [Start] makes a cluster of its own for one
 // test with Debian's binaries (the newest /usr/lib/postgresql/*/bin, else
 // initdb and pg_ctl on PATH; a missing PostgreSQL fails the test: run
 // make deps): initdb into a new directory under os.TempDir, then pg_ctl
@@ -20,6 +21,11 @@
 // watchdog, a shell process reading a pipe from the test binary, which
 // stops the server and removes its directory when the pipe closes,
 // however the binary ends (normally, a panic, a timeout, kill -9).
+//
+// A program that is not a test, the benchmark harness (bench/), starts a
+// cluster with [Launch], takes databases with [Cluster.CreateDB] and must
+// [Cluster.Close] it (in a defer, so that an error or an interrupt
+// closes it too); its watchdog covers the rest, as for a test binary.
 //
 // Signals: the server is not in the test binary's process group or
 // session, so a Ctrl-C reaches it only through the watchdog.

@@ -2,6 +2,8 @@ package pgtest_test
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -43,4 +45,22 @@ func testOutage(t *testing.T) {
 // their own.
 func Example() {
 	_, _ = testNotes, testOutage
+}
+
+// A program that is not a test, such as the benchmark harness, launches
+// a cluster of its own and closes it, in a defer so that an error or an
+// interrupt closes it too.
+func ExampleLaunch() {
+	c, err := pgtest.Launch()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return
+	}
+	defer c.Close()
+	url, err := c.CreateDB("bench")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return
+	}
+	_ = url // DATABASE_URL of the server under test
 }

@@ -56,15 +56,15 @@ fi
 rm -rf "$2"
 `
 
-// Cluster is a PostgreSQL server of the test binary with its own data
-// directory and socket. Its methods are safe for concurrent use.
+// Cluster is a PostgreSQL server of the test binary (or of the program
+// that launched it) with its own data directory and socket. Its methods are safe for concurrent use.
 type Cluster struct {
 	bin    string              // the directory of initdb, pg_ctl and postgres
 	dir    string              // the cluster's directory, removed at the end
 	data   string              // the data directory (dir/data)
 	sock   string              // the socket directory (dir/run), also holding the server log
 	cred   *syscall.Credential // whom the server runs as: nobody when the test runs as root, else nil
-	shared bool                // Shared's: not to be stopped
+	shared bool                // Shared's: not to be stopped or closed
 
 	// guard is the write end of the watchdog's pipe; closing it ends the
 	// watchdog, which then stops whatever still runs.
@@ -91,6 +91,34 @@ func Start(t testing.TB) *Cluster {
 		}
 	})
 	return c
+}
+
+// Launch starts a cluster for a program that is not a test (the
+// benchmark harness, bench/): the cluster [Start] makes, owned by the
+// caller, who must Close it. Should the program end without Close (a
+// panic, kill -9), the watchdog stops the server and removes its
+// directory as it does for a test binary.
+func Launch() (*Cluster, error) {
+	c, err := start()
+	if err != nil {
+		return nil, fmt.Errorf("pgtest: %w", err)
+	}
+	return c, nil
+}
+
+// Close stops the server at once if it runs (pg_ctl stop -m immediate),
+// removes the cluster's directory and ends its watchdog, leaving no
+// process behind; a second Close does nothing. It is for a cluster from
+// [Launch] (Start's is closed when its test ends) and is refused on the
+// shared cluster.
+func (c *Cluster) Close() error {
+	if c.shared {
+		return errors.New("pgtest: the shared cluster cannot be closed: it is removed when the test binary exits")
+	}
+	if err := c.destroy(); err != nil {
+		return fmt.Errorf("pgtest: %w", err)
+	}
+	return nil
 }
 
 // shared is the test binary's one shared cluster, started by the first
@@ -317,17 +345,15 @@ func (c *Cluster) SocketDir() string { return c.sock }
 // store's Close).
 func (c *Cluster) CreateDatabase(t testing.TB, name string) string {
 	t.Helper()
-	c.mu.Lock()
-	c.dbs++
-	n := c.dbs
-	c.mu.Unlock()
+	n := c.nextDB()
 	if name == "" {
 		name = databaseName(t.Name(), n)
 	}
-	ident := pgx.Identifier{name}.Sanitize()
-	if err := c.admin("CREATE DATABASE " + ident); err != nil {
-		t.Fatalf("pgtest: create database %s: %v", name, err)
+	url, err := c.createDB(name)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
 	}
+	ident := pgx.Identifier{name}.Sanitize()
 	t.Cleanup(func() {
 		c.mu.Lock()
 		running := c.running
@@ -339,7 +365,38 @@ func (c *Cluster) CreateDatabase(t testing.TB, name string) string {
 			t.Errorf("pgtest: drop database %s: %v", name, err)
 		}
 	})
-	return c.URL(name)
+	return url
+}
+
+// CreateDB creates a new, empty database and returns its URL, for a
+// cluster from [Launch]: it lasts as long as the cluster. An empty name
+// means one unique in the cluster (db_1, db_2, …).
+func (c *Cluster) CreateDB(name string) (string, error) {
+	n := c.nextDB()
+	if name == "" {
+		name = "db_" + strconv.Itoa(n)
+	}
+	url, err := c.createDB(name)
+	if err != nil {
+		return "", fmt.Errorf("pgtest: %w", err)
+	}
+	return url, nil
+}
+
+// nextDB counts a database to be created, for its name.
+func (c *Cluster) nextDB() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.dbs++
+	return c.dbs
+}
+
+// createDB creates database name and returns its URL.
+func (c *Cluster) createDB(name string) (string, error) {
+	if err := c.admin("CREATE DATABASE " + pgx.Identifier{name}.Sanitize()); err != nil {
+		return "", fmt.Errorf("create database %s: %w", name, err)
+	}
+	return c.URL(name), nil
 }
 
 // databaseName makes a database name from a test's name and a number:

@@ -85,6 +85,57 @@ func TestStartLeavesNothing(t *testing.T) {
 	}
 }
 
+// TestLaunchClose checks the entry point for programs: a database of
+// its own, and nothing left behind after Close, which may be repeated.
+func TestLaunchClose(t *testing.T) {
+	ctx := context.Background()
+	c, err := Launch()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close() // a failure below must not leave the cluster running
+	urlA, err := c.CreateDB("bench")
+	if err != nil {
+		t.Fatal(err)
+	}
+	urlB, err := c.CreateDB("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ giveURL, wantDB string }{{urlA, "bench"}, {urlB, "db_2"}} {
+		if db, err := query(ctx, tt.giveURL); err != nil || db != tt.wantDB {
+			t.Errorf("current_database() of %s = %q, %v; want %s", tt.giveURL, db, err, tt.wantDB)
+		}
+	}
+	if _, err := c.CreateDB("bench"); err == nil {
+		t.Error("CreateDB of an existing database succeeded")
+	}
+	b, err := os.ReadFile(filepath.Join(c.data, "postmaster.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := strings.Cut(string(b), "\n")
+	pid, err := strconv.Atoi(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatalf("Close() = %v", err)
+	}
+	if err := c.Close(); err != nil {
+		t.Errorf("second Close() = %v, want nil", err)
+	}
+	if _, err := os.Stat(c.dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the cluster's directory is left: %v", err)
+	}
+	if stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil && !zombie(stat) {
+		t.Errorf("the server (pid %d) is left running: %s", pid, stat)
+	}
+	if err := Shared(t).Close(); err == nil {
+		t.Error("Close of the shared cluster succeeded")
+	}
+}
+
 // zombie reports whether /proc/<pid>/stat is a process that exited and
 // waits for its parent (init, for a server started by pg_ctl) to reap it.
 func zombie(stat []byte) bool {
