@@ -31,7 +31,7 @@ func buildSkewed(t *testing.T, out string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const table = "\treturn []setting{\n"
+	const table = "\tall := []setting{\n"
 	if !strings.Contains(string(data), table) {
 		t.Fatalf("%s has no %q to add a setting after", src, table)
 	}

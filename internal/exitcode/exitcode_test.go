@@ -98,7 +98,7 @@ func TestREADMETable(t *testing.T) {
 			got = append(got, n)
 		}
 	}
-	want := []int{exitcode.OK, exitcode.Config, exitcode.Usage, exitcode.WorkerBoot, exitcode.Runtime}
+	want := []int{exitcode.OK, exitcode.Config, exitcode.Usage, exitcode.WorkerBoot, exitcode.Runtime, exitcode.Unavailable}
 	if !slices.Equal(got, want) {
 		t.Errorf("README's exit statuses = %v, want %v (internal/exitcode)", got, want)
 	}
