@@ -10,13 +10,16 @@
 //   - drover serve, default configuration, one worker per CPU;
 //   - the same drover serve on PostgreSQL (DATABASE_URL, a throwaway
 //     cluster from internal/pgtest) instead of SQLite;
-//   - nginx → drover and nginx → Go ceiling: the repository's nginx site
-//     (nginx/drover.conf, TLS terminated by nginx) over unix sockets;
+//   - nginx → drover and nginx → Go ceiling over unix sockets, on plain
+//     HTTP (the site's upstream and proxy snippet alone) and through the
+//     repository's nginx site (nginx/drover.conf, TLS terminated by nginx);
 //   - drover dev, the single-threaded contrast;
 //   - Gunicorn + DRF + simplejwt (internal/e2e/testdata/drf, shared with the
 //     conformance test), as many sync workers.
 //
-// It also measures RSS of drover's supervisor and workers (idle and under
+// Each /hello/ run also counts the CPU time (user + system, from
+// /proc/PID/stat) of the target's server processes per request. It also
+// measures RSS of drover's supervisor and workers (idle and under
 // load), the time from exec to 4 workers ready, a HUP reload, login
 // (POST /api/token/) throughput of drover on SQLite and on PostgreSQL and
 // of Gunicorn+DRF, refresh (POST /api/token/refresh/) throughput of
@@ -27,9 +30,9 @@
 // Run it from the repository root:
 //
 //	go run ./bench            # the full run, about 5 minutes
-//	go run ./bench --quick    # under a minute; writes nothing unless --out
+//	go run ./bench --quick    # about a minute; writes nothing unless --out
 //	go run ./bench --profile DIR   # CPU profiles of drover's workers and the ceiling
-//	go run ./bench --tuning        # drover configurations beside the ceiling
+//	go run ./bench --tuning        # scheduler levers: workers, GOMAXPROCS, SO_REUSEPORT
 //
 // Every process it starts is stopped when it returns, also on INT or TERM;
 // each also gets SIGTERM from the kernel should the harness die. The
@@ -78,14 +81,14 @@ type options struct {
 func parseFlags(args []string) (options, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	var o options
-	fs.BoolVar(&o.quick, "quick", false, "one short round of everything: under a minute; writes no files unless --out")
+	fs.BoolVar(&o.quick, "quick", false, "one short round of everything: about a minute; writes no files unless --out")
 	fs.IntVar(&o.rounds, "rounds", 0, "alternating rounds (default 3, --quick 1)")
 	fs.DurationVar(&o.duration, "duration", 0, "each /hello/ wrk run, whole seconds (default 8s, --quick 2s)")
 	fs.IntVar(&o.conns, "connections", 64, "wrk connections for /hello/")
 	fs.IntVar(&o.workers, "workers", runtime.NumCPU(), "workers of drover serve and of Gunicorn")
 	fs.StringVar(&o.out, "out", "", `directory for RESULTS.md and chart.svg (default "bench", --quick: none)`)
 	fs.StringVar(&o.profileDir, "profile", "", "instead of the benchmark: load drover serve and the Go ceiling under CPU profiling, write the profiles and their top functions to this directory")
-	fs.BoolVar(&o.tuning, "tuning", false, "instead of the benchmark: the Go ceiling beside drover serve configurations (GOMAXPROCS per worker, one worker, access log, no user cache), in alternating rounds")
+	fs.BoolVar(&o.tuning, "tuning", false, "instead of the benchmark: the Go ceiling beside drover serve with 1, 2 and 4 workers and with GOMAXPROCS 1 and 2 per worker, and beside two SO_REUSEPORT ceilings with GOMAXPROCS=1 against one with 2, in alternating rounds (5 s rounds by default)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -101,7 +104,12 @@ func parseFlags(args []string) (options, error) {
 		o.loginDuration, o.floodDuration, o.startupReps = 2*time.Second, 2*time.Second, 2
 	} else {
 		o.rounds = orDefault(o.rounds, 3)
-		o.duration = orDefault(o.duration, 8*time.Second)
+		// --tuning loads 8 configurations: 5 s rounds keep it under 3 minutes.
+		d := 8 * time.Second
+		if o.tuning {
+			d = 5 * time.Second
+		}
+		o.duration = orDefault(o.duration, d)
 		o.warmup = time.Second
 		o.loginDuration, o.floodDuration, o.startupReps = 5*time.Second, 5*time.Second, 5
 		o.floodGunicorn = true
@@ -212,7 +220,7 @@ func repoRoot() (string, error) {
 }
 
 // order is the alternation of the /hello/ rounds.
-var order = []string{"nginx", "ceiling", "drover", "drover-pg", "nginx-drover", "nginx-ceiling", "dev", "gunicorn"}
+var order = []string{"nginx", "ceiling", "drover", "drover-pg", "nginx-drover", "nginx-ceiling", "nginx-tls-drover", "nginx-tls-ceiling", "dev", "gunicorn"}
 
 // results is everything one run measured.
 type results struct {

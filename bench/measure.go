@@ -174,6 +174,37 @@ type helloResult struct {
 	t   *target
 	s   series
 	rss rssStats // under load, the largest seen over all rounds
+	// cpu is, per round, the CPU time (user + system) of the target's
+	// server processes during the wrk run, over the requests it completed,
+	// in µs; nil for a target with none to count.
+	cpu []float64
+}
+
+// CPU is the median of the rounds' CPU µs per request, 0 for none.
+func (h *helloResult) CPU() float64 { return median(h.cpu) }
+
+// pairedCPURatio is the median over the rounds of a's CPU per request
+// over b's in the same round.
+func pairedCPURatio(a, b *helloResult) float64 {
+	var xs []float64
+	for i := range min(len(a.cpu), len(b.cpu)) {
+		if b.cpu[i] > 0 {
+			xs = append(xs, a.cpu[i]/b.cpu[i])
+		}
+	}
+	return median(xs)
+}
+
+// pairedP99Ratio is the median over the rounds of a's p99 over b's in
+// the same round.
+func pairedP99Ratio(a, b *series) float64 {
+	var xs []float64
+	for i := range min(len(a.runs), len(b.runs)) {
+		if b.runs[i].P99 > 0 {
+			xs = append(xs, float64(a.runs[i].P99)/float64(b.runs[i].P99))
+		}
+	}
+	return median(xs)
 }
 
 // helloRun is the wrk command every target gets.
@@ -182,9 +213,19 @@ func (s *stack) helloRun(t *target, d time.Duration) wrkRun {
 }
 
 // helloRounds loads each target in turn, A B C … A B C …, for
-// opt.rounds rounds, after a short unrecorded warm-up of each.
+// opt.rounds rounds, after a short unrecorded warm-up of each. Right
+// before and right after each wrk run it reads the CPU time of the
+// target's server processes (target.cpu) from /proc: wrk's requests
+// divide the difference.
 func (s *stack) helloRounds(ctx context.Context, order []string) (map[string]*helloResult, error) {
+	if s.hz == 0 {
+		s.hz, s.hzAsked = clockTicks(ctx, s.ps)
+	}
 	res := map[string]*helloResult{}
+	width := 36 // of the label column
+	for _, k := range order {
+		width = max(width, len([]rune(s.targets[k].label)))
+	}
 	for _, k := range order {
 		t := s.targets[k]
 		res[k] = &helloResult{t: t}
@@ -202,7 +243,10 @@ func (s *stack) helloRounds(ctx context.Context, order []string) (map[string]*he
 			if h.t.root != nil {
 				stop = watchRSS(h.t.root.pid())
 			}
+			pids := h.t.cpuPIDs()
+			before, was := cpuTicks(pids...)
 			r, _, err := s.helloRun(h.t, s.opt.duration).run(ctx, s.ps)
+			after, is := cpuTicks(pids...)
 			if stop != nil {
 				h.rss.merge(stop())
 			}
@@ -210,8 +254,21 @@ func (s *stack) helloRounds(ctx context.Context, order []string) (map[string]*he
 				return nil, err
 			}
 			h.s.add(r)
-			fmt.Printf("  round %d  %-36s %9.0f req/s  p50 %-9v p99 %-9v%s\n", round, h.t.label, r.RPS,
-				r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond), errNote(r))
+			cpu := ""
+			if len(pids) > 0 && r.Requests > 0 {
+				us := float64(after-before) * 1e6 / float64(s.hz) / float64(r.Requests)
+				h.cpu = append(h.cpu, us)
+				cpu = fmt.Sprintf("  CPU %.1f µs/req", us)
+				slices.Sort(was)
+				slices.Sort(is)
+				if !slices.Equal(was, is) {
+					// A worker exited (and was reaped: its time is its
+					// parent's now) or started during the run.
+					cpu += " (server processes changed during the run)"
+				}
+			}
+			fmt.Printf("  round %d  %-*s %9.0f req/s  p50 %-9v p99 %-9v%s%s\n", round, width, h.t.label, r.RPS,
+				r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond), cpu, errNote(r))
 		}
 	}
 	return res, nil

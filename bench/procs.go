@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -264,4 +265,64 @@ func rssKiB(pid int) (int64, error) {
 		}
 	}
 	return 0, errors.New("no VmRSS")
+}
+
+// statCPU reads from /proc/PID/stat the clock ticks a process has run,
+// user and system (utime, stime), and those of its children it has waited
+// for (cutime, cstime): a worker that exits and is reaped between two
+// samples moves its time from its own fields into its parent's, and the
+// sum over a tree carries on.
+func statCPU(stat string) (self, children int64, ok bool) {
+	closing := strings.LastIndexByte(stat, ')')
+	if closing < 0 {
+		return 0, 0, false
+	}
+	// Fields 14–17 of proc(5), counted from the state (field 3).
+	f := strings.Fields(stat[closing+1:])
+	if len(f) < 15 {
+		return 0, 0, false
+	}
+	var v [4]int64
+	for i := range v {
+		n, err := strconv.ParseInt(f[11+i], 10, 64)
+		if err != nil {
+			return 0, 0, false
+		}
+		v[i] = n
+	}
+	return v[0] + v[1], v[2] + v[3], true
+}
+
+// cpuTicks is the CPU time of every process in the trees of roots — each
+// root and its descendants, user and system, with the children they have
+// reaped — in clock ticks (clockTicks a second), and the PIDs it read.
+func cpuTicks(roots ...int) (int64, []int) {
+	var sum int64
+	var read []int
+	for _, root := range roots {
+		for _, pid := range append([]int{root}, descendants(root)...) {
+			b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+			if err != nil {
+				continue // gone since descendants listed it
+			}
+			if self, children, ok := statCPU(string(b)); ok {
+				sum += self + children
+				read = append(read, pid)
+			}
+		}
+	}
+	return sum, read
+}
+
+// clockTicks is the unit of /proc/PID/stat's times, USER_HZ, as `getconf
+// CLK_TCK` prints it; 100 (Linux's value on every architecture Go
+// supports) if that fails.
+func clockTicks(ctx context.Context, ps *procs) (hz int64, asked bool) {
+	out, err := ps.output(exec.CommandContext(ctx, "getconf", "CLK_TCK"))
+	if err == nil {
+		if n, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64); err == nil && n > 0 {
+			return n, true
+		}
+	}
+	return 100, false
 }

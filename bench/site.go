@@ -23,6 +23,9 @@ import (
 type site struct {
 	Conf      string // the rendered site, to include in the http block
 	HTTPSPort int    // where it serves
+	Upstream  string // its upstream block's name: "drover", or the upstream's
+	Snippet   string // its rendered proxy snippet, for the plain-HTTP server
+	PlainPort int    // where bench.conf.tmpl's plain-HTTP server proxies with it
 }
 
 // siteSpec says how to render the repository's site.
@@ -69,6 +72,9 @@ func renderSite(sp siteSpec) (site, error) {
 	if st.HTTPSPort, err = freePort(); err != nil {
 		return st, err
 	}
+	if st.PlainPort, err = freePort(); err != nil {
+		return st, err
+	}
 	static := filepath.Join(sp.dir, sp.name+"-static")
 	if err := os.MkdirAll(static, 0o755); err != nil {
 		return st, err
@@ -109,6 +115,7 @@ func renderSite(sp siteSpec) (site, error) {
 	if err := os.WriteFile(snippetPath, []byte(snip), 0o600); err != nil {
 		return st, err
 	}
+	st.Upstream, st.Snippet = sp.name, snippetPath
 	st.Conf = filepath.Join(sp.dir, sp.name+"-site.conf")
 	return st, os.WriteFile(st.Conf, []byte(s), 0o600)
 }

@@ -50,9 +50,21 @@ type target struct {
 	token string // access token, "" for none (nginx return 200)
 	// root is the process whose tree is this target's memory; nil when it
 	// is shared with another target (nginx → X counts nginx only).
-	root   *proc
+	root *proc
+	// cpu are the processes whose trees' CPU time serves the target's
+	// requests: root's, and for nginx → X nginx's and X's.
+	cpu    []*proc
 	cmd    string       // how it was started, for RESULTS.md
 	client *http.Client // for the check; nil: http.DefaultClient
+}
+
+// cpuPIDs are the PIDs of t.cpu.
+func (t *target) cpuPIDs() []int {
+	pids := make([]int, len(t.cpu))
+	for i, p := range t.cpu {
+		pids[i] = p.pid()
+	}
+	return pids
 }
 
 // header is wrk's -H value for the target.
@@ -87,6 +99,10 @@ type stack struct {
 	pgURL                                 string          // drover serve (PostgreSQL)'s database
 
 	targets map[string]*target
+	// hz is the clock ticks a second of /proc/PID/stat's CPU times;
+	// hzAsked says getconf CLK_TCK said so (else it is assumed, 100).
+	hz      int64
+	hzAsked bool
 }
 
 // randomKey is a fresh signing key: 48 random bytes, base64url.
@@ -351,9 +367,7 @@ func (s *stack) startCeiling(ctx context.Context) (string, error) {
 	if s.opt.profileDir != "" {
 		args = append(args, "--cpuprofile", filepath.Join(s.opt.profileDir, "ceiling.pprof"))
 	}
-	cmd := exec.Command(s.ceilingBin, args...)
-	cmd.Env = withEnv("BENCH_SECRET_KEY=" + key)
-	if s.ceiling, err = s.ps.start("ceiling", s.dir, cmd); err != nil {
+	if s.ceiling, err = s.startCeilingProc("ceiling", key, nil, args...); err != nil {
 		return "", err
 	}
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
@@ -367,6 +381,23 @@ func (s *stack) startCeiling(ctx context.Context) (string, error) {
 	s.addTarget(&target{key: "ceiling", label: "Go ceiling (net/http + golang-jwt)", url: base + "/hello/", token: tok, root: s.ceiling,
 		cmd: "BENCH_SECRET_KEY=… ceiling " + strings.Join(args, " ")})
 	return tok, nil
+}
+
+// startCeilingProc starts one Go ceiling process named name with args,
+// signing key key and env added to its environment, and waits until it
+// says every socket listens.
+func (s *stack) startCeilingProc(name, key string, env []string, args ...string) (*proc, error) {
+	cmd := exec.Command(s.ceilingBin, args...)
+	cmd.Env = append(withEnv("BENCH_SECRET_KEY="+key), env...)
+	p, err := s.ps.start(name, s.dir, cmd)
+	if err != nil {
+		return nil, err
+	}
+	serving := func(l string) bool { return l == "ceiling: serving" }
+	if _, _, err := p.waitLines(serving, 1, 30*time.Second); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // mintAccess signs an access token as simplejwt writes it, for the Go
@@ -440,13 +471,15 @@ type nginxConf struct {
 	Dir        string
 	Root       bool
 	StaticPort int
-	Sites      []string // rendered site files to include
+	Sites      []site // rendered sites to include, each with a plain-HTTP server too
 }
 
 // startNginx runs nginx in the foreground with the bench's config: return
 // 200 on plain HTTP, and the repository's site (nginx/drover.conf, TLS
 // terminated by nginx) in front of drover serve and, renamed, in front of
-// the Go ceiling. Both must be listening on their sockets already.
+// the Go ceiling, each also proxied over plain HTTP by a server block of
+// the bench's own with the site's upstream and proxy snippet. Both
+// upstreams must be listening on their sockets already.
 func (s *stack) startNginx(ctx context.Context) error {
 	c := nginxConf{Dir: filepath.Join(s.dir, "nginx"), Root: os.Geteuid() == 0}
 	var err error
@@ -467,7 +500,7 @@ func (s *stack) startNginx(ctx context.Context) error {
 			return err
 		}
 		sites[name] = st
-		c.Sites = append(c.Sites, st.Conf)
+		c.Sites = append(c.Sites, st)
 	}
 	var conf bytes.Buffer
 	if err := template.Must(template.New("nginx").Parse(nginxTemplate)).Execute(&conf, c); err != nil {
@@ -493,15 +526,28 @@ func (s *stack) startNginx(ctx context.Context) error {
 	https := func(name string) string {
 		return "https://127.0.0.1:" + strconv.Itoa(sites[name].HTTPSPort) + "/hello/"
 	}
+	plain := func(name string) string {
+		return "http://127.0.0.1:" + strconv.Itoa(sites[name].PlainPort) + "/hello/"
+	}
 	started := "nginx -p $DIR/nginx -c $DIR/nginx/nginx.conf -g 'daemon off; pid $DIR/nginx/nginx.pid; error_log stderr;'" +
 		"   # bench/nginx/bench.conf.tmpl including nginx/drover.conf rendered for drover and for the ceiling"
 	s.addTarget(&target{key: "nginx", label: "nginx return 200", url: static + "/hello/", root: s.nginx, cmd: started})
-	s.addTarget(&target{key: "nginx-drover", label: "nginx (TLS) → drover", url: https("drover"), cmd: started, client: client})
-	s.addTarget(&target{key: "nginx-ceiling", label: "nginx (TLS) → Go ceiling", url: https("ceiling"), cmd: started, client: client})
+	// nginx's CPU time and the upstream's: one nginx serves every site,
+	// but only one target is loaded at a time.
+	toDrover, toCeiling := []*proc{s.nginx, s.drover}, []*proc{s.nginx, s.ceiling}
+	s.addTarget(&target{key: "nginx-drover", label: "nginx → drover", url: plain("drover"), cmd: started, cpu: toDrover})
+	s.addTarget(&target{key: "nginx-ceiling", label: "nginx → Go ceiling", url: plain("ceiling"), cmd: started, cpu: toCeiling})
+	s.addTarget(&target{key: "nginx-tls-drover", label: "nginx (TLS) → drover", url: https("drover"), cmd: started, client: client, cpu: toDrover})
+	s.addTarget(&target{key: "nginx-tls-ceiling", label: "nginx (TLS) → Go ceiling", url: https("ceiling"), cmd: started, client: client, cpu: toCeiling})
 	return nil
 }
 
+// addTarget adds t to the run; a target that names no CPU processes
+// counts its root's tree.
 func (s *stack) addTarget(t *target) {
+	if t.cpu == nil && t.root != nil {
+		t.cpu = []*proc{t.root}
+	}
 	if s.targets == nil {
 		s.targets = map[string]*target{}
 	}
@@ -634,8 +680,12 @@ func (s *stack) startAll(ctx context.Context) error {
 	if err := s.startNginx(ctx); err != nil {
 		return err
 	}
-	s.targets["nginx-drover"].token = tok
-	s.targets["nginx-ceiling"].token = ceilingTok
+	for _, k := range []string{"nginx-drover", "nginx-tls-drover"} {
+		s.targets[k].token = tok
+	}
+	for _, k := range []string{"nginx-ceiling", "nginx-tls-ceiling"} {
+		s.targets[k].token = ceilingTok
+	}
 	devBase, err := s.startDev(ctx)
 	if err != nil {
 		return err

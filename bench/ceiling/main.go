@@ -8,8 +8,13 @@
 //
 //	BENCH_SECRET_KEY=… ceiling --bind 127.0.0.1:9000 --bind unix:/tmp/c.sock
 //
-// It runs until INT or TERM; with --cpuprofile FILE it writes a CPU
-// profile of the whole run there as it exits.
+// With --reuseport its TCP sockets have SO_REUSEPORT set, so that several
+// ceilings can listen on one port and the kernel spreads the connections
+// over them: bench --tuning runs two with GOMAXPROCS=1 each beside one
+// with GOMAXPROCS=2. Once every socket listens it writes one line,
+// "ceiling: serving", to stderr. It runs until INT or TERM; with
+// --cpuprofile FILE it writes a CPU profile of the whole run there as it
+// exits.
 package main
 
 import (
@@ -82,6 +87,7 @@ func run() error {
 	var addrs binds
 	flag.Var(&addrs, "bind", "HOST:PORT or unix:PATH, repeatable")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	reuseport := flag.Bool("reuseport", false, "set SO_REUSEPORT on the TCP sockets: other ceilings may listen on the same port")
 	flag.Parse()
 	key := []byte(os.Getenv("BENCH_SECRET_KEY"))
 	if len(key) < 32 {
@@ -113,7 +119,11 @@ func run() error {
 			network, addr = "unix", p
 			_ = os.Remove(p)
 		}
-		l, err := net.Listen(network, addr)
+		var lc net.ListenConfig
+		if *reuseport && network == "tcp" {
+			lc.Control = reusePort
+		}
+		l, err := lc.Listen(ctx, network, addr)
 		if err != nil {
 			return err
 		}
@@ -125,6 +135,7 @@ func run() error {
 		}
 		go func() { errc <- srv.Serve(l) }()
 	}
+	fmt.Fprintln(os.Stderr, "ceiling: serving")
 	select {
 	case <-ctx.Done():
 		return srv.Close()
