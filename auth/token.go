@@ -91,6 +91,11 @@ type TokenConfig struct {
 	// MaxTokenSize is the longest token Parse reads, in bytes; 8192 by
 	// default. Longer tokens are refused before any parsing.
 	MaxTokenSize int
+	// VerifyCacheSize is how many access tokens that verified Parse
+	// remembers, to answer them again without a signature check until
+	// their exp (at most ten minutes): DefaultVerifyCacheSize when 0,
+	// none (every token verified every time) when negative.
+	VerifyCacheSize int
 }
 
 // withDefaults returns c with every zero value replaced by its default:
@@ -157,8 +162,10 @@ type Tokens struct {
 	header      string // base64url of the JOSE header every token gets
 	payloadTail string // `,"aud":…,"iss":…}`, the end of every payload
 	parser      *jwt.Parser
+	validator   *jwt.Validator // the parser's checks of the claims, for fastParse
 	keyfunc     jwt.Keyfunc
-	jwks        []byte // nil for HS256
+	jwks        []byte       // nil for HS256
+	verified    *verifyCache // access tokens Parse accepted; nil when off
 
 	now func() time.Time // the clock; a test seam
 }
@@ -184,6 +191,7 @@ func NewTokens(cfg TokenConfig) (*Tokens, error) {
 		maxSize: cfg.MaxTokenSize,
 		now:     time.Now,
 	}
+	t.verified = newVerifyCache(cfg.VerifyCacheSize)
 	kid := cfg.KeyID
 	switch cfg.Algorithm {
 	case "HS256":
@@ -240,6 +248,7 @@ func NewTokens(cfg TokenConfig) (*Tokens, error) {
 		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
 	}
 	t.parser = jwt.NewParser(opts...)
+	t.validator = jwt.NewValidator(opts...) // as the parser builds its own
 	t.keyfunc = t.key
 	return t, nil
 }
@@ -454,6 +463,11 @@ type wireClaims struct {
 // The claims it returns also read the token's other claims, when asked
 // ([Claims.Decode], [Claims.Claim]).
 //
+// An access token Parse accepted is answered from a cache until its exp,
+// for at most ten minutes, without being verified again
+// ([TokenConfig.VerifyCacheSize]); a refresh token is verified every
+// time.
+//
 // Errors wrap [ErrTokenInvalid] (with [ErrNoExp], [ErrNoJTI],
 // [ErrNoTokenType] or [ErrNoUserID] for a missing claim), or
 // [ErrWrongTokenType] for a valid token of another type; [TokenMessage]
@@ -461,6 +475,14 @@ type wireClaims struct {
 func (t *Tokens) Parse(token string, want TokenType) (Claims, error) {
 	if want != Access && want != Refresh {
 		return Claims{}, fmt.Errorf("%w: unknown token type %q asked for", ErrTokenInvalid, want)
+	}
+	var now time.Time
+	if want == Access && t.verified != nil {
+		now = t.now()
+		if c, ok := t.verified.get(token, now); ok {
+			c.payload = payloadSegment(token)
+			return c, nil
+		}
 	}
 	w, err := t.parse(token)
 	if err != nil {
@@ -480,6 +502,11 @@ func (t *Tokens) Parse(token string, want TokenType) (Claims, error) {
 	c := w.claims()
 	if c.UserID == 0 {
 		return Claims{}, fmt.Errorf("%w: user_id not a positive integer", ErrTokenInvalid)
+	}
+	if want == Access && t.verified != nil {
+		// now was read before the checks: the window starts no later
+		// than the time they used.
+		t.verified.put(token, c, now)
 	}
 	c.payload = payloadSegment(token)
 	return c, nil
@@ -503,7 +530,9 @@ func (t *Tokens) ParseUntyped(token string) (Claims, error) {
 // parse checks what every token is checked for, in simplejwt's order:
 // size and alphabet, then what PyJWT's decode checks (signature and
 // algorithm, exp, nbf and iat when present, aud and iss), then that exp
-// and jti are present, as simplejwt's Token.verify requires them.
+// and jti are present, as simplejwt's Token.verify requires them. Tokens
+// of the shape Tokens issue are verified and decoded by fastParse; the
+// others, and all it declines, by golang-jwt's ParseWithClaims.
 func (t *Tokens) parse(token string) (wireClaims, error) {
 	var w wireClaims
 	switch {
@@ -512,7 +541,9 @@ func (t *Tokens) parse(token string) (wireClaims, error) {
 	case !compact(token):
 		return w, fmt.Errorf("%w: malformed", ErrTokenInvalid)
 	}
-	if _, err := t.parser.ParseWithClaims(token, &w, t.keyfunc); err != nil {
+	if fast, ok := t.fastParse(token); ok {
+		w = fast
+	} else if _, err := t.parser.ParseWithClaims(token, &w, t.keyfunc); err != nil {
 		return w, parseError(err)
 	}
 	switch {
