@@ -38,13 +38,31 @@ const combinedTemplate = `%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%
 
 // accessLog writes one line per request.
 type accessLog struct {
-	log  *zap.Logger
-	line accessTemplate   // nil: JSON fields
-	dev  bool             // the development server's "GET /x 200 54µs"
-	pid  int              // the worker's PID, for %(p)s
-	now  func() time.Time // test seam
-	bufs sync.Pool        // *[]byte, for lines
+	log    *zap.Logger
+	line   accessTemplate   // nil: JSON fields
+	dev    bool             // the development server's "GET /x 200 54µs"
+	pid    int              // the worker's PID, for %(p)s
+	now    func() time.Time // test seam
+	lines  sync.Pool        // *textLine, for combined, template and dev lines
+	fields sync.Pool        // *jsonFields, for JSON lines
 }
+
+// textLine is what writing one text line needs: the buffer the line is
+// built in and the record its template's atoms read. Both are pooled: the
+// record escapes (the atoms are func values) and would be allocated on
+// every request otherwise.
+type textLine struct {
+	buf []byte
+	rec accessRecord
+}
+
+// jsonFields is the typed fields of one JSON access log line. They are
+// pooled because the slice handed to CheckedEntry.Write escapes (it goes
+// to each zapcore.Core through an interface) and would otherwise be the
+// largest allocation of a request. Reusing it is safe: a Core encodes the
+// fields in Write or copies them (zaptest/observer), as any caller's
+// variadic slice may be reused once Write returns.
+type jsonFields [12]zap.Field
 
 // newAccessLog returns nil when access is nil: no access log.
 func newAccessLog(cfg Config, log, access *zap.Logger) *accessLog {
@@ -110,23 +128,29 @@ func (a *accessLog) write(ex *exchange, r *http.Request) {
 	}
 	took := a.now().Sub(ex.start)
 	if a.line != nil || a.dev {
-		bp, _ := a.bufs.Get().(*[]byte)
-		if bp == nil {
-			bp = new([]byte)
+		tl, _ := a.lines.Get().(*textLine)
+		if tl == nil {
+			tl = new(textLine)
 		}
 		if a.dev {
-			*bp = appendDevLine((*bp)[:0], ex, r, took)
+			tl.buf = appendDevLine(tl.buf[:0], ex, r, took)
 		} else {
-			*bp = a.line.append((*bp)[:0], &accessRecord{ex: ex, r: r, took: took, pid: a.pid})
+			tl.rec = accessRecord{ex: ex, r: r, took: took, pid: a.pid}
+			tl.buf = a.line.append(tl.buf[:0], &tl.rec)
+			tl.rec = accessRecord{} // the pool keeps no request alive
 		}
 		// The line is the message; Check took a placeholder so that a
 		// disabled logger costs no formatting.
-		ce.Message = string(*bp)
+		ce.Message = string(tl.buf)
 		ce.Write()
-		a.bufs.Put(bp)
+		a.lines.Put(tl)
 		return
 	}
-	ce.Write(
+	fp, _ := a.fields.Get().(*jsonFields)
+	if fp == nil {
+		fp = new(jsonFields)
+	}
+	*fp = jsonFields{
 		zap.String("remote_addr", ex.clientText),
 		zap.String("method", r.Method),
 		zap.String("path", r.URL.EscapedPath()),
@@ -139,7 +163,10 @@ func (a *accessLog) write(ex *exchange, r *http.Request) {
 		zap.String("referer", r.Referer()),
 		zap.String("request_id", ex.id),
 		zap.String("user_id", ex.user),
-	)
+	}
+	ce.Write(fp[:]...)
+	*fp = jsonFields{} // the pool keeps no request's strings alive
+	a.fields.Put(fp)
 }
 
 // appendDevLine appends the development server's request line,

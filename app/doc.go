@@ -11,8 +11,10 @@
 // [Chain] is called once when the worker (or dev server) starts and the
 // handler it returns lives as long as the http.Server that serves it. The
 // handler is safe for concurrent use, keeps no state between requests and
-// starts no goroutines: everything a request needs is allocated for that
-// request and dropped when it ends. Draining is the http.Server's business
+// starts no goroutines: what a request's handlers can reach (its exchange,
+// the request's context) is allocated for that request and dropped when it
+// ends; the access log reuses its scratch space (the line buffer, the
+// fields) through a sync.Pool, emptied before it goes back. Draining is the http.Server's business
 // (Server.Shutdown); the chain only reports it on /healthz when
 // [Config.Healthy] says so.
 //

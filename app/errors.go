@@ -17,5 +17,5 @@ func Error(w http.ResponseWriter, status int, detail string) {
 	b = append(b, `{"detail":`...)
 	b = drf.AppendString(b, detail)
 	b = append(b, '}')
-	drf.WriteJSON(w, status, string(b))
+	drf.WriteJSONBytes(w, status, b)
 }

@@ -13,23 +13,40 @@ import (
 // exchange is everything the chain learns about one request: one allocation
 // per request, shared by every layer through the request context.
 //
+// It is that context too: it embeds the context the request came with and
+// answers Value(exchangeKey{}) itself, so putting it in the request costs no
+// context.WithValue layer of its own. Deadline, Done and Err are the
+// embedded context's, so cancellation (and context.AfterFunc, WithCancel
+// below it) works as through any value context.
+//
 // The layer that creates it (panic recovery, in [Chain]) owns it and calls
 // end once the request is over, after a panic has been answered, so the access
 // log records what the client really got.
 type exchange struct {
-	rw         responseWriter // records status and bytes of what reaches the client
-	id         string         // request ID
-	client     netip.Addr     // client address; invalid when unknown (unix socket, no X-Forwarded-For)
-	clientText string         // client as text for the access log; "" when unknown
-	scheme     string         // "http" or "https"
-	start      time.Time      // set by the access log layer
-	access     *accessLog     // set by the access log layer; nil = no access log line
-	user       string         // authenticated user's ID, set by the application (SetUser)
-	observe    *observe       // set by the metrics layer; nil = no observer
-	class      RouteClass     // set by /healthz and the application (SetRouteClass)
+	context.Context                // the request's context as the chain got it; never changed after begin
+	rw              responseWriter // records status and bytes of what reaches the client
+	id              string         // request ID
+	idHeader        [1]string      // backs the X-Request-Id response header, so echoing the ID allocates nothing
+	client          netip.Addr     // client address; invalid when unknown (unix socket, no X-Forwarded-For)
+	clientText      string         // client as text for the access log; "" when unknown
+	scheme          string         // "http" or "https"
+	start           time.Time      // set by the access log layer
+	access          *accessLog     // set by the access log layer; nil = no access log line
+	user            string         // authenticated user's ID, set by the application (SetUser)
+	observe         *observe       // set by the metrics layer; nil = no observer
+	class           RouteClass     // set by /healthz and the application (SetRouteClass)
 }
 
 type exchangeKey struct{}
+
+// Value returns ex itself for exchangeKey{} and asks the embedded context
+// for any other key, as a context.WithValue layer holding ex would.
+func (ex *exchange) Value(key any) any {
+	if key == (exchangeKey{}) {
+		return ex
+	}
+	return ex.Context.Value(key)
+}
 
 // exchangeFrom returns the exchange stored in ctx, or nil.
 func exchangeFrom(ctx context.Context) *exchange {
@@ -44,12 +61,12 @@ func begin(w http.ResponseWriter, r *http.Request) (ex *exchange, _ http.Respons
 	if ex = exchangeFrom(r.Context()); ex != nil {
 		return ex, w, r, false
 	}
-	ex = &exchange{scheme: "http"}
+	ex = &exchange{Context: r.Context(), scheme: "http"}
 	if r.TLS != nil {
 		ex.scheme = "https"
 	}
 	ex.rw.w = w
-	r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex))
+	r = r.WithContext(ex)
 	return ex, &ex.rw, r, true
 }
 

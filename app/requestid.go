@@ -36,7 +36,11 @@ func requestID(next http.Handler) http.Handler {
 			id = newRequestID()
 		}
 		ex.id = id
-		w.Header()[headerRequestID] = []string{id}
+		// The value's array is the exchange's own: capped at its length,
+		// so an Add appends to a new array, and a handler that writes into
+		// it changes the header alone, not ex.id.
+		ex.idHeader[0] = id
+		w.Header()[headerRequestID] = ex.idHeader[:1:1]
 		next.ServeHTTP(w, r)
 	})
 }

@@ -23,6 +23,11 @@ type tracker struct {
 
 	mu     sync.Mutex
 	active map[*inflight]struct{}
+	// free holds the entries of finished requests for the next ones, so
+	// tracking a request allocates nothing. An entry is only read under
+	// mu while it is in active (oldest copies it), so reusing one after
+	// done has taken it out is safe.
+	free sync.Pool // *inflight
 }
 
 type inflight struct {
@@ -41,7 +46,11 @@ func newTracker(retireAt uint64, now func() time.Time) *tracker {
 
 func (t *tracker) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		e := &inflight{method: r.Method, path: r.URL.Path, id: app.RequestID(r.Context()), start: t.now()}
+		e, _ := t.free.Get().(*inflight)
+		if e == nil {
+			e = new(inflight)
+		}
+		*e = inflight{method: r.Method, path: r.URL.Path, id: app.RequestID(r.Context()), start: t.now()}
 		t.mu.Lock()
 		t.active[e] = struct{}{}
 		t.mu.Unlock()
@@ -54,6 +63,8 @@ func (t *tracker) done(e *inflight) {
 	t.mu.Lock()
 	delete(t.active, e)
 	t.mu.Unlock()
+	*e = inflight{} // the pool keeps no request's strings alive
+	t.free.Put(e)
 	if n := t.requests.Add(1); n == t.retireAt {
 		close(t.retire)
 	}
@@ -70,9 +81,10 @@ func (t *tracker) inFlight() int {
 // oldest returns up to n of the longest-running requests, oldest first.
 func (t *tracker) oldest(n int) []proto.Request {
 	t.mu.Lock()
-	all := make([]*inflight, 0, len(t.active))
+	// Copies, taken under mu: an entry is reused once its request is done.
+	all := make([]inflight, 0, len(t.active))
 	for e := range t.active {
-		all = append(all, e)
+		all = append(all, *e)
 	}
 	t.mu.Unlock()
 	sort.Slice(all, func(i, j int) bool { return all[i].start.Before(all[j].start) })

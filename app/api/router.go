@@ -74,6 +74,7 @@ type route struct {
 	actions     []methodFields
 	guard       func(http.Handler) http.Handler
 	allow       string       // Allow header value
+	allowHeader []string     // []string{allow}, shared by every response; never written into
 	options     string       // OPTIONS body
 	serve       http.Handler // guard(dispatch)
 }
@@ -247,6 +248,7 @@ func (rt *Router) matchPattern(path string) *route {
 // build precomputes what ServeHTTP needs from the route's registrations.
 func (rte *route) build() {
 	rte.allow = allowHeader(rte.handlers)
+	rte.allowHeader = []string{rte.allow}
 	rte.options = optionsBody(rte.name, rte.description, rte.actions)
 	rte.serve = http.HandlerFunc(rte.dispatch)
 	if rte.guard != nil {
@@ -265,7 +267,11 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		rte.pat.setValues(r)
 	}
-	w.Header()["Allow"] = []string{rte.allow} // canonical key: no Set needed
+	// Canonical key: no Set needed. The slice is the route's, shared by
+	// all its responses so that this allocates nothing: net/http only
+	// reads and copies header values, and Add on it appends to a new
+	// array (its capacity is its length); nothing writes into it.
+	w.Header()["Allow"] = rte.allowHeader[:1:1]
 	switch negotiate(r) {
 	case noRenderer:
 		app.Error(w, http.StatusNotFound, "Not found.")

@@ -59,3 +59,23 @@ func TestSecurityHeadersOff(t *testing.T) {
 		}
 	}
 }
+
+// TestSecurityHeadersShared checks that the values SecurityHeaders shares
+// between responses survive a handler that adds to one of them: the next
+// response carries the defaults, not the last handler's addition.
+func TestSecurityHeadersShared(t *testing.T) {
+	h := SecurityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/add/" {
+			w.Header().Add("Referrer-Policy", "no-referrer")
+			w.Header().Add("X-Frame-Options", "SAMEORIGIN")
+		}
+	}))
+	serve(h, httptest.NewRequest(http.MethodGet, "/add/", nil))
+	got := serve(h, httptest.NewRequest(http.MethodGet, "/", nil)).Header()
+	if v := got.Values("Referrer-Policy"); len(v) != 1 || v[0] != "same-origin" {
+		t.Errorf("Referrer-Policy after a handler's Add = %q, want [same-origin]", v)
+	}
+	if v := got.Values("X-Frame-Options"); len(v) != 1 || v[0] != "DENY" {
+		t.Errorf("X-Frame-Options after a handler's Add = %q, want [DENY]", v)
+	}
+}

@@ -7,14 +7,34 @@ import (
 	"unicode/utf8"
 )
 
+// jsonContentType is the Content-Type value WriteJSON puts in every JSON
+// response's header map, shared so that setting it allocates nothing. It
+// is never changed after init, and sharing it is safe as long as nobody
+// writes to its one element: net/http reads header values and copies the
+// map (Header.Clone) when the status is written, and replaces values with
+// Set or appends with Add (whose append, at full capacity, allocates a new
+// array) rather than writing into a value slice. Code in app and app/api
+// that changes a Content-Type does it with Set, Del or a new slice; it
+// never indexes into the one it found.
+var jsonContentType = []string{"application/json"}
+
 // WriteJSON writes body, which must be JSON, with the given status and
 // Content-Type application/json. Every JSON response of app and app/api
-// goes through here.
+// goes through here or WriteJSONBytes.
 func WriteJSON(w http.ResponseWriter, status int, body string) {
-	w.Header()["Content-Type"] = []string{"application/json"} // canonical key: no Set needed
+	w.Header()["Content-Type"] = jsonContentType[:1:1] // canonical key: no Set needed; shared, see jsonContentType
 	w.WriteHeader(status)
 	// A failed write means the client is gone: nothing is left to do.
 	_, _ = io.WriteString(w, body)
+}
+
+// WriteJSONBytes is WriteJSON for a body built in a byte slice, which it
+// writes as it is rather than converting it to a string first.
+func WriteJSONBytes(w http.ResponseWriter, status int, body []byte) {
+	w.Header()["Content-Type"] = jsonContentType[:1:1] // canonical key: no Set needed; shared, see jsonContentType
+	w.WriteHeader(status)
+	// A failed write means the client is gone: nothing is left to do.
+	_, _ = w.Write(body)
 }
 
 // MethodNotAllowed is DRF's 405 detail.
