@@ -173,3 +173,72 @@ func hashJTI(jti string) string {
 	sum := sha256.Sum256([]byte(jti))
 	return hex.EncodeToString(sum[:])
 }
+
+// refusedToken is what a store reads of a refresh token that its
+// conditional UPDATE did not match, to say why: the decision is the same
+// for every store, made here once.
+type refusedToken struct {
+	family               string
+	rotatedAt            *int64 // Unix nanoseconds; nil: never rotated
+	blacklisted, revoked bool
+	expiresAt            int64
+}
+
+// refusal says why the token cannot be used at now: a [*ReuseError] for
+// a rotated one, ErrRefreshRevoked (blacklisted, or its family revoked)
+// or ErrRefreshExpired. revoke is true when the reuse must revoke the
+// family: the store then revokes it (revokeFamilySQL, conditional on it
+// not being revoked yet) and passes the refusal through reused, with
+// whether its write revoked it.
+func (r refusedToken) refusal(now int64, grace time.Duration) (refusal error, revoke bool) {
+	switch {
+	case r.rotatedAt != nil:
+		reuse := &ReuseError{Family: r.family, RotatedAt: time.Unix(0, *r.rotatedAt).UTC()}
+		switch {
+		case r.revoked:
+			reuse.Outcome = ReuseAfterRevocation
+		case grace > 0 && now-*r.rotatedAt < int64(grace):
+			// The rotation's answer may not have reached its client (a
+			// retry, a second tab): refused as simplejwt refuses a
+			// rotated token, and the newer tokens still work.
+			reuse.Outcome = ReuseInGrace
+		default:
+			// Reuse: whoever holds the newer tokens of this family,
+			// thief or owner, loses them.
+			reuse.Outcome = ReuseRevoked
+			return reuse, true
+		}
+		return reuse, false
+	case r.blacklisted, r.revoked:
+		return ErrRefreshRevoked, false
+	case r.expiresAt <= now:
+		return ErrRefreshExpired, false
+	}
+	return errors.New("token neither usable nor refused"), false // cannot happen: the UPDATE would have matched
+}
+
+// revokeFamilySQL revokes a reused token's family unless it is revoked
+// already, so that of two reuses at once one revokes and the other
+// finds it revoked. Parameters: the time, the family.
+const revokeFamilySQL = `UPDATE refresh_families SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`
+
+// reused records what the family revocation of a reuse did: none
+// revoked means another reuse revoked it first.
+func reused(refusal error, revokedNow bool) error {
+	var reuse *ReuseError
+	if !revokedNow && errors.As(refusal, &reuse) {
+		reuse.Outcome = ReuseAfterRevocation
+	}
+	return refusal
+}
+
+// refreshState is RefreshState's verdict on a token's row.
+func refreshState(rotated, blacklisted, revoked bool) error {
+	switch {
+	case rotated:
+		return ErrRefreshReused
+	case blacklisted, revoked:
+		return ErrRefreshRevoked
+	}
+	return nil
+}

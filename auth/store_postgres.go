@@ -724,56 +724,31 @@ func pgRotate(ctx context.Context, tx pgx.Tx, old string, next RefreshToken, now
 	return nil, err
 }
 
-// pgRefuse says why the token old could not be used at now and, for a
-// rotated token presented again, revokes its family unless it was rotated
-// less than grace before now: SQLiteStore's refuse. The revocation is
-// conditional too, so that of two reuses at once one revokes and the
-// other finds the family revoked.
+// pgRefuse is SQLiteStore's refuse: why the token old could not be used
+// at now (see refusedToken.refusal), and for a rotated token presented
+// again, the revocation of its family unless it was rotated less than
+// grace before now.
 func pgRefuse(ctx context.Context, tx pgx.Tx, old string, now int64, grace time.Duration) (refusal, err error) {
-	var (
-		family               string
-		rotatedAt            *int64
-		blacklisted, revoked bool
-		expiresAt            int64
-	)
+	var r refusedToken
 	err = tx.QueryRow(ctx, `SELECT t.family_id, t.rotated_at, t.blacklisted_at IS NOT NULL,
 			f.revoked_at IS NOT NULL, t.expires_at
 		FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id
-		WHERE t.jti_sha256 = $1`, old).Scan(&family, &rotatedAt, &blacklisted, &revoked, &expiresAt)
+		WHERE t.jti_sha256 = $1`, old).Scan(&r.family, &r.rotatedAt, &r.blacklisted, &r.revoked, &r.expiresAt)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return ErrNotFound, nil
 	case err != nil:
 		return nil, err
-	case rotatedAt != nil:
-		reuse := &ReuseError{Family: family, RotatedAt: time.Unix(0, *rotatedAt).UTC()}
-		switch {
-		case revoked:
-			reuse.Outcome = ReuseAfterRevocation
-		case grace > 0 && now-*rotatedAt < int64(grace):
-			// The rotation's answer may not have reached its client
-			// (a retry, a second tab): refused, the newer tokens
-			// still work.
-			reuse.Outcome = ReuseInGrace
-		default:
-			// Reuse: whoever holds the newer tokens of this family,
-			// thief or owner, loses them.
-			tag, err := tx.Exec(ctx, `UPDATE refresh_families SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`, now, family)
-			if err != nil {
-				return nil, err
-			}
-			reuse.Outcome = ReuseRevoked
-			if tag.RowsAffected() == 0 {
-				reuse.Outcome = ReuseAfterRevocation
-			}
-		}
-		return reuse, nil
-	case blacklisted, revoked:
-		return ErrRefreshRevoked, nil
-	case expiresAt <= now:
-		return ErrRefreshExpired, nil
 	}
-	return nil, errors.New("token neither usable nor refused") // cannot happen: the UPDATE would have matched
+	refusal, revoke := r.refusal(now, grace)
+	if !revoke {
+		return refusal, nil
+	}
+	tag, err := tx.Exec(ctx, revokeFamilySQL, now, r.family)
+	if err != nil {
+		return nil, err
+	}
+	return reused(refusal, tag.RowsAffected() > 0), nil
 }
 
 // RevokeRefresh blacklists the token jti with one conditional UPDATE
@@ -824,11 +799,8 @@ func (s *PostgresStore) RefreshState(ctx context.Context, jti string) error {
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		err = ErrNotFound
-	case err != nil:
-	case rotated:
-		err = ErrRefreshReused
-	case blacklisted, revoked:
-		err = ErrRefreshRevoked
+	case err == nil:
+		err = refreshState(rotated, blacklisted, revoked)
 	}
 	if err != nil {
 		return fmt.Errorf("refresh token state: %w", err)

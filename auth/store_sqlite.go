@@ -471,50 +471,38 @@ func rotate(ctx context.Context, tx *sql.Tx, old string, next RefreshToken, now 
 	return nil, err
 }
 
-// refuse says why the token old could not be used at now and, for a
-// rotated token presented again, revokes its family unless it was rotated
-// less than grace before now.
+// refuse says why the token old could not be used at now (see
+// refusedToken.refusal) and, for a rotated token presented again,
+// revokes its family unless it was rotated less than grace before now.
 func refuse(ctx context.Context, tx *sql.Tx, old string, now int64, grace time.Duration) (refusal, err error) {
-	var (
-		family               string
-		rotatedAt            sql.NullInt64
-		blacklisted, revoked bool
-		expiresAt            int64
-	)
+	var r refusedToken
+	var rotatedAt sql.NullInt64
 	err = tx.QueryRowContext(ctx, `SELECT t.family_id, t.rotated_at, t.blacklisted_at IS NOT NULL,
 			f.revoked_at IS NOT NULL, t.expires_at
 		FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id
-		WHERE t.jti_sha256 = ?`, old).Scan(&family, &rotatedAt, &blacklisted, &revoked, &expiresAt)
+		WHERE t.jti_sha256 = ?`, old).Scan(&r.family, &rotatedAt, &r.blacklisted, &r.revoked, &r.expiresAt)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return ErrNotFound, nil
 	case err != nil:
 		return nil, err
-	case rotatedAt.Valid:
-		reuse := &ReuseError{Family: family, RotatedAt: time.Unix(0, rotatedAt.Int64).UTC()}
-		switch {
-		case revoked:
-			reuse.Outcome = ReuseAfterRevocation
-		case grace > 0 && now-rotatedAt.Int64 < int64(grace):
-			// The rotation's answer may not have reached its client
-			// (a retry, a second tab): refused as simplejwt refuses a
-			// rotated token, and the newer tokens still work.
-			reuse.Outcome = ReuseInGrace
-		default:
-			// Reuse: whoever holds the newer tokens of this family,
-			// thief or owner, loses them.
-			if _, err := tx.ExecContext(ctx, `UPDATE refresh_families SET revoked_at = ? WHERE id = ?`, now, family); err != nil {
-				return nil, err
-			}
-			reuse.Outcome = ReuseRevoked
-		}
-		return reuse, nil
-	case blacklisted, revoked:
-		return ErrRefreshRevoked, nil
-	case expiresAt <= now:
-		return ErrRefreshExpired, nil
 	}
-	return nil, errors.New("token neither usable nor refused") // cannot happen: the UPDATE would have matched
+	if rotatedAt.Valid {
+		r.rotatedAt = &rotatedAt.Int64
+	}
+	refusal, revoke := r.refusal(now, grace)
+	if !revoke {
+		return refusal, nil
+	}
+	res, err := tx.ExecContext(ctx, revokeFamilySQL, now, r.family)
+	if err != nil {
+		return nil, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return nil, err
+	}
+	return reused(refusal, n > 0), nil
 }
 
 // RevokeRefresh blacklists the token jti with one conditional UPDATE
@@ -567,11 +555,8 @@ func (s *SQLiteStore) RefreshState(ctx context.Context, jti string) error {
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		err = ErrNotFound
-	case err != nil:
-	case rotated:
-		err = ErrRefreshReused
-	case blacklisted, revoked:
-		err = ErrRefreshRevoked
+	case err == nil:
+		err = refreshState(rotated, blacklisted, revoked)
 	}
 	if err != nil {
 		return fmt.Errorf("refresh token state: %w", err)
