@@ -159,15 +159,16 @@ func OpenPostgres(ctx context.Context, cfg PostgresConfig) (*PostgresStore, erro
 	return s, nil
 }
 
-// MigratePostgres creates or migrates the schema of the database at url
-// (with the default settings of [PostgresConfig]) and returns the schema
-// versions before and after. Hosts migrating at once are serialised by an
-// advisory lock: one migrates, the others then find the schema current
-// (from == to). A schema newer than this drover's is refused. The
-// migration is bounded by ctx alone: it may take longer than a
-// statement may.
-func MigratePostgres(ctx context.Context, url string) (from, to int, err error) {
-	s, err := openPostgres(ctx, PostgresConfig{URL: url}.withDefaults())
+// MigratePostgres creates or migrates the schema of the database at
+// cfg.URL (cfg's pool and timeouts; Migrate and Lazy are ignored) and
+// returns the schema versions before and after. Hosts migrating at once
+// are serialised by an advisory lock: one migrates, the others then find
+// the schema current (from == to). A schema newer than this drover's is
+// refused. The migration itself is bounded by ctx alone: it may take
+// longer than a statement may.
+func MigratePostgres(ctx context.Context, cfg PostgresConfig) (from, to int, err error) {
+	cfg.Lazy = false
+	s, err := openPostgres(ctx, cfg.withDefaults())
 	if err != nil {
 		return 0, 0, err
 	}
@@ -177,6 +178,17 @@ func MigratePostgres(ctx context.Context, url string) (from, to int, err error) 
 		return from, to, fmt.Errorf("migrate postgres store %s: %w", s.url, err)
 	}
 	return from, to, nil
+}
+
+// WrapUnavailable returns err, an error of pgx, wrapped with
+// ErrStoreUnavailable when it means the PostgreSQL server could not be
+// reached or did not answer in time, as the store's own errors are: for
+// callers that talk to PostgreSQL themselves (reading Django's users).
+func WrapUnavailable(err error) error {
+	if err == nil || errors.Is(err, ErrStoreUnavailable) || !unavailable(err) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrStoreUnavailable, err)
 }
 
 // openPostgres makes the pool for cfg, with its defaults filled in, and

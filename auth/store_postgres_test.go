@@ -145,7 +145,7 @@ func TestPostgresMigrateConcurrently(t *testing.T) {
 		wg.Go(func() {
 			<-start
 			if i%2 == 0 {
-				froms[i], tos[i], errs[i] = MigratePostgres(context.Background(), url)
+				froms[i], tos[i], errs[i] = MigratePostgres(context.Background(), PostgresConfig{URL: url})
 				return
 			}
 			s, err := OpenPostgres(context.Background(), PostgresConfig{URL: url, Migrate: true})
@@ -180,7 +180,7 @@ func TestPostgresMigrateConcurrently(t *testing.T) {
 	if v := schemaVersion(t, url); v != len(postgresMigrations) {
 		t.Errorf("schema version = %d, want %d", v, len(postgresMigrations))
 	}
-	if from, to, err := MigratePostgres(context.Background(), url); err != nil || from != to || to != len(postgresMigrations) {
+	if from, to, err := MigratePostgres(context.Background(), PostgresConfig{URL: url}); err != nil || from != to || to != len(postgresMigrations) {
 		t.Errorf("MigratePostgres() again = %d, %d, %v; want %d, %[4]d, nil", from, to, err, len(postgresMigrations))
 	}
 }
@@ -211,7 +211,7 @@ func TestPostgresOpenSchemaVersions(t *testing.T) {
 			case tt.giveVersion == 0: // as an interrupted first start leaves it
 				adminExec(t, url, `CREATE TABLE schema_version (version INTEGER NOT NULL)`, `INSERT INTO schema_version (version) VALUES (0)`)
 			case tt.giveVersion > 0:
-				if _, _, err := MigratePostgres(context.Background(), url); err != nil {
+				if _, _, err := MigratePostgres(context.Background(), PostgresConfig{URL: url}); err != nil {
 					t.Fatal(err)
 				}
 				adminExec(t, url, fmt.Sprintf(`UPDATE schema_version SET version = %d`, tt.giveVersion))
@@ -260,7 +260,7 @@ func TestPostgresUnavailable(t *testing.T) {
 			}
 			return err
 		}},
-		{name: "MigratePostgres", giveCall: func() error { _, _, err := MigratePostgres(ctx, url); return err }},
+		{name: "MigratePostgres", giveCall: func() error { _, _, err := MigratePostgres(ctx, PostgresConfig{URL: url}); return err }},
 	}
 	for round := range 2 {
 		// Round 0 calls while the server is down; round 1 restarts it at

@@ -231,12 +231,14 @@ func readDjangoPostgres(ctx context.Context, url, table string) ([]djangoUser, e
 	where := auth.RedactURL(url)
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
-		return nil, fmt.Errorf("django database %s: %w: %w", where, auth.ErrStoreUnavailable, err)
+		// Down or unreachable: exit 75, try again; refused (a password,
+		// no such database): exit 1.
+		return nil, fmt.Errorf("django database %s: %w", where, auth.WrapUnavailable(err))
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	rows, err := conn.Query(ctx, djangoQuery(table, "%s"))
 	if err != nil {
-		return nil, fmt.Errorf("django database %s: read %s: %w", where, table, err)
+		return nil, fmt.Errorf("django database %s: read %s: %w", where, table, auth.WrapUnavailable(err))
 	}
 	defer rows.Close()
 	var users []djangoUser

@@ -31,7 +31,12 @@ func runMigrate(ctx context.Context, p Program, args []string, stdout io.Writer)
 		return store.Close()
 	}
 	where := cfg.Database.URL.String()
-	from, to, err := auth.MigratePostgres(ctx, databaseURL(cfg.Database))
+	from, to, err := auth.MigratePostgres(ctx, auth.PostgresConfig{
+		URL:              databaseURL(cfg.Database),
+		MaxConns:         adminConns,
+		StatementTimeout: cfg.Database.StatementTimeout,
+		ConnectTimeout:   cfg.Database.ConnectTimeout,
+	})
 	if err != nil {
 		return exitcode.Wrap(storeExit(err), err)
 	}

@@ -155,6 +155,22 @@ func TestImportDjangoUsers(t *testing.T) {
 		}
 	}
 
+	t.Run("a source that is down exits 75, one that refuses exits 1", func(t *testing.T) {
+		for _, tt := range []struct {
+			source   string
+			wantCode int
+		}{
+			{source: "postgres:///django_app?host=" + t.TempDir() + "&user=drover&sslmode=disable", wantCode: 75},
+			{source: strings.Replace(pgSource, "/django_app?", "/no_such_database?", 1), wantCode: 1},
+			{source: filepath.Join(t.TempDir(), "missing.sqlite3"), wantCode: 1},
+		} {
+			out, code := droverExit(t, nil, "import-django-users", tt.source)
+			if code != tt.wantCode || strings.Contains(out, "goroutine ") {
+				t.Errorf("import-django-users %s: exit %d, want %d\n%s", tt.source, code, tt.wantCode, out)
+			}
+		}
+	})
+
 	t.Run("a conflict refuses the whole import", func(t *testing.T) {
 		env := []string{"DROVER_STATE_DIR=" + t.TempDir()}
 		droverWith(t, env, "ada-other\n", "createuser", "ada", "--no-validate")
