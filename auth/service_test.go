@@ -175,14 +175,21 @@ func TestPruneEveryStopsWithContext(t *testing.T) {
 	}
 }
 
-func TestAuthenticateCachesUserForTheTTL(t *testing.T) {
-	ctx := context.Background()
-	svc, store := newTestService(t, true)
-	clock := time.Now()
-	svc.now = func() time.Time { return clock }
-	svc.users = newUserCache(time.Second, func() time.Time { return svc.now() })
-	hash, _ := svc.cfg.Hasher.Hash(ctx, "password-1")
-	u, err := store.CreateUser(ctx, "carol", hash)
+// onClock puts svc and its user cache, of ttl, on a clock the test moves
+// by setting the time returned.
+func onClock(svc *Service, ttl time.Duration) *time.Time {
+	clock := new(time.Time)
+	*clock = time.Now()
+	svc.now = func() time.Time { return *clock }
+	svc.users = newUserCache(ttl, func() time.Time { return svc.now() })
+	return clock
+}
+
+// userWithToken creates the user name in store and issues it an access
+// token.
+func userWithToken(t *testing.T, svc *Service, store Store, name string) (User, string) {
+	t.Helper()
+	u, err := store.CreateUser(context.Background(), name, djangoHash)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,6 +197,14 @@ func TestAuthenticateCachesUserForTheTTL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return u, access
+}
+
+func TestAuthenticateCachesUserForTheTTL(t *testing.T) {
+	ctx := context.Background()
+	svc, store := newTestService(t, true)
+	clock := onClock(svc, time.Second)
+	u, access := userWithToken(t, svc, store, "carol")
 	active := User{ID: u.ID, Username: "carol", Active: true, Joined: u.Joined}
 
 	// Each step happens at its offset from the first, in order.
@@ -208,9 +223,9 @@ func TestAuthenticateCachesUserForTheTTL(t *testing.T) {
 		{name: "deleted, within the TTL", giveAt: 2500 * time.Millisecond, giveStep: func() error { return store.DeleteUser(ctx, u.ID) }, wantUser: active},
 		{name: "deleted, after the TTL", giveAt: 3 * time.Second, wantErr: ErrUserNotFound},
 	}
-	start := clock
+	start := *clock
 	for _, tt := range tests {
-		clock = start.Add(tt.giveAt)
+		*clock = start.Add(tt.giveAt)
 		if tt.giveStep != nil {
 			if err := tt.giveStep(); err != nil {
 				t.Fatalf("%s: %v", tt.name, err)
@@ -268,26 +283,10 @@ func TestAuthenticateStaleIfError(t *testing.T) {
 	svc, sqlite := newTestService(t, true)
 	store := &downStore{Store: sqlite}
 	svc.cfg.Store = store
-	clock := time.Now()
-	svc.now = func() time.Time { return clock }
-	svc.users = newUserCache(time.Second, func() time.Time { return svc.now() })
-	known, err := sqlite.CreateUser(ctx, "erin", djangoHash)
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := sqlite.CreateUser(ctx, "frank", djangoHash)
-	if err != nil {
-		t.Fatal(err)
-	}
-	token := func(id int64) string {
-		access, _, err := svc.cfg.Tokens.Issue(Access, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return access
-	}
-	knownAccess, otherAccess := token(known.ID), token(other.ID)
-	start := clock
+	clock := onClock(svc, time.Second)
+	known, knownAccess := userWithToken(t, svc, sqlite, "erin")
+	_, otherAccess := userWithToken(t, svc, sqlite, "frank")
+	start := *clock
 	if _, _, err := svc.Authenticate(ctx, knownAccess); err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +305,7 @@ func TestAuthenticateStaleIfError(t *testing.T) {
 		{name: "past the stale bound", giveAt: time.Second + staleIfError, give: knownAccess, wantErr: ErrStoreUnavailable},
 	}
 	for _, tt := range tests {
-		clock = start.Add(tt.giveAt)
+		*clock = start.Add(tt.giveAt)
 		got, _, err := svc.Authenticate(ctx, tt.give)
 		if !errors.Is(err, tt.wantErr) || (err == nil && got.ID != known.ID) {
 			t.Errorf("%s: Authenticate = %+v, %v; want user %d, error %v", tt.name, got, err, known.ID, tt.wantErr)
@@ -318,7 +317,7 @@ func TestAuthenticateStaleIfError(t *testing.T) {
 	if err := sqlite.SetActive(ctx, known.ID, false); err != nil {
 		t.Fatal(err)
 	}
-	clock = start.Add(2*time.Second + staleIfError)
+	*clock = start.Add(2*time.Second + staleIfError)
 	if _, _, err := svc.Authenticate(ctx, knownAccess); !errors.Is(err, ErrUserInactive) {
 		t.Errorf("store back: Authenticate = %v, want ErrUserInactive", err)
 	}

@@ -462,11 +462,8 @@ func (s *PostgresStore) CreateUser(ctx context.Context, username, passwordHash s
 // locked against other insertions meanwhile, so that no CreateUser takes
 // an ID between the sequence's reading and its setting.
 func (s *PostgresStore) ImportUser(ctx context.Context, u User) error {
-	if err := checkUsername(u.Username); err != nil {
-		return fmt.Errorf("import user: %w", err)
-	}
-	if u.ID <= 0 {
-		return fmt.Errorf("import user %q: id %d is not positive", u.Username, u.ID)
+	if err := checkImport(u); err != nil {
+		return err
 	}
 	var lastLogin *int64
 	if !u.LastLogin.IsZero() {

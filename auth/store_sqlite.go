@@ -190,11 +190,8 @@ func (s *SQLiteStore) CreateUser(ctx context.Context, username, passwordHash str
 // taken username or ID is ErrUserExists. AUTOINCREMENT moves past an
 // imported ID, so CreateUser never gives it again.
 func (s *SQLiteStore) ImportUser(ctx context.Context, u User) error {
-	if err := checkUsername(u.Username); err != nil {
-		return fmt.Errorf("import user: %w", err)
-	}
-	if u.ID <= 0 {
-		return fmt.Errorf("import user %q: id %d is not positive", u.Username, u.ID)
+	if err := checkImport(u); err != nil {
+		return err
 	}
 	var lastLogin sql.NullInt64
 	if !u.LastLogin.IsZero() {

@@ -335,18 +335,8 @@ func TestVerifyCacheConcurrent(t *testing.T) {
 func TestVerifyCacheDeactivatedUser(t *testing.T) {
 	ctx := context.Background()
 	svc, store := newTestService(t, true)
-	clock := time.Now()
-	svc.now = func() time.Time { return clock }
-	svc.users = newUserCache(time.Second, func() time.Time { return svc.now() })
-	hash, _ := svc.cfg.Hasher.Hash(ctx, "password-1")
-	u, err := store.CreateUser(ctx, "dave", hash)
-	if err != nil {
-		t.Fatal(err)
-	}
-	access, _, err := svc.cfg.Tokens.Issue(Access, u.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	clock := onClock(svc, time.Second)
+	u, access := userWithToken(t, svc, store, "dave")
 	if _, _, err := svc.Authenticate(ctx, access); err != nil || svc.cfg.Tokens.CachedTokens() != 1 {
 		t.Fatalf("Authenticate = %v with %d tokens cached, want nil and 1", err, svc.cfg.Tokens.CachedTokens())
 	}
@@ -362,9 +352,9 @@ func TestVerifyCacheDeactivatedUser(t *testing.T) {
 		{name: "after the user TTL", giveAt: time.Second, wantErr: ErrUserInactive},
 		{name: "later still", giveAt: 2 * time.Second, wantErr: ErrUserInactive},
 	}
-	start := clock
+	start := *clock
 	for _, st := range steps {
-		clock = start.Add(st.giveAt)
+		*clock = start.Add(st.giveAt)
 		if _, _, err := svc.Authenticate(ctx, access); !errors.Is(err, st.wantErr) {
 			t.Errorf("%s: Authenticate = %v, want %v", st.name, err, st.wantErr)
 		}

@@ -49,3 +49,15 @@ func checkUsername(name string) error {
 	}
 	return nil
 }
+
+// checkImport refuses a user ImportUser cannot store: a username Django
+// cannot hold, or an ID that is not positive.
+func checkImport(u User) error {
+	if err := checkUsername(u.Username); err != nil {
+		return fmt.Errorf("import user: %w", err)
+	}
+	if u.ID <= 0 {
+		return fmt.Errorf("import user %q: id %d is not positive", u.Username, u.ID)
+	}
+	return nil
+}

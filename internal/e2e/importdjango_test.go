@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -144,6 +145,16 @@ func TestImportDjangoUsers(t *testing.T) {
 					if status, raw := getAuthed(&http.Client{Timeout: 10 * time.Second}, s.url+"/hello/", access); status != 200 {
 						t.Errorf("/hello/ as %s = %d %s", name, status, raw)
 					}
+				}
+				// Each Django hash moved to drover's argon2id at its login,
+				// on either store.
+				upgraded := s.waitLog(5*time.Second, 0, 2, msgIs("password hash upgraded"))
+				got := []int{upgraded[0].int("user_id"), upgraded[1].int("user_id")}
+				want := []int{int(src.users["ada"][0].(float64)), int(src.users["grace"][0].(float64))}
+				slices.Sort(got)
+				slices.Sort(want)
+				if !slices.Equal(got, want) {
+					t.Errorf("the hashes of users %v were upgraded, want ada's and grace's, %v", got, want)
 				}
 				for _, name := range []string{"linus", "nopass"} {
 					r := api.call(t, "POST", "/api/token/", "", map[string]string{"username": name, "password": name + "-password"}, "")
